@@ -1,0 +1,49 @@
+"""The exceptions a user can act on; the CLI prints each as one line and exits 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding in a user's file, printed as ``path:line:col: severity: message``."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+    def annotation(self) -> str:
+        """The GitHub Actions workflow command for this problem."""
+        kind = "error" if self.severity == "error" else "warning"
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{kind} file={self.path},line={self.line},col={self.col}::{message}"
+
+
+class KabarError(Exception):
+    """A problem the user can fix; shown as one line, no traceback."""
+
+
+class ValidationError(KabarError):
+    """Config or incident files break the rules; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class BuildError(KabarError):
+    """The site could not be rendered or written; the previous site is untouched."""
+
+
+class ProbeError(KabarError):
+    """A probe could not be run at all (not: a service is down, which is data)."""
+
+
+class HistoryError(KabarError):
+    """History or results files could not be read or written."""

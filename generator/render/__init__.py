@@ -1,0 +1,1 @@
+"""Rendering: every output of the site, from the model only."""

@@ -1,0 +1,98 @@
+"""Strings a reader sees, and dates, times and durations, in the site's language and zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+from generator.resources import site_templates
+
+_DATETIME = {"en": "d MMMM y HH:mm", "id": "d MMMM y HH.mm"}
+_TIME = {"en": "HH:mm", "id": "HH.mm"}
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """The flat ``key -> text`` catalogue of ``language``."""
+    path = site_templates() / "i18n" / f"{language}.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+class Translator:
+    """``t("key", name=...)`` looks a string up; the other methods format values."""
+
+    def __init__(self, language: str, timezone: str) -> None:
+        self.language = language
+        self.tz = ZoneInfo(timezone)
+        self._strings = catalogue(language)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        try:
+            text = self._strings[key]
+        except KeyError:
+            raise KeyError(f"no {self.language!r} translation for {key!r}") from None
+        return text.format(**values) if values else text
+
+    def local(self, value: datetime) -> datetime:
+        return value.astimezone(self.tz)
+
+    def zone(self, value: datetime) -> str:
+        """The zone's abbreviation at ``value`` ("WIB"), or its offset when it has none."""
+        name = self.local(value).strftime("%Z")
+        return name if name and name[0].isalpha() else "UTC" + name
+
+    def datetime(self, value: datetime) -> str:
+        """``16 Juli 2025 06.15 WIB``."""
+        local = self.local(value)
+        text = format_datetime(local, _DATETIME[self.language], tzinfo=self.tz,
+                               locale=self.language)
+        return f"{text} {self.zone(value)}"
+
+    def time(self, value: datetime) -> str:
+        """``06.15 WIB``."""
+        text = format_datetime(self.local(value), _TIME[self.language], tzinfo=self.tz,
+                               locale=self.language)
+        return f"{text} {self.zone(value)}"
+
+    def date(self, value: date | datetime) -> str:
+        """``16 Juli 2025``."""
+        day = self.local(value).date() if isinstance(value, datetime) else value
+        return format_date(day, "d MMMM y", locale=self.language)
+
+    def short_date(self, value: date) -> str:
+        """``16 Jul``."""
+        return format_date(value, "d MMM", locale=self.language)
+
+    def month(self, key: str) -> str:
+        """``Juli 2025`` for ``2025-07``."""
+        year, month = key.split("-")
+        return format_date(date(int(year), int(month), 1), "LLLL y", locale=self.language)
+
+    def duration(self, value: timedelta) -> str:
+        """``2 jam 25 menit``: days, hours and minutes, leaving out zeros; under a minute is 0."""
+        minutes = int(value.total_seconds() // 60)
+        days, rest = divmod(minutes, 1440)
+        hours, mins = divmod(rest, 60)
+        parts = [format_unit(n, unit, length="long", locale=self.language)
+                 for n, unit in ((days, "duration-day"), (hours, "duration-hour"),
+                                 (mins, "duration-minute")) if n]
+        return " ".join(parts) or format_unit(0, "duration-minute", length="long",
+                                              locale=self.language)
+
+    def number(self, value: float, digits: int = 2) -> str:
+        return format_decimal(value, format=f"0.{'0' * digits}" if digits else "0",
+                              locale=self.language)
+
+    def percent(self, value: float | None) -> str:
+        """``99,95%``; a dash without data."""
+        if value is None:
+            return "—"
+        return f"{self.number(value, 2)}%"

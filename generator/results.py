@@ -1,0 +1,116 @@
+"""The probe results file: one run from one location (the contract between probe and record)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from generator.clock import isoformat
+from generator.errors import HistoryError
+
+STATES = ("up", "degraded", "down")
+
+
+@dataclass(frozen=True)
+class Result:
+    component: str
+    at: datetime  # aware
+    state: str  # up | degraded | down
+    latency_ms: float | None = None
+    status_code: int | None = None
+    error: str | None = None  # plain words: "connection refused", "expected 200, got 503"
+    attempts: int = 1
+    network: bool = False  # the failure was the network's (DNS, connect, timeout), not an answer
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "component": self.component,
+            "at": isoformat(self.at),
+            "state": self.state,
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
+            "status_code": self.status_code,
+            "error": self.error,
+            "attempts": self.attempts,
+            "network": self.network,
+        }
+
+
+@dataclass(frozen=True)
+class Run:
+    location: str
+    started: datetime
+    finished: datetime
+    results: tuple[Result, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "location": self.location,
+            "started": isoformat(self.started),
+            "finished": isoformat(self.finished),
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def write_run(run: Run, path: Path) -> None:
+    """Write ``run`` to ``path`` atomically."""
+    atomic_write(path, (json.dumps(run.to_json(), indent=1) + "\n").encode())
+
+
+def read_run(path: Path) -> Run:
+    """Read a results file; raise ``HistoryError`` naming the file when it is malformed."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        results = tuple(
+            Result(
+                component=str(r["component"]),
+                at=_time(r["at"]),
+                state=_state(r["state"]),
+                latency_ms=None if r.get("latency_ms") is None else float(r["latency_ms"]),
+                status_code=r.get("status_code"),
+                error=r.get("error"),
+                attempts=int(r.get("attempts", 1)),
+                network=bool(r.get("network", False)),
+            )
+            for r in data["results"]
+        )
+        return Run(str(data.get("location", "default")), _time(data["started"]),
+                   _time(data["finished"]), results)
+    except OSError as exc:
+        raise HistoryError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise HistoryError(f"{path}:{exc.lineno}:{exc.colno}: error: not JSON: {exc.msg}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HistoryError(
+            f"{path}:1:1: error: not a kabar results file ({exc}); write it with kabar probe --out"
+        ) from None
+
+
+def _time(text: str) -> datetime:
+    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"time {text!r} has no offset")
+    return value
+
+
+def _state(text: str) -> str:
+    if text not in STATES:
+        raise ValueError(f"state {text!r} is not one of {', '.join(STATES)}")
+    return text
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
