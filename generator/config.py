@@ -38,6 +38,7 @@ class Probe:
     degraded_over: timedelta | None = None
     retries: int = 1
     cert_expiry_within: timedelta | None = None
+    resolver: str | None = None  # "host:port" of a DNS server to ask instead of the system's
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,172 @@ class Config:
         return None
 
 
+
+
+log = logging.getLogger(__name__)
+
+SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
+COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
+PROBE_KEYS = (*PROBE_KINDS, "method", "headers", "body", "timeout", "expect", "degraded_over",
+              "retries", "cert_expiry_within", "resolver")
+EXPECT_KEYS = ("status", "contains", "not_contains", "json")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_HTTP_ONLY = ("method", "headers", "body", "expect")
+_COMPONENT_ID = re.compile(r"[a-z0-9-]+")
+_HOST_PORT = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(\d{1,5})")
+_HOST = re.compile(r"[^\s:/\[\]]+")
+_STATUS = re.compile(r"[1-5](?:\d\d|xx)")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class ConfigCheck:
+    """What :func:`check_config` found, including what incidents can be checked against."""
+
+    config: Config | None  # None when there is any error
+    problems: tuple[Problem, ...]  # errors and warnings
+    component_ids: frozenset[str] | None  # ids that parsed; None when the list is unreadable
+    timezone: str  # the site's, or UTC when it is missing or not valid
+
+
 def load_config(path: Path) -> Config:
     """Load and validate ``status.yaml``; raise ``ValidationError`` with every problem."""
-    raise NotImplementedError
+    checked = check_config(path)
+    if checked.config is None:
+        raise ValidationError(list(checked.problems))
+    for problem in checked.problems:
+        log.warning("%s", problem)
+    return checked.config
+
+
+def check_config(path: Path) -> ConfigCheck:
+    """Read ``status.yaml`` collecting every problem instead of stopping at the first."""
+    problems: list[Problem] = []
+    try:
+        source = yamlsource.load(path, display_path(path))
+    except ValidationError as exc:
+        return ConfigCheck(None, tuple(exc.problems), None, "UTC")
+    check = Checker(source, problems)
+    root: dict[str, Any] | None = None
+    if source.data is None:
+        check.error((), "the file is empty; expected the keys 'site' and 'components'")
+    else:
+        root = check.mapping((), source.data, ("site", "components"), ("site", "components"),
+                             what="a mapping with the keys 'site' and 'components'")
+    root = root or {}
+    site = _site(check, root["site"]) if "site" in root else None
+    components, ids = _components(check, root["components"]) if "components" in root else (
+        None, None)
+    timezone = site.timezone if site else _valid_timezone(root.get("site"))
+    config = None
+    if site and components is not None and not check.failures:
+        config = Config(site, components, path)
+    return ConfigCheck(config, tuple(problems), ids, timezone)
+
+
+def _valid_timezone(site: Any) -> str:
+    name = site.get("timezone") if isinstance(site, dict) else None
+    return name if isinstance(name, str) and _zone(name) else "UTC"
+
+
+def _zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _site(check: Checker, value: Any) -> Site | None:
+    path: KeyPath = ("site",)
+    data = check.mapping(path, value, SITE_KEYS, ("title", "url"))
+    if data is None:
+        return None
+    before = check.failures
+    title = check.string((*path, "title"), data["title"]) if "title" in data else None
+    url = _url(check, (*path, "url"), data["url"]) if "url" in data else None
+    fields: dict[str, Any] = {}
+    if "description" in data:
+        fields["description"] = check.string((*path, "description"), data["description"],
+                                             nonempty=False)
+    if "timezone" in data:
+        zone = data["timezone"]
+        if isinstance(zone, str) and _zone(zone):
+            fields["timezone"] = zone
+        else:
+            hint = did_you_mean(zone, available_timezones()) if isinstance(zone, str) else ""
+            check.expected((*path, "timezone"), "an IANA time zone like Asia/Jakarta or UTC",
+                           zone, hint)
+    if "language" in data:
+        fields["language"] = check.choice((*path, "language"), data["language"], LANGUAGES)
+    if "interval" in data:
+        fields["interval"] = check.duration((*path, "interval"), data["interval"])
+    if title is None or url is None or check.failures > before:
+        return None
+    return Site(title=title, url=url if url.endswith("/") else url + "/", **fields)
+
+
+def _url(check: Checker, path: KeyPath, value: Any) -> str | None:
+    if isinstance(value, str):
+        parts = urlsplit(value.strip())
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return value.strip()
+    check.expected(path, "an absolute http(s) URL like https://status.example.com/", value)
+    return None
+
+
+def _components(check: Checker, value: Any) -> tuple[tuple[Component, ...] | None,
+                                                      frozenset[str] | None]:
+    if not isinstance(value, list) or not value:
+        check.expected(("components",), "a list of components, each with an id and a name",
+                       value)
+        return None, None
+    components: list[Component] = []
+    seen: dict[str, int] = {}  # id -> the line it was first given on
+    for index, item in enumerate(value):
+        component = _component(check, ("components", index), item, seen)
+        if component:
+            components.append(component)
+    return tuple(components), frozenset(seen)
+
+
+def _component(check: Checker, path: KeyPath, value: Any, seen: dict[str, int]) -> \
+        Component | None:
+    data = check.mapping(path, value, COMPONENT_KEYS, ("id", "name"),
+                         what="a mapping with at least an id and a name")
+    if data is None:
+        return None
+    before = check.failures
+    component_id = data.get("id")
+    if "id" in data:
+        where = check.source.where((*path, "id"))
+        if not isinstance(component_id, str) or not _COMPONENT_ID.fullmatch(component_id):
+            check.expected((*path, "id"), "lowercase letters, digits and '-' like api-gateway",
+                           component_id)
+        elif component_id in seen:
+            check.error((*path, "id"), f"'id': {component_id!r} is already the id of the "
+                        f"component at line {seen[component_id]}; ids must be unique")
+        else:
+            seen[component_id] = where[0]
+    name = check.string((*path, "name"), data["name"]) if "name" in data else None
+    fields: dict[str, Any] = {}
+    for key in ("group", "description"):
+        if key in data:
+            fields[key] = check.string((*path, key), data[key])
+    if "since" in data:
+        fields["since"] = _day(check, (*path, "since"), data["since"])
+    if "probe" in data:
+        fields["probe"] = _probe(check, (*path, "probe"), data["probe"])
+    if check.failures > before or not isinstance(component_id, str) or name is None:
+        return None
+    return Component(id=component_id, name=name, **fields)
+
+
+def _day(check: Checker, path: KeyPath, value: Any) -> date | None:
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    check.expected(path, "a date like 2025-07-16", value)
+    return None

@@ -5,32 +5,23 @@ Renderers only read it. Status rules follow DESIGN.md ("Computing status").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from generator.config import Component, Config
-from generator.history import History, Sample
+from generator.history import ComponentHistory, History, Sample
 from generator.incidents import Incident, Update
+from generator.timeline import BAR_DAYS as BAR_DAYS
+from generator.timeline import NO_DATA as NO_DATA
+from generator.timeline import PROBE_STATES, RANK, Segment, Touch, worst
+from generator.timeline import STATES as STATES
+from generator.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
+from generator.timeline import DayBar as DayBar
 
-# Worst first. "no_data" is not a Statuspage state: it never counts as operational.
-STATES = ("major_outage", "partial_outage", "degraded_performance", "under_maintenance",
-          "operational")
-NO_DATA = "no_data"
 INDICATORS = ("critical", "major", "minor", "maintenance", "none")
-UPTIME_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7),
-                  "30d": timedelta(days=30), "90d": timedelta(days=90)}
-BAR_DAYS = 90
 RECENT_DAYS = 14
 FEED_ITEMS = 50
-
-
-@dataclass(frozen=True)
-class DayBar:
-    day: date  # in the site's time zone
-    state: str  # one of STATES or NO_DATA
-    minutes: Mapping[str, int]  # minutes that day in each non-operational state
-    incidents: tuple[str, ...]  # ids of the incidents and maintenances that touch the day
 
 
 @dataclass(frozen=True)
@@ -152,5 +143,123 @@ class SiteModel:
 
 def compute(config: Config, incidents: tuple[Incident, ...], history: History,
             now: datetime) -> SiteModel:
-    """Compute the whole model at ``now``."""
-    raise NotImplementedError
+    """Compute the whole model at ``now``; nothing after ``now`` exists."""
+    views = [view for incident in incidents if (view := incident_view(incident, now))]
+    views.sort(key=lambda view: (view.start, view.id), reverse=True)
+    naming: dict[str, list[IncidentView]] = {}  # component id -> its views, newest first
+    for view in views:
+        for component_id in view.incident.components:
+            naming.setdefault(component_id, []).append(view)
+
+    tz = config.site.tz
+    days, bounds = timeline.day_bounds(now.astimezone(tz).date(), tz)
+    components: list[ComponentView] = []
+    detected: list[Detection] = []
+    for component in config.components:
+        view, detection = _component_view(config, component, naming.get(component.id, []),
+                                          history.of(component.id), now, days, bounds)
+        components.append(view)
+        if detection is not None:
+            detected.append(detection)
+
+    by_group: dict[str | None, list[ComponentView]] = {}
+    for view in components:
+        by_group.setdefault(view.component.group, []).append(view)
+    groups = tuple(Group(name, tuple(members), worst(member.state for member in members))
+                   for name, members in by_group.items())
+
+    by_month: dict[str, list[IncidentView]] = {}  # views are newest first, so months are too
+    for view in views:
+        by_month.setdefault(view.start.astimezone(tz).strftime("%Y-%m"), []).append(view)
+    months = tuple(Month(key, tuple(members)) for key, members in by_month.items())
+
+    known = [view.updates[0].at for view in views if view.updates]
+    known += [view.last.at for view in components if view.last is not None]
+    indicator, description = indicator_of(components)
+    return SiteModel(config=config, now=now, indicator=indicator, description=description,
+                     components=tuple(components), groups=groups, incidents=tuple(views),
+                     months=months, detected=tuple(detected),
+                     updated=max(known, default=now), warnings=history.warnings)
+
+
+_INDICATOR = {"major_outage": "critical", "partial_outage": "major",
+              "degraded_performance": "minor", "under_maintenance": "maintenance"}
+_DESCRIPTION = {"critical": "Major System Outage", "major": "Partial System Outage",
+                "minor": "Minor Service Outage", "maintenance": "Service Under Maintenance",
+                "none": "All Systems Operational"}
+
+
+def indicator_of(components: Sequence[ComponentView]) -> tuple[str, str]:
+    """Statuspage's indicator and its English description over the known states."""
+    known = [view.state for view in components if view.state != NO_DATA]
+    if components and not known:
+        return "none", "No Recent Data"
+    indicator = _INDICATOR.get(worst(known), "none")
+    return indicator, _DESCRIPTION[indicator]
+
+
+def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
+    """The incident as known at ``now``; None when nothing of it is known yet."""
+    known = sorted((u for u in incident.updates if u.at <= now), key=lambda u: u.at)
+    window = incident.maintenance
+    if window is None:
+        if not known:
+            return None
+        start = known[0].at
+        end = next((u.at for u in known if u.status == "resolved"), None)
+        status = known[-1].status
+        is_open = end is None
+        updated = known[-1].at
+    else:
+        if incident.updates and not known:
+            return None
+        status, start, end = _maintenance(window.start, window.end, known, now)
+        is_open = status != "completed"
+        moments = [u.at for u in known] + [start if start <= now else None,
+                                           end if not is_open else None]
+        updated = max((at for at in moments if at is not None), default=start)
+    impact = incident.impact or _INDICATOR.get(worst(incident.components.values()), "none")
+    duration = None if is_open or end is None else end - start
+    return IncidentView(incident=incident, status=status, impact=impact, start=start, end=end,
+                        updated=updated, duration=duration, is_open=is_open,
+                        updates=tuple(reversed(known)))
+
+
+_STARTED = ("in_progress", "verifying")
+
+
+def _maintenance(start: datetime, end: datetime, known: Sequence[Update],
+                 now: datetime) -> tuple[str, datetime, datetime]:
+    """A maintenance's status, start and end: by its window unless an update says otherwise."""
+    latest = known[-1].status if known else None
+    if latest in (*_STARTED, "completed"):
+        status = str(latest)
+    else:
+        status = "scheduled" if now < start else "in_progress" if now < end else "completed"
+    started = next((u.at for u in known if u.status in _STARTED), None)
+    if started is not None and started < start:  # began before its window
+        start = started
+    completed = next((u.at for u in known if u.status == "completed"), None)
+    overran = any(u.status in _STARTED and u.at >= end for u in known)
+    if completed is not None and (completed < end or overran):
+        end = max(completed, start)
+    return status, start, end
+
+
+def _applies(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | None:
+    """When the view changed its components' state, up to ``now``; None if it has not yet."""
+    if not view.incident.is_maintenance:
+        return view.start, view.end or now
+    if view.status in _STARTED:
+        return view.start, now
+    if view.status == "completed":
+        return view.start, min(view.end or now, now)
+    return None
+
+
+def _last_sample(history: ComponentHistory, now: datetime) -> Sample | None:
+    """The newest sample at or before ``now`` (a build with a past ``--now`` skips later ones)."""
+    if history.last is not None and history.last.at <= now:
+        return history.last
+    index = bisect_right(history.recent, now, key=lambda sample: sample.at)
+    return history.recent[index - 1] if index else None

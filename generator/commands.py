@@ -1,0 +1,137 @@
+"""What each ``kabar`` subcommand does; ``cli.py`` parses, this module acts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from generator import clock
+from generator.errors import KabarError, ValidationError
+
+
+def _github() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _print_warnings(lines: tuple[str, ...]) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+def validate(args: argparse.Namespace) -> int:
+    from generator.validate import load_site
+
+    config, incidents, warnings = load_site(args.config, args.incidents)
+    for problem in warnings:
+        print(problem, file=sys.stderr)
+        if _github():
+            print(problem.annotation())
+    if warnings and args.strict:
+        print(f"{len(warnings)} warning(s) and --strict is on", file=sys.stderr)
+        return 1
+    print(f"{args.config}: {len(config.components)} components, "
+          f"{len(incidents)} incident and maintenance files: valid")
+    return 0
+
+
+def probe(args: argparse.Namespace) -> int:
+    from generator.config import load_config
+    from generator.probe import format_table, run_probes
+    from generator.results import write_run
+
+    config = load_config(args.config)
+    out = args.out or Path("results") / f"{args.location}.json"
+    run = run_probes(config, args.location)
+    write_run(run, out)
+    print(format_table(run))
+    print(f"wrote {out}")
+    return 0
+
+
+def record(args: argparse.Namespace) -> int:
+    from generator.config import load_config
+    from generator.history import record as record_history
+
+    if args.quorum < 1:
+        raise KabarError(f"--quorum must be 1 or more, got {args.quorum}")
+    config = load_config(args.config)
+    summary = record_history(args.history, args.files, config, args.quorum)
+    _print_warnings(summary.warnings)
+    what = "as unknown" if summary.unknown else f"{summary.recorded} result(s)"
+    print(f"recorded {what} into {args.history}/")
+    return 0
+
+
+def build(args: argparse.Namespace) -> int:
+    from generator.build import build as build_site
+
+    result = build_site(args.config, args.incidents, args.history, args.out,
+                        now=args.now, strict=args.strict)
+    _print_warnings(result.warnings)
+    report = result.report
+    total = report.unchanged + len(report.written)
+    if report.changed:
+        print(f"built {args.out}/ in {result.seconds:.2f} s: {total} files, "
+              f"{len(report.written)} written, {len(report.removed)} removed")
+    else:
+        print(f"built {args.out}/ in {result.seconds:.2f} s: {total} files, nothing changed")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path("results") / f"{args.location}.json"
+    probe(argparse.Namespace(**{**vars(args), "out": out}))
+    record(argparse.Namespace(**{**vars(args), "files": [out], "quorum": 1}))
+    return build(args)
+
+
+def new(args: argparse.Namespace) -> int:
+    from generator.config import load_config
+    from generator.new import add_update, new_incident
+
+    config = load_config(args.config)
+    at = clock.now(args.now)
+    if args.update:
+        if args.title or args.component:
+            raise KabarError("--update adds to an existing incident; drop the title and "
+                             "--component")
+        if not args.status or not args.message:
+            raise KabarError("--update needs --status and --message")
+        path = add_update(config, args.incidents, args.update, args.status, args.message, at)
+        print(f"updated {path}")
+        return 0
+    if not args.title:
+        raise KabarError('give a title: kabar new "Login failures" --component api=major_outage')
+    components: dict[str, str] = {}
+    for item in args.component:
+        name, sep, state = item.partition("=")
+        if not sep:
+            raise KabarError(f"--component {item!r}: expected ID=STATE, e.g. api=major_outage")
+        components[name.strip()] = state.strip()
+    path = new_incident(config, args.incidents, args.title, components,
+                        status=args.status or "investigating",
+                        message=args.message or "We are investigating this issue.",
+                        impact=args.impact, at=at)
+    print(f"wrote {path}")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    from generator.serve import serve as serve_site
+
+    serve_site(args.config, args.incidents, args.history, args.out, args.port,
+               now=args.now, strict=args.strict)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from generator.demo import run_demo
+
+    run_demo(args.out, rounds=args.rounds, serve=args.serve, port=args.port)
+    return 0
+
+
+__all__ = ["ValidationError", "build", "demo", "new", "probe", "record", "run", "serve",
+           "validate"]

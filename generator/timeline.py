@@ -1,0 +1,187 @@
+"""Per-component timelines: one interval sweep, then daily bars, uptime and latency.
+
+Times are POSIX seconds (floats) inside this module: the sweep sorts and subtracts them
+hundreds of thousands of times per build, and floats are much cheaper than datetimes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
+
+from generator.history import Sample
+
+# Worst first. "no_data" is not a Statuspage state: it never counts as operational.
+STATES = ("major_outage", "partial_outage", "degraded_performance", "under_maintenance",
+          "operational")
+NO_DATA = "no_data"
+UPTIME_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7),
+                  "30d": timedelta(days=30), "90d": timedelta(days=90)}
+BAR_DAYS = 90
+RANK = {state: rank for rank, state in enumerate(STATES)}
+PROBE_STATES = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
+PARTIAL_WEIGHT = 0.3  # a partial outage minute counts as 0.3 of a minute down (Statuspage)
+
+_MAJOR, _PARTIAL, _DEGRADED, _MAINTENANCE, _OPERATIONAL = range(len(STATES))
+
+
+@dataclass(frozen=True)
+class DayBar:
+    day: date  # in the site's time zone
+    state: str  # one of STATES or NO_DATA
+    minutes: Mapping[str, int]  # minutes that day in each non-operational state
+    incidents: tuple[str, ...]  # ids of the incidents and maintenances that touch the day
+
+
+class Segment(NamedTuple):
+    """A stretch of time in one state, in POSIX seconds; ``rank`` indexes STATES."""
+
+    start: float
+    end: float
+    rank: int
+
+
+class Touch(NamedTuple):
+    """An incident or maintenance that applied to a component from ``start`` to ``end``."""
+
+    start: float
+    end: float
+    incident_id: str
+
+
+def worst(states: Iterable[str]) -> str:
+    """The worst of ``states``, ignoring NO_DATA; NO_DATA when none is known."""
+    best = len(STATES)
+    for state in states:
+        best = min(best, RANK.get(state, best))
+    return STATES[best] if best < len(STATES) else NO_DATA
+
+
+def sweep(intervals: Iterable[Segment]) -> list[Segment]:
+    """Merge overlapping intervals into sorted, disjoint segments of the worst state.
+
+    Time inside any interval is "covered"; time outside every interval is absent from the
+    result (no data). O(n log n) in the number of intervals.
+    """
+    events: list[tuple[float, int, int]] = []
+    for start, end, rank in intervals:
+        if end > start:
+            events.append((start, 1, rank))
+            events.append((end, -1, rank))
+    events.sort()
+    counts = [0] * len(STATES)
+    active = 0
+    segments: list[Segment] = []
+    i, n = 0, len(events)
+    while i < n:
+        at = events[i][0]
+        while i < n and events[i][0] == at:
+            _, delta, rank = events[i]
+            counts[rank] += delta
+            active += delta
+            i += 1
+        if not active or i == n:
+            continue
+        rank = next(r for r, count in enumerate(counts) if count)
+        following = events[i][0]
+        if segments and segments[-1].rank == rank and segments[-1].end == at:
+            segments[-1] = Segment(segments[-1].start, following, rank)
+        else:
+            segments.append(Segment(at, following, rank))
+    return segments
+
+
+def day_bounds(today: date, tz: tzinfo, count: int = BAR_DAYS) -> tuple[list[date], list[float]]:
+    """The ``count`` days ending ``today`` (oldest first) and their ``count + 1`` midnights."""
+    days = [today - timedelta(days=count - 1 - k) for k in range(count)]
+    midnights = [datetime.combine(day, time(), tz).timestamp() for day in days]
+    midnights.append(datetime.combine(today + timedelta(days=1), time(), tz).timestamp())
+    return days, midnights
+
+
+def day_bars(segments: Sequence[Segment], touches: Iterable[Touch], days: Sequence[date],
+             bounds: Sequence[float], first: date | None) -> tuple[DayBar, ...]:
+    """One bar per day: the worst covered state, minutes per bad state, incidents touching it."""
+    touching: list[list[str]] = [[] for _ in days]
+    for start, end, incident_id in touches:
+        k0 = max(bisect_right(bounds, start) - 1, 0)
+        k1 = min(max(bisect_left(bounds, end) - 1, k0), len(days) - 1)
+        for k in range(k0, k1 + 1):
+            touching[k].append(incident_id)
+    bars: list[DayBar] = []
+    j = 0
+    for k, day in enumerate(days):
+        if first is not None and day < first:
+            bars.append(DayBar(day, NO_DATA, {}, ()))
+            continue
+        low, high = bounds[k], bounds[k + 1]
+        while j < len(segments) and segments[j].end <= low:
+            j += 1
+        seconds = [0.0] * len(STATES)
+        m = j
+        while m < len(segments) and segments[m].start < high:
+            start, end, rank = segments[m]
+            seconds[rank] += min(end, high) - max(start, low)
+            m += 1
+        ranks = [rank for rank, total in enumerate(seconds) if total > 0]
+        if not ranks:
+            bars.append(DayBar(day, NO_DATA, {}, tuple(touching[k])))
+            continue
+        # A blip shorter than half a minute still colours the bar, so it shows as 1 minute.
+        minutes = {STATES[rank]: max(1, round(seconds[rank] / 60))
+                   for rank in ranks if rank != _OPERATIONAL}
+        bars.append(DayBar(day, STATES[ranks[0]], minutes, tuple(touching[k])))
+    return tuple(bars)
+
+
+def uptime(segments: Sequence[Segment], now: float) -> dict[str, float | None]:
+    """Percent up per UPTIME_WINDOWS window ending ``now``; None without covered time."""
+    result: dict[str, float | None] = {}
+    for key, window in UPTIME_WINDOWS.items():
+        low = now - window.total_seconds()
+        seconds = [0.0] * len(STATES)
+        for start, end, rank in segments:
+            if end > low and start < now:
+                seconds[rank] += min(end, now) - max(start, low)
+        denominator = sum(seconds) - seconds[_MAINTENANCE]
+        down = seconds[_MAJOR] + PARTIAL_WEIGHT * seconds[_PARTIAL]
+        result[key] = None if denominator <= 0 else 100 * (1 - down / denominator)
+    return result
+
+
+def latency_points(recent: Sequence[Sample], now: datetime) -> tuple[tuple[datetime, float], ...]:
+    """Raw (at, ms) points of the 24 hours before ``now``, oldest first."""
+    since = now - timedelta(hours=24)
+    return tuple((s.at, s.latency_ms) for s in recent
+                 if s.latency_ms is not None and since <= s.at <= now)
+
+
+def daily_latency(recent: Sequence[Sample], daily: Mapping[date, float], days: Sequence[date],
+                  bounds: Sequence[float], now: datetime) -> tuple[tuple[date, float], ...]:
+    """Mean ms per local day: from the raw samples for days they cover whole, else ``daily``.
+
+    ``daily`` is kept per UTC day; a local day takes the UTC day of the same date.
+    """
+    covered_from = recent[0].at.timestamp() if recent else float("inf")
+    totals = [0.0] * len(days)
+    counts = [0] * len(days)
+    now_ts = now.timestamp()
+    for sample in recent:
+        at = sample.at.timestamp()
+        if sample.latency_ms is None or at > now_ts:
+            continue
+        k = bisect_right(bounds, at) - 1
+        if 0 <= k < len(days):
+            totals[k] += sample.latency_ms
+            counts[k] += 1
+    points: list[tuple[date, float]] = []
+    for k, day in enumerate(days):
+        whole = bounds[k] >= covered_from
+        if counts[k] and (whole or day not in daily):
+            points.append((day, totals[k] / counts[k]))
+        elif day in daily:
+            points.append((day, daily[day]))
+    return tuple(points)

@@ -1,0 +1,171 @@
+"""Validation: typed reads from loaded YAML that collect every problem, and ``load_site``.
+
+``config`` and ``incidents`` read their files through a :class:`Checker`, which records a
+problem (with the file, line and column) for each value that breaks a rule and returns None
+for it, so one pass finds every problem. :func:`load_site` runs both and raises once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.clock import parse_duration
+from generator.errors import Problem, ValidationError
+from generator.yamlsource import KeyPath, Source
+
+if TYPE_CHECKING:
+    from generator.config import Config
+    from generator.incidents import Incident
+
+_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
+    r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
+)
+
+
+def load_site(
+    config_path: Path, incidents_dir: Path
+) -> tuple[Config, tuple[Incident, ...], tuple[Problem, ...]]:
+    """Load ``status.yaml`` and every incident; raise one ``ValidationError`` for all errors.
+
+    Returns the config, the incidents (by id) and the warnings, which never fail a load.
+    Incidents are checked even when ``status.yaml`` is broken, against what did parse.
+    """
+    # Imported here: config and incidents build on the Checker defined in this module.
+    from generator.config import check_config
+    from generator.incidents import check_incidents
+
+    checked = check_config(config_path)
+    incidents, incident_problems = check_incidents(
+        incidents_dir, checked.component_ids, checked.timezone)
+    problems = [*checked.problems, *incident_problems]
+    if checked.config is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems)
+    warnings = tuple(sorted(p for p in problems if p.severity != "error"))
+    return checked.config, incidents, warnings
+
+
+def display_path(path: Path) -> str:
+    """``path`` as the user would type it: relative to the current folder when inside it."""
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix()
+
+
+def shown(value: Any) -> str:
+    """A value as quoted in a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a close match, else an empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def label(keypath: KeyPath) -> str:
+    """How a message names the value at ``keypath``: ``'status'``, ``'updates[2]'``."""
+    if not keypath:
+        return "the file"
+    if isinstance(keypath[-1], int):
+        return f"'{label(keypath[:-1]).strip(chr(39))}[{keypath[-1]}]'"
+    return f"'{keypath[-1]}'"
+
+
+def parse_time(text: str, tz: tzinfo) -> datetime | None:
+    """Parse ``2025-07-16 06:15[:00]`` (in ``tz``) or with ``Z``/``+07:00``; aware UTC or None."""
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        return None
+    day, clock, zulu, sign, hours, minutes = match.groups()
+    try:
+        value = datetime.fromisoformat(f"{day}T{clock}")
+        if zulu:
+            value = value.replace(tzinfo=UTC)
+        elif sign:
+            offset = timedelta(hours=int(hours), minutes=int(minutes))
+            value = value.replace(tzinfo=timezone(-offset if sign == "-" else offset))
+        else:
+            value = value.replace(tzinfo=tz)
+    except ValueError:
+        return None
+    return value.astimezone(UTC)
+
+
+class Checker:
+    """Reads typed values out of one loaded file, recording a problem for each bad one."""
+
+    def __init__(self, source: Source, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+
+    def error(self, keypath: KeyPath, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.source.problem(keypath, message, key=key))
+
+    def warn(self, keypath: KeyPath, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.source.problem(keypath, message, key=key, severity="warning"))
+
+    def expected(self, keypath: KeyPath, what: str, value: Any, hint: str = "") -> None:
+        """Record ``'key': expected <what>; got <value>``."""
+        self.error(keypath, f"{label(keypath)}: expected {what}; got {shown(value)}{hint}")
+
+    def mapping(self, keypath: KeyPath, value: Any, allowed: Sequence[str],
+                required: Sequence[str] = (), what: str = "a mapping") -> dict[str, Any] | None:
+        """Check a mapping's keys: unknown ones (with a suggestion) and missing required ones."""
+        if not isinstance(value, dict):
+            self.expected(keypath, what, value)
+            return None
+        for key in value:
+            if key not in allowed:
+                self.error((*keypath, key),
+                           f"{key!r}: unknown key; expected one of {', '.join(sorted(allowed))}"
+                           f"{did_you_mean(key, allowed)}", key=True)
+        for key in required:
+            if key not in value:
+                self.error(keypath, f"{key!r}: required key is missing")
+        return value
+
+    def string(self, keypath: KeyPath, value: Any, *, nonempty: bool = True) -> str | None:
+        if isinstance(value, str) and (value.strip() or not nonempty):
+            return value
+        what = "a non-empty string" if nonempty else "a string"
+        hint = " (put it in quotes to keep it as text)" if isinstance(
+            value, bool | int | float) else ""
+        self.expected(keypath, what, value, hint)
+        return None
+
+    def choice(self, keypath: KeyPath, value: Any, options: Sequence[str]) -> str | None:
+        if isinstance(value, str) and value in options:
+            return value
+        hint = did_you_mean(value, options) if isinstance(value, str) else ""
+        self.expected(keypath, f"one of {', '.join(options)}", value, hint)
+        return None
+
+    def integer(self, keypath: KeyPath, value: Any, minimum: int) -> int | None:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+            return value
+        self.expected(keypath, f"a whole number of at least {minimum}", value)
+        return None
+
+    def duration(self, keypath: KeyPath, value: Any) -> timedelta | None:
+        parsed = parse_duration(value) if isinstance(value, str) else None
+        if parsed:  # a zero duration is as wrong as a missing unit
+            return parsed
+        self.expected(keypath, "a duration above zero like 500ms, 10s, 5m, 2h or 14d", value)
+        return None
+
+    def time(self, keypath: KeyPath, value: Any, tz: tzinfo, tzname: str) -> datetime | None:
+        parsed = parse_time(value, tz) if isinstance(value, str) else None
+        if parsed is None:
+            self.expected(keypath, f"a time like 2025-07-16 06:15 (in {tzname}) "
+                                   "or 2025-07-16T06:15+07:00", value)
+        return parsed
