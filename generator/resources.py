@@ -14,3 +14,13 @@ def site_templates() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "site_templates"
+
+
+@cache
+def example() -> tuple[Path, Path]:
+    """The example site's ``status.yaml`` and ``incidents/`` that ``kabar demo`` builds."""
+    packaged = Path(str(files("generator") / "example"))
+    if (packaged / "status.yaml").is_file():
+        return packaged / "status.yaml", packaged / "incidents"
+    root = Path(__file__).resolve().parent.parent
+    return root / "status.yaml", root / "incidents"

@@ -1,0 +1,114 @@
+"""``kabar serve``: build, serve on 127.0.0.1, rebuild when an input changes.
+
+A bad edit prints its error and the last good site keeps being served, so an author sees an
+incident as readers will before opening a pull request.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from generator.build import build
+from generator.errors import KabarError, ValidationError
+
+log = logging.getLogger(__name__)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site folder; unknown paths get the site's own 404 page."""
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def static_server(directory: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """A server for ``directory`` on 127.0.0.1:``port`` (0 picks a free port)."""
+    handler = functools.partial(_Handler, directory=str(directory))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def _inputs(config: Path, incidents: Path, history: Path) -> Iterator[Path]:
+    yield config
+    for folder in (incidents, history):
+        if folder.is_dir():
+            yield from (p for p in folder.rglob("*") if p.is_file())
+
+
+def snapshot(config: Path, incidents: Path, history: Path) -> dict[Path, tuple[int, int]]:
+    """(mtime, size) of every input file, to notice edits."""
+    seen = {}
+    for path in _inputs(config, incidents, history):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        seen[path] = (stat.st_mtime_ns, stat.st_size)
+    return seen
+
+
+def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | None,
+            strict: bool, say: Callable[[str], None]) -> bool:
+    """Build once; report the outcome through ``say``; never raise for a user's mistake."""
+    try:
+        result = build(config, incidents, history, out, now=now, strict=strict)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            say(str(problem))
+        say("build failed; still serving the last good site")
+        return False
+    except KabarError as exc:
+        say(f"error: {exc}")
+        say("build failed; still serving the last good site")
+        return False
+    for warning in result.warnings:
+        say(warning)
+    say(f"rebuilt {out}/: {len(result.report.written)} file(s) changed")
+    return True
+
+
+def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
+          now: str | None = None, strict: bool = False, poll: float = 0.5,
+          stop: threading.Event | None = None,
+          say: Callable[[str], None] | None = None) -> None:
+    """Build, serve and rebuild on change until ``stop`` is set or Ctrl+C."""
+    speak = say or (lambda line: print(line, file=sys.stderr, flush=True))
+    rebuild(config, incidents, history, out, now, strict, speak)
+    if not out.is_dir():
+        out.mkdir(parents=True)
+    server = static_server(out, port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    speak(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
+    stop = stop or threading.Event()
+    seen = snapshot(config, incidents, history)
+    try:
+        while not stop.wait(poll):
+            current = snapshot(config, incidents, history)
+            if current != seen:
+                seen = current
+                rebuild(config, incidents, history, out, now, strict, speak)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
