@@ -5,10 +5,11 @@ Renderers only read it. Status rules follow DESIGN.md ("Computing status").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from generator import timeline
 from generator.config import Component, Config
 from generator.history import ComponentHistory, History, Sample
 from generator.incidents import Incident, Update
@@ -156,15 +157,16 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
     components: list[ComponentView] = []
     detected: list[Detection] = []
     for component in config.components:
-        view, detection = _component_view(config, component, naming.get(component.id, []),
-                                          history.of(component.id), now, days, bounds)
-        components.append(view)
+        component_view, detection = _component_view(
+            config, component, naming.get(component.id, []), history.of(component.id), now,
+            days, bounds)
+        components.append(component_view)
         if detection is not None:
             detected.append(detection)
 
     by_group: dict[str | None, list[ComponentView]] = {}
-    for view in components:
-        by_group.setdefault(view.component.group, []).append(view)
+    for member in components:
+        by_group.setdefault(member.component.group, []).append(member)
     groups = tuple(Group(name, tuple(members), worst(member.state for member in members))
                    for name, members in by_group.items())
 
@@ -174,7 +176,7 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
     months = tuple(Month(key, tuple(members)) for key, members in by_month.items())
 
     known = [view.updates[0].at for view in views if view.updates]
-    known += [view.last.at for view in components if view.last is not None]
+    known += [member.last.at for member in components if member.last is not None]
     indicator, description = indicator_of(components)
     return SiteModel(config=config, now=now, indicator=indicator, description=description,
                      components=tuple(components), groups=groups, incidents=tuple(views),
@@ -257,9 +259,56 @@ def _applies(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | N
     return None
 
 
-def _last_sample(history: ComponentHistory, now: datetime) -> Sample | None:
-    """The newest sample at or before ``now`` (a build with a past ``--now`` skips later ones)."""
-    if history.last is not None and history.last.at <= now:
-        return history.last
-    index = bisect_right(history.recent, now, key=lambda sample: sample.at)
-    return history.recent[index - 1] if index else None
+def _component_view(config: Config, component: Component, views: Sequence[IncidentView],
+                    history: ComponentHistory, now: datetime, days: Sequence[date],
+                    bounds: Sequence[float]) -> tuple[ComponentView, Detection | None]:
+    """One component's state, bars, uptime and latency, from one sweep of its intervals."""
+    interval = config.site.interval
+    now_ts = now.timestamp()
+    low = min(bounds[0], (now - max(UPTIME_WINDOWS.values())).timestamp())
+    if component.since is not None:
+        low = max(low, datetime.combine(component.since, time(), config.site.tz).timestamp())
+    intervals: list[Segment] = []
+    touches: list[Touch] = []
+    best, source = len(STATES), "none"
+    for view in views:
+        applied = _applies(view, now)
+        if applied is None:
+            continue
+        rank = RANK[view.incident.components[component.id]]
+        start, end = applied[0].timestamp(), applied[1].timestamp()
+        touches.append(Touch(start, end, view.id))
+        intervals.append(Segment(max(start, low), end, rank))
+        if view.is_open and rank < best:
+            best, source = rank, "maintenance" if view.incident.is_maintenance else "incident"
+
+    if component.probe is None:
+        intervals.append(Segment(low, now_ts, RANK["operational"]))
+    else:
+        intervals += timeline.probe_intervals(history.spans, now, low, interval)
+
+    last = timeline.last_sample(history, now)
+    detection = None
+    if best < len(STATES):
+        state = STATES[best]
+    elif component.probe is None:
+        state, source = "operational", "declared"
+    elif last is not None and now - last.at <= 3 * interval and last.state in PROBE_STATES:
+        state, source = PROBE_STATES[last.state], "probe"
+        if state != "operational":
+            since = timeline.bad_since(history.spans, last, interval)
+            detection = Detection(component.id, since, state)
+    else:
+        state = NO_DATA
+
+    segments = timeline.sweep(intervals)
+    result = ComponentView(
+        component=component, state=state, source=source, last=last,
+        bars=timeline.day_bars(segments, touches, days, bounds, component.since),
+        uptime=timeline.uptime(segments, now_ts),
+        latency=timeline.latency_points(history.recent, now),
+        daily_latency=timeline.daily_latency(history.recent, history.daily_latency, days,
+                                             bounds, now),
+        incident_ids=tuple(view.id for view in views),
+        detected=None if detection is None else detection.since)
+    return result, detection

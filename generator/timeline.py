@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
-from generator.history import Sample
+from generator.history import ComponentHistory, Sample, Span
 
 # Worst first. "no_data" is not a Statuspage state: it never counts as operational.
 STATES = ("major_outage", "partial_outage", "degraded_performance", "under_maintenance",
@@ -94,6 +94,22 @@ def sweep(intervals: Iterable[Segment]) -> list[Segment]:
     return segments
 
 
+def probe_intervals(spans: Sequence[Span], now: datetime, low: float,
+                    interval: timedelta) -> list[Segment]:
+    """The probe spans that end after ``low``, clipped to ``[low, now]``, as intervals."""
+    now_ts = now.timestamp()
+    first = bisect_right(spans, low, key=lambda span: span.end.timestamp())
+    intervals: list[Segment] = []
+    for span in spans[first:]:
+        if span.start > now or span.state not in PROBE_STATES:
+            continue
+        start, end = span.start.timestamp(), min(span.end, now).timestamp()
+        if end <= start:  # a single sample stands for one interval
+            end = min(start + interval.total_seconds(), now_ts)
+        intervals.append(Segment(max(start, low), end, RANK[PROBE_STATES[span.state]]))
+    return intervals
+
+
 def day_bounds(today: date, tz: tzinfo, count: int = BAR_DAYS) -> tuple[list[date], list[float]]:
     """The ``count`` days ending ``today`` (oldest first) and their ``count + 1`` midnights."""
     days = [today - timedelta(days=count - 1 - k) for k in range(count)]
@@ -107,6 +123,8 @@ def day_bars(segments: Sequence[Segment], touches: Iterable[Touch], days: Sequen
     """One bar per day: the worst covered state, minutes per bad state, incidents touching it."""
     touching: list[list[str]] = [[] for _ in days]
     for start, end, incident_id in touches:
+        if end < bounds[0] or (end == bounds[0] and start < end) or start >= bounds[-1]:
+            continue  # outside the bars; an end is exclusive
         k0 = max(bisect_right(bounds, start) - 1, 0)
         k1 = min(max(bisect_left(bounds, end) - 1, k0), len(days) - 1)
         for k in range(k0, k1 + 1):
@@ -185,3 +203,23 @@ def daily_latency(recent: Sequence[Sample], daily: Mapping[date, float], days: S
         elif day in daily:
             points.append((day, daily[day]))
     return tuple(points)
+
+
+def last_sample(history: ComponentHistory, now: datetime) -> Sample | None:
+    """The newest sample at or before ``now`` (a build with a past ``--now`` skips later ones)."""
+    if history.last is not None and history.last.at <= now:
+        return history.last
+    index = bisect_right(history.recent, now, key=lambda sample: sample.at)
+    return history.recent[index - 1] if index else None
+
+
+def bad_since(spans: Sequence[Span], last: Sample, interval: timedelta) -> datetime:
+    """The start of the run of down or degraded spans that ``last`` belongs to."""
+    since = last.at
+    for span in reversed(spans):
+        if span.start > last.at:
+            continue
+        if span.state not in ("down", "degraded") or span.end < since - 3 * interval:
+            break
+        since = min(since, span.start)
+    return since
