@@ -2,6 +2,39 @@
 
 The read side gives the model, per component, the spans of time with probe data and their
 state; gaps between spans are "no data".
+
+Layout (all times UTC; every file is JSON Lines, one compact object a line):
+
+``history/raw/YYYY-MM-DD.jsonl``
+    One line per recorded run, appended by ``kabar record`` with one ``write`` and fsync::
+
+        {"at":"2026-11-24T22:00:00Z","locations":["eu","us"],
+         "results":{"api":["up",123.4,null],"web":["down",null,"connection refused"]}}
+
+    ``results`` maps a component to ``[state, latency ms, error]``, merged over the
+    locations with the quorum. A run in which every probe failed for network reasons is
+    ``{"at":…,"locations":[…],"unknown":"every probe failed for network reasons (…)"}``:
+    it is no outage, and it ends the previous samples' coverage (a gap: "no data").
+
+``history/daily/YYYY-MM.jsonl``
+    One line per compacted UTC day::
+
+        {"day":"2026-11-24","components":{"api":{"n":288,"ms":123.4,
+         "spans":[[0,51000,"up"],[51000,51600,"down"],[51600,86400,"up"]]}}}
+
+    ``n`` is the number of checks, ``ms`` the mean latency, ``spans`` the merged state
+    spans as seconds from the day's 00:00 UTC (the last may end after 86400, when the
+    day's last sample reaches into the next day).
+
+A sample covers ``[at, at + min(gap to the component's next sample, 3 × site.interval))``;
+touching spans of one state merge. ``record`` keeps today and the two full days before it
+raw (so the recent samples always span 48 h); older raw days are compacted into their
+month's daily file and removed, and days older than the retention are dropped. A damaged
+line costs that line only (skipped with a ``history/…:LINE: warning: …``); a torn last line
+is tolerated, and the next append starts on a fresh line.
+
+Each run adds one line (a few KB) to one file; compaction adds one line a day. A year for
+100 components is about 3 MB (daily) plus three raw days.
 """
 
 from __future__ import annotations
@@ -60,10 +93,14 @@ class RecordSummary:
 
 def read_history(directory: Path, config: Config, now: datetime) -> History:
     """Read ``directory`` for the 90 days before ``now``; missing directory is empty history."""
-    raise NotImplementedError
+    from generator.history_read import read  # imports this module's dataclasses
+
+    return read(directory, config, now)
 
 
 def record(directory: Path, result_files: Sequence[Path], config: Config, quorum: int = 1,
            retention: timedelta = timedelta(days=400)) -> RecordSummary:
     """Merge one run's results (one file per location) into ``directory``."""
-    raise NotImplementedError
+    from generator.history_record import record as record_run  # imports this module
+
+    return record_run(directory, result_files, config, quorum, retention)

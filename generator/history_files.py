@@ -1,0 +1,272 @@
+"""The files of ``history/``: their paths, their lines, reading and appending them safely.
+
+The layout is described in ``generator/history.py``. Reading never raises for a damaged
+line: it is skipped with a warning ``history/raw/2026-11-24.jsonl:17: warning: …``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from generator.clock import isoformat
+from generator.history import Sample
+from generator.results import STATES
+
+log = logging.getLogger(__name__)
+
+RAW = "raw"
+DAILY = "daily"
+_RAW_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\.jsonl$")
+_DAILY_NAME = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
+_DAY_PREFIX = '{"day":"'
+_STATES = frozenset(STATES)
+_LATENCY = frozenset({float, int, type(None)})
+_ERROR = frozenset({str, type(None)})
+
+
+@dataclass(frozen=True)
+class RawRun:
+    """One line of a raw file: a recorded run, or a run recorded as unknown."""
+
+    at: datetime
+    samples: Mapping[str, Sample]  # empty when unknown
+    unknown: str | None = None
+
+
+@dataclass(frozen=True)
+class DayComponent:
+    checks: int
+    latency_ms: float | None
+    spans: tuple[tuple[int, int, str], ...]  # seconds from the day's 00:00 UTC; end may pass 86400
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """One line of a daily file: one compacted UTC day."""
+
+    day: date
+    components: Mapping[str, DayComponent]
+
+
+# Paths -----------------------------------------------------------------------------------
+
+def raw_path(directory: Path, day: date) -> Path:
+    return directory / RAW / f"{day.isoformat()}.jsonl"
+
+
+def daily_path(directory: Path, day: date) -> Path:
+    return directory / DAILY / f"{day.year:04d}-{day.month:02d}.jsonl"
+
+
+def raw_files(directory: Path) -> dict[date, Path]:
+    """The raw day files present, by UTC day; other names are ignored."""
+    found: dict[date, Path] = {}
+    for path in _listing(directory / RAW):
+        match = _RAW_NAME.match(path.name)
+        if match:
+            try:
+                found[date(*(int(g) for g in match.groups()))] = path
+            except ValueError:
+                continue
+    return found
+
+
+def daily_files(directory: Path) -> dict[date, Path]:
+    """The daily (per month) files present, by the month's first day."""
+    found: dict[date, Path] = {}
+    for path in _listing(directory / DAILY):
+        match = _DAILY_NAME.match(path.name)
+        if match and 1 <= int(match.group(2)) <= 12:
+            found[date(int(match.group(1)), int(match.group(2)), 1)] = path
+    return found
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return [entry for entry in folder.iterdir() if entry.is_file()]
+    except FileNotFoundError:
+        return []
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+# Lines -----------------------------------------------------------------------------------
+
+def json_lines(path: Path, warnings: list[str]) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line number, value)`` for each JSON line; warn about and skip the others."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        warnings.append(f"{path}:1: warning: cannot read ({exc.strerror}); skipped")
+        return
+    lines = data.split(b"\n")
+    torn = lines[-1] != b""  # a last line without its newline: an interrupted append
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            if torn and number == len(lines):
+                warnings.append(f"{path}:{number}: warning: truncated last line "
+                                "(an interrupted write); skipped")
+            else:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                warnings.append(f"{path}:{number}: warning: not JSON ({reason}); skipped")
+
+
+def raw_runs(path: Path, warnings: list[str], ids: Container[str] | None = None,
+             until: datetime | None = None) -> list[RawRun]:
+    """The runs of a raw file (components limited to ``ids``; stop after ``until``)."""
+    runs: list[RawRun] = []
+    for number, value in json_lines(path, warnings):
+        try:
+            run = decode_raw(value, ids)
+        except ValueError as exc:
+            warnings.append(f"{path}:{number}: warning: not a history line ({exc}); skipped")
+            continue
+        if until is not None and run.at >= until:
+            break  # lines are appended in time order; the rest cannot matter
+        runs.append(run)
+    return runs
+
+
+def day_records(path: Path, warnings: list[str]) -> list[DayRecord]:
+    records: list[DayRecord] = []
+    for number, value in json_lines(path, warnings):
+        try:
+            records.append(decode_day(value))
+        except ValueError as exc:
+            warnings.append(f"{path}:{number}: warning: not a history line ({exc}); skipped")
+    return records
+
+
+def line_day(line: str) -> date | None:
+    """The day of a daily line, read from its prefix (no full parse); None if damaged."""
+    if line.startswith(_DAY_PREFIX):
+        try:
+            return date.fromisoformat(line[len(_DAY_PREFIX):len(_DAY_PREFIX) + 10])
+        except ValueError:
+            return None
+    return None
+
+
+def encode_results(at: datetime, locations: Sequence[str],
+                   results: Mapping[str, tuple[str, float | None, str | None]]) -> str:
+    """A raw line: ``{"at": …, "locations": […], "results": {id: [state, ms, error]}}``."""
+    body = {key: [state, _ms(ms), error] for key, (state, ms, error) in results.items()}
+    return (f'{{"at":"{isoformat(at)}","locations":{_dump(list(locations))},'
+            f'"results":{_dump(body)}}}')
+
+
+def encode_unknown(at: datetime, locations: Sequence[str], reason: str) -> str:
+    return (f'{{"at":"{isoformat(at)}","locations":{_dump(list(locations))},'
+            f'"unknown":{_dump(reason)}}}')
+
+
+def encode_day(record: DayRecord) -> str:
+    body = {key: {"n": c.checks, "ms": _ms(c.latency_ms), "spans": [list(s) for s in c.spans]}
+            for key, c in record.components.items()}
+    return f'{_DAY_PREFIX}{record.day.isoformat()}","components":{_dump(body)}}}'
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def decode_raw(value: object, ids: Container[str] | None = None) -> RawRun:
+    if not isinstance(value, dict):
+        raise ValueError("expected an object")
+    at = _instant(value.get("at"))
+    if "unknown" in value:
+        return RawRun(at, {}, str(value["unknown"]))
+    results = value.get("results")
+    if not isinstance(results, dict):
+        raise ValueError("'results' is missing")
+    samples: dict[str, Sample] = {}
+    for key, entry in results.items():
+        if ids is not None and key not in ids:
+            continue
+        # Exact type checks: this loop runs for every sample of the recent days.
+        if not (type(entry) is list and len(entry) == 3 and entry[0] in _STATES
+                and type(entry[1]) in _LATENCY and type(entry[2]) in _ERROR):
+            raise ValueError(f"bad result for {key!r}: {_dump(entry)}")
+        latency = entry[1]
+        samples[key] = Sample(at, entry[0], latency if latency is None else float(latency),
+                              entry[2])
+    return RawRun(at, samples)
+
+
+def decode_day(value: object) -> DayRecord:
+    if not isinstance(value, dict):
+        raise ValueError("expected an object")
+    try:
+        day = date.fromisoformat(str(value.get("day")))
+    except ValueError:
+        raise ValueError(f"'day': expected YYYY-MM-DD, got {value.get('day')!r}") from None
+    components = value.get("components")
+    if not isinstance(components, dict):
+        raise ValueError("'components' is missing")
+    decoded: dict[str, DayComponent] = {}
+    for key, entry in components.items():
+        spans = entry.get("spans") if isinstance(entry, dict) else None
+        if not (isinstance(entry, dict) and isinstance(entry.get("n"), int)
+                and _number_or_none(entry.get("ms")) and isinstance(spans, list)
+                and all(_is_span(span) for span in spans)):
+            raise ValueError(f"bad entry for {key!r}")
+        ms = entry.get("ms")
+        decoded[key] = DayComponent(entry["n"], None if ms is None else float(ms),
+                                    tuple((s[0], s[1], s[2]) for s in spans))
+    return DayRecord(day, decoded)
+
+
+def _is_span(value: object) -> bool:
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int)
+            and isinstance(value[1], int) and value[0] < value[1] and value[2] in STATES)
+
+
+def _number_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def _instant(value: object) -> datetime:
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"'at': expected an ISO 8601 time, got {value!r}") from None
+    if at.tzinfo is None:
+        raise ValueError(f"'at': {value!r} has no offset")
+    return at.astimezone(UTC)
+
+
+# Writing ---------------------------------------------------------------------------------
+
+def append_lines(path: Path, lines: Sequence[str]) -> None:
+    """Append whole lines with one ``write`` and fsync; a torn last line stays on its own."""
+    data = "".join(line + "\n" for line in lines).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data  # never glue a new line onto an interrupted one
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,72 @@
+"""Spans from samples: each sample vouches for its state until the next one, within a bound."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from generator.history import Sample, Span
+from generator.history_files import RawRun
+
+COVER_INTERVALS = 3  # a sample vouches for at most this many probe intervals
+
+
+def spans_of(runs: Sequence[RawRun], interval: timedelta, end: datetime | None = None,
+             started_before: datetime | None = None) -> dict[str, list[Span]]:
+    """Per component, the merged spans of ``runs`` (sorted by time).
+
+    A sample covers ``[at, min(the component's next sample or an unknown run,
+    at + 3 × interval, end))``; only samples before ``started_before`` make spans.
+    """
+    reach = interval * COVER_INTERVALS
+    open_: dict[str, Sample] = {}
+    made: dict[str, list[list[Any]]] = {}  # [start, end, state], merged as they come
+
+    def close(key: str, sample: Sample, until: datetime) -> None:
+        stop = min(until, sample.at + reach)
+        if end is not None and end < stop:
+            stop = end
+        if stop <= sample.at or (started_before is not None and sample.at >= started_before):
+            return
+        spans = made.setdefault(key, [])
+        if spans and spans[-1][1] == sample.at and spans[-1][2] == sample.state:
+            spans[-1][1] = stop
+        else:
+            spans.append([sample.at, stop, sample.state])
+
+    for run in runs:
+        if run.unknown is not None:
+            for key, sample in open_.items():
+                close(key, sample, run.at)
+            open_.clear()
+            continue
+        for key, sample in run.samples.items():
+            previous = open_.get(key)
+            if previous is not None:
+                close(key, previous, run.at)
+            open_[key] = sample
+    for key, sample in open_.items():
+        close(key, sample, sample.at + reach)
+    return {key: [Span(*span) for span in spans] for key, spans in made.items()}
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Sort, merge touching spans of one state, and trim overlaps (the later one wins)."""
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if merged and span.start <= merged[-1].end:
+            last = merged[-1]
+            if span.state == last.state:
+                merged[-1] = Span(last.start, max(last.end, span.end), last.state)
+                continue
+            if span.start > last.start:
+                merged[-1] = Span(last.start, span.start, last.state)
+            else:
+                merged.pop()
+            if span.end < last.end:  # a span inside another: the rest of the outer one stays
+                merged.append(span)
+                merged.append(Span(span.end, last.end, last.state))
+                continue
+        merged.append(span)
+    return merged
