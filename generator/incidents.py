@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from generator import yamlsource
 from generator.config import Config
+from generator.errors import Problem, ValidationError
+from generator.validate import Checker, did_you_mean, display_path
+from generator.yamlsource import KeyPath
+
+log = logging.getLogger(__name__)
 
 IMPACTS = ("none", "minor", "major", "critical")
 COMPONENT_STATES = ("degraded_performance", "partial_outage", "major_outage", "under_maintenance")
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+INCIDENT_KEYS = ("title", "impact", "components", "updates", "postmortem", "maintenance")
+UPDATE_KEYS = ("at", "status", "message")
+_STEM = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -48,4 +61,158 @@ class Incident:
 
 def load_incidents(directory: Path, config: Config) -> tuple[Incident, ...]:
     """Load and validate every ``*.yaml`` in ``directory``; raise ``ValidationError``."""
-    raise NotImplementedError
+    ids = frozenset(component.id for component in config.components)
+    incidents, problems = check_incidents(directory, ids, config.site.timezone)
+    if any(problem.severity == "error" for problem in problems):
+        raise ValidationError(problems)
+    for problem in problems:
+        log.warning("%s", problem)
+    return incidents
+
+
+def check_incidents(directory: Path, component_ids: frozenset[str] | None,
+                    timezone: str) -> tuple[tuple[Incident, ...], list[Problem]]:
+    """Read every incident file, collecting all problems; valid incidents come back by id.
+
+    ``component_ids`` None skips the check of component ids (status.yaml had none to offer);
+    times without an offset are in ``timezone``.
+    """
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        if directory.exists():
+            problems.append(Problem(display_path(directory), 1, 1,
+                                    "expected a folder of incident files; got a file"))
+        return (), problems
+    base = Path(display_path(directory))
+    files = sorted(path for path in directory.iterdir() if path.suffix in (".yaml", ".yml"))
+    tz = ZoneInfo(timezone)
+    first: dict[str, str] = {}  # incident id -> the file that has it
+    incidents: list[Incident] = []
+    for file in files:
+        shown = (base / file.name).as_posix()
+        _check_id(file.stem, shown, first, problems)
+        try:
+            source = yamlsource.load(file, shown)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        incident = _incident(Checker(source, problems), file.stem, component_ids, tz, timezone)
+        if incident is not None:
+            incidents.append(incident)
+    return tuple(incidents), problems
+
+
+def _check_id(stem: str, shown: str, first: dict[str, str], problems: list[Problem]) -> None:
+    if not _STEM.fullmatch(stem):
+        better = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._") or "incident"
+        problems.append(Problem(shown, 1, 1, f"incident id {stem!r} (the file name) is not "
+                                "URL-safe; rename the file to lowercase letters, digits, "
+                                f"'.', '_' and '-', like {better + '.yaml'!r}"))
+    if stem in first:
+        problems.append(Problem(shown, 1, 1, f"incident id {stem!r} is also the id of "
+                                f"{first[stem]}; rename or remove one of the two files"))
+    else:
+        first[stem] = shown
+
+
+def _incident(check: Checker, incident_id: str, component_ids: frozenset[str] | None,
+              tz: tzinfo, tzname: str) -> Incident | None:
+    if check.source.data is None:
+        check.error((), "the file is empty; expected at least 'title' and 'updates'")
+        return None
+    data = check.mapping((), check.source.data, INCIDENT_KEYS, ("title",),
+                         what="a mapping with 'title', 'components' and 'updates'")
+    if data is None:
+        return None
+    title = check.string(("title",), data["title"]) if "title" in data else None
+    fields: dict[str, Any] = {}
+    if "impact" in data:
+        fields["impact"] = check.choice(("impact",), data["impact"], IMPACTS)
+    if "postmortem" in data:
+        fields["postmortem"] = check.string(("postmortem",), data["postmortem"])
+    maintenance = "maintenance" in data
+    if maintenance:
+        fields["maintenance"] = _window(check, data["maintenance"], tz, tzname)
+    components = _affected(check, data["components"], component_ids) if (
+        "components" in data) else {}
+    updates: tuple[Update, ...] = ()
+    if "updates" in data:
+        updates = _updates(check, data["updates"], maintenance, tz, tzname)
+    elif not maintenance:
+        check.error((), "'updates': required key is missing")
+    if check.failures or title is None:
+        return None
+    return Incident(id=incident_id, title=title, components=components, updates=updates,
+                    path=check.source.path, **fields)
+
+
+def _window(check: Checker, value: Any, tz: tzinfo, tzname: str) -> Window | None:
+    data = check.mapping(("maintenance",), value, ("start", "end"), ("start", "end"),
+                         what="a mapping with start and end")
+    if data is None:
+        return None
+    start = check.time(("maintenance", "start"), data["start"], tz, tzname) if (
+        "start" in data) else None
+    end = check.time(("maintenance", "end"), data["end"], tz, tzname) if "end" in data else None
+    if start is None or end is None:
+        return None
+    if end <= start:
+        check.expected(("maintenance", "end"), f"a time after start ({data['start']})",
+                       data["end"])
+        return None
+    return Window(start, end)
+
+
+def _affected(check: Checker, value: Any,
+              component_ids: frozenset[str] | None) -> dict[str, str]:
+    if not isinstance(value, dict):
+        check.expected(("components",), "a mapping of component id to state like "
+                       "{api: major_outage}", value)
+        return {}
+    affected: dict[str, str] = {}
+    for component_id, state in value.items():
+        if component_ids is not None and component_id not in component_ids:
+            choices = (", ".join(sorted(component_ids)) if len(component_ids) <= 12 else
+                       f"the {len(component_ids)} ids in the site's components")
+            check.error(("components", component_id),
+                        f"{component_id!r}: unknown component id; expected one of {choices}"
+                        f"{did_you_mean(component_id, component_ids)}", key=True)
+        checked = check.choice(("components", component_id), state, COMPONENT_STATES)
+        if checked:
+            affected[component_id] = checked
+    return affected
+
+
+def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
+             tzname: str) -> tuple[Update, ...]:
+    if not isinstance(value, list) or not (value or maintenance):
+        what = "at least one update" if isinstance(value, list) else (
+            "a list of updates, each with at, status and message")
+        check.expected(("updates",), what, value)
+        return ()
+    statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
+    parsed: list[tuple[Update, int]] = []
+    for index, item in enumerate(value):
+        path: KeyPath = ("updates", index)
+        data = check.mapping(path, item, UPDATE_KEYS, UPDATE_KEYS,
+                             what="a mapping with at, status and message")
+        if data is None:
+            continue
+        at = check.time((*path, "at"), data["at"], tz, tzname) if "at" in data else None
+        status = check.choice((*path, "status"), data["status"], statuses) if (
+            "status" in data) else None
+        message = check.string((*path, "message"), data["message"]) if (
+            "message" in data) else None
+        if at is not None and status is not None and message is not None:
+            parsed.append((Update(at, status, message), index))
+    # Oldest first; a resolved update sorts after others given the same minute.
+    parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == "resolved"))
+    resolved = next((i for i, (update, _) in enumerate(parsed) if update.status == "resolved"),
+                    None)
+    if resolved is not None and not maintenance:
+        line = check.source.where(("updates", parsed[resolved][1]))[0]
+        for _, index in parsed[resolved + 1:]:
+            check.error(("updates", index), f"'updates[{index}]': comes after the 'resolved' "
+                        f"update on line {line}; nothing may follow 'resolved', so make the "
+                        "latest update the resolved one")
+    return tuple(update for update, _ in parsed)

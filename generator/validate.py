@@ -22,9 +22,11 @@ if TYPE_CHECKING:
     from generator.config import Config
     from generator.incidents import Incident
 
+# The same shape as "time" in schemas/incident.schema.json; the calendar is checked in code.
 _TIME = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
-    r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
+    r"([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))[Tt ]"
+    r"((?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?)"
+    r" *(?:([Zz])|([+-])([01][0-9]|2[0-3]):?([0-5][0-9]))?"
 )
 
 
@@ -83,7 +85,7 @@ def label(keypath: KeyPath) -> str:
 
 def parse_time(text: str, tz: tzinfo) -> datetime | None:
     """Parse ``2025-07-16 06:15[:00]`` (in ``tz``) or with ``Z``/``+07:00``; aware UTC or None."""
-    match = _TIME.fullmatch(text.strip())
+    match = _TIME.fullmatch(text)
     if not match:
         return None
     day, clock, zulu, sign, hours, minutes = match.groups()
@@ -107,8 +109,10 @@ class Checker:
     def __init__(self, source: Source, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
+        self.failures = 0  # errors recorded by this checker; warnings do not count
 
     def error(self, keypath: KeyPath, message: str, *, key: bool = False) -> None:
+        self.failures += 1
         self.problems.append(self.source.problem(keypath, message, key=key))
 
     def warn(self, keypath: KeyPath, message: str, *, key: bool = False) -> None:
@@ -146,8 +150,7 @@ class Checker:
     def choice(self, keypath: KeyPath, value: Any, options: Sequence[str]) -> str | None:
         if isinstance(value, str) and value in options:
             return value
-        hint = did_you_mean(value, options) if isinstance(value, str) else ""
-        self.expected(keypath, f"one of {', '.join(options)}", value, hint)
+        self.expected(keypath, f"one of {', '.join(options)}", value)
         return None
 
     def integer(self, keypath: KeyPath, value: Any, minimum: int) -> int | None:
