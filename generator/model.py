@@ -282,10 +282,12 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         if view.is_open and rank < best:
             best, source = rank, "maintenance" if view.incident.is_maintenance else "incident"
 
+    measured: list[Segment] | None = None
     if component.probe is None:
         intervals.append(Segment(low, now_ts, RANK["operational"]))
     else:
-        intervals += timeline.probe_intervals(history.spans, now, low, interval)
+        measured = list(timeline.probe_intervals(history.spans, now, low, interval))
+        intervals += measured
 
     last = timeline.last_sample(history, now)
     detection = None
@@ -305,7 +307,7 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     result = ComponentView(
         component=component, state=state, source=source, last=last,
         bars=timeline.day_bars(segments, touches, days, bounds, component.since),
-        uptime=timeline.uptime(segments, now_ts),
+        uptime=timeline.uptime(segments, now_ts, measured),
         latency=timeline.latency_points(history.recent, now),
         daily_latency=timeline.daily_latency(history.recent, history.daily_latency, days,
                                              bounds, now),

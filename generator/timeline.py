@@ -155,11 +155,20 @@ def day_bars(segments: Sequence[Segment], touches: Iterable[Touch], days: Sequen
     return tuple(bars)
 
 
-def uptime(segments: Sequence[Segment], now: float) -> dict[str, float | None]:
-    """Percent up per UPTIME_WINDOWS window ending ``now``; None without covered time."""
+def uptime(segments: Sequence[Segment], now: float,
+           measured: Sequence[Segment] | None = None) -> dict[str, float | None]:
+    """Percent up per UPTIME_WINDOWS window ending ``now``; None without covered time.
+
+    For a probed component, ``measured`` holds its probe intervals: a window without any is
+    None too, so incidents alone never make a probed component look 0 % up.
+    """
     result: dict[str, float | None] = {}
     for key, window in UPTIME_WINDOWS.items():
         low = now - window.total_seconds()
+        if measured is not None and not any(end > low and start < now
+                                            for start, end, _ in measured):
+            result[key] = None
+            continue
         seconds = [0.0] * len(STATES)
         for start, end, rank in segments:
             if end > low and start < now:

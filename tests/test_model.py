@@ -275,6 +275,16 @@ def test_uptime_without_data_is_none() -> None:
                                                    "90d": None}
 
 
+def test_probed_component_without_probe_data_has_no_uptime_even_with_an_incident() -> None:
+    # Before the first scheduled run, an incident alone must not show "0.00 %" uptime.
+    outage = incident("x", {"api": "major_outage"}, (wib(20, 6), "investigating"),
+                      (wib(20, 8), "resolved"))
+    model = build([Component("api", "API", probe=PROBE)], [outage], wib(20, 12))
+    view = model.component("api")
+    assert view.uptime["24h"] is None
+    assert view.bars[-1].state == "major_outage"
+
+
 @pytest.mark.parametrize(("start", "end", "down_minutes"), [
     (wib(20, 10), wib(20, 11), 60),
     (wib(20, 10, 30), wib(20, 11, 30), 90),
