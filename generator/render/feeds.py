@@ -1,0 +1,141 @@
+"""RSS and Atom feeds: the site's (``history.rss``/``.atom``) and one per component.
+
+An item per incident or maintenance, dated by its latest update so that readers show it
+again when an update is added; its body holds every update, newest first, like
+Statuspage's feeds. The bytes depend only on the model, so a rebuild with nothing changed
+writes the same files.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from feedgen.feed import FeedGenerator
+from markupsafe import escape
+
+from generator.model import FEED_ITEMS, IncidentView
+from generator.render import RenderContext
+from generator.render.markdown import render_markdown
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed's identity: where it lives, what it is called, what it links to."""
+
+    path: str  # without extension: "history" or "components/<id>"
+    title: str
+    description: str
+    page: str  # the HTML page it mirrors
+
+
+def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    model = ctx.model
+    site = model.config.site
+    bodies = Bodies(ctx)
+    site_spec = FeedSpec("history", ctx.t("feed.title", site=site.title),
+                         site.description or ctx.t("feed.description", site=site.title),
+                         "history.html")
+    yield from _both(ctx, site_spec, latest(model.incidents), bodies)
+    for view in model.components:
+        name = view.component.name
+        spec = FeedSpec(f"components/{view.id}",
+                        ctx.t("feed.component_title", site=site.title, component=name),
+                        ctx.t("feed.component_description", component=name),
+                        f"components/{view.id}.html")
+        items = latest(model.incident(i) for i in view.incident_ids)
+        yield from _both(ctx, spec, items, bodies)
+
+
+def latest(views: Iterable[IncidentView]) -> list[IncidentView]:
+    """The FEED_ITEMS most recently updated, newest first (ties broken by id, for stable bytes)."""
+    return heapq.nlargest(FEED_ITEMS, views, key=lambda v: (v.updated, v.id))
+
+
+def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView],
+          bodies: Bodies) -> Iterator[tuple[str, bytes]]:
+    for kind in ("rss", "atom"):
+        feed = _feed(ctx, spec, kind)
+        for view in items:
+            _add_item(ctx, feed, view, kind, bodies)
+        data = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
+        yield f"{spec.path}.{kind}", data
+
+
+def _feed(ctx: RenderContext, spec: FeedSpec, kind: str) -> FeedGenerator:
+    site = ctx.model.config.site
+    self_url = ctx.url(f"{spec.path}.{kind}")
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(spec.title)
+    feed.description(spec.description)
+    mime = "application/rss+xml" if kind == "rss" else "application/atom+xml"
+    feed.link(href=self_url, rel="self", type=mime)
+    # feedgen takes the last link as RSS's <link>: the page, not the feed itself.
+    feed.link(href=ctx.url(spec.page), rel="alternate", type="text/html")
+    feed.language(site.language)
+    # Both set from the model, never from the clock: same model, same bytes.
+    feed.updated(ctx.model.updated)
+    feed.lastBuildDate(ctx.model.updated)
+    feed.generator("Kabar")
+    return feed
+
+
+def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind: str,
+              bodies: Bodies) -> None:
+    url = ctx.url(view.path)
+    title = view.incident.title
+    if view.incident.is_maintenance:
+        title = f"{ctx.t('feed.maintenance_prefix')} {title}"
+    body = bodies.of(view)
+    entry = feed.add_entry(order="append")
+    entry.title(title)
+    entry.id(url)
+    entry.guid(url, permalink=True)
+    entry.link(href=url, rel="alternate", type="text/html")
+    entry.content(body, type="html")
+    entry.updated(view.updated)
+    # feedgen keeps one date for RSS pubDate and Atom published; each format gets its own.
+    entry.published(view.updated if kind == "rss" else view.start)
+
+
+class Bodies:
+    """Item bodies, made once per incident and shared by every feed that shows it."""
+
+    def __init__(self, ctx: RenderContext) -> None:
+        self.ctx = ctx
+        self.names = {c.id: c.name for c in ctx.model.config.components}
+        self._made: dict[str, str] = {}
+
+    def of(self, view: IncidentView) -> str:
+        body = self._made.get(view.id)
+        if body is None:
+            body = self._made[view.id] = body_html(self.ctx, view, self.names)
+        return body
+
+
+def body_html(ctx: RenderContext, view: IncidentView, names: Mapping[str, str]) -> str:
+    """Every update, newest first, as Statuspage's feeds show them; messages made safe."""
+    t = ctx.t
+    parts = [_update_html(t.datetime(u.at), t(f"status.{u.status}"), u.message)
+             for u in view.updates]
+    incident = view.incident
+    if incident.maintenance is not None:
+        window = incident.maintenance
+        parts.append(f"<p><strong>{escape(t('feed.window'))}</strong> "
+                     f"{escape(t.datetime(window.start))} – {escape(t.datetime(window.end))}</p>")
+    affected = [names[i] for i in incident.components if i in names]
+    if affected:
+        parts.append(f"<p>{escape(t('feed.affected'))} {escape(', '.join(affected))}</p>")
+    return "\n".join(parts)
+
+
+def _update_html(when: str, status: str, message: str) -> str:
+    head = f"<small>{escape(when)}</small><br><strong>{escape(status)}</strong>"
+    html = str(render_markdown(message)).strip()
+    # One paragraph goes inline after the status, as on Statuspage; more stay blocks.
+    inner = html[3:-4]
+    if html.startswith("<p>") and html.endswith("</p>") and "<p>" not in inner:
+        return f"<p>{head} - {inner}</p>"
+    return f"<p>{head}</p>\n{html}"

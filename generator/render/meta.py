@@ -1,0 +1,52 @@
+"""``sitemap.xml`` and ``robots.txt``: every HTML page, listed from the model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape
+
+from generator.model import Month
+from generator.render import RenderContext
+
+
+def month_path(month: Month) -> str:
+    """The history page of one month.
+
+    Must match where pages.py writes it; it belongs on the model (``Month.path``, like
+    ``IncidentView.path``) so both read one definition.
+    """
+    return f"history/{month.key}.html"
+
+
+def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
+    """Every HTML page of the site with, where known, when its content last changed."""
+    model = ctx.model
+    yield "index.html", None
+    yield "history.html", None
+    for month in model.months:
+        yield month_path(month), None
+    for view in model.components:
+        yield f"components/{view.id}.html", None
+    for incident in model.incidents:
+        yield incident.path, incident.updated
+
+
+def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    yield "sitemap.xml", sitemap(ctx)
+    yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {ctx.url('sitemap.xml')}\n".encode()
+
+
+def sitemap(ctx: RenderContext) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for path, changed in page_paths(ctx):
+        # index.html is served as the site's root: list the URL people link to.
+        url = ctx.url("" if path == "index.html" else path)
+        lastmod = ""
+        if changed is not None:
+            stamp = changed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            lastmod = f"<lastmod>{stamp}</lastmod>"
+        lines.append(f"<url><loc>{escape(url)}</loc>{lastmod}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
