@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
@@ -56,14 +57,16 @@ def latest(views: Iterable[IncidentView]) -> list[IncidentView]:
 def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView],
           bodies: Bodies) -> Iterator[tuple[str, bytes]]:
     for kind in ("rss", "atom"):
-        feed = _feed(ctx, spec, kind)
+        # A feed's date is its newest item's, so a probe run that changes no incident
+        # leaves the feed's bytes (and readers' caches) alone; an empty feed takes the model's.
+        feed = _feed(ctx, spec, kind, items[0].updated if items else ctx.model.updated)
         for view in items:
             _add_item(ctx, feed, view, kind, bodies)
         data = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
         yield f"{spec.path}.{kind}", data
 
 
-def _feed(ctx: RenderContext, spec: FeedSpec, kind: str) -> FeedGenerator:
+def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> FeedGenerator:
     site = ctx.model.config.site
     self_url = ctx.url(f"{spec.path}.{kind}")
     feed = FeedGenerator()
@@ -76,8 +79,8 @@ def _feed(ctx: RenderContext, spec: FeedSpec, kind: str) -> FeedGenerator:
     feed.link(href=ctx.url(spec.page), rel="alternate", type="text/html")
     feed.language(site.language)
     # Both set from the model, never from the clock: same model, same bytes.
-    feed.updated(ctx.model.updated)
-    feed.lastBuildDate(ctx.model.updated)
+    feed.updated(updated)
+    feed.lastBuildDate(updated)
     feed.generator("Kabar")
     return feed
 
