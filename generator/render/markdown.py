@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -25,6 +25,7 @@ def _parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=8192)  # pages and feeds render the same messages; do it once
 def render_markdown(text: str) -> Markup:
     """CommonMark to HTML, safe to place in a page or a feed."""
     return Markup(_parser().render(text or ""))
