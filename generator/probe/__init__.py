@@ -1,0 +1,119 @@
+"""``kabar probe``: check every component concurrently, each under a hard deadline.
+
+One event loop runs every check; a semaphore bounds how many run at once; each attempt has
+its own deadline (DNS, connect, TLS, headers and body included), and the run as a whole has
+a cap, so a run always ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from generator.config import Config, Probe
+from generator.probe import certs
+from generator.probe.base import Failure, Net, Outcome, Progress, seconds
+from generator.probe.dns import check_dns
+from generator.probe.env import expand_env, prepare
+from generator.probe.http import check_http
+from generator.probe.netio import check_tcp, check_tls
+from generator.probe.table import format_table
+from generator.results import Result, Run
+
+__all__ = ["RETRY_PAUSE", "expand_env", "format_table", "run_probes"]
+
+log = logging.getLogger(__name__)
+
+RETRY_PAUSE = 0.5  # seconds between a failed attempt and its re-check
+RUN_SLACK = 5.0  # seconds the whole run may take beyond its probes' own deadlines
+
+Check = Callable[[Probe, Net, Progress], Awaitable[Outcome]]
+CHECKS: dict[str, Check] = {"http": check_http, "tcp": check_tcp, "tls": check_tls,
+                            "dns": check_dns}
+
+
+def run_probes(config: Config, location: str = "default", *, concurrency: int = 200,
+               retry_pause: float | None = None) -> Run:
+    """Probe every component that has a probe; the results in config order.
+
+    Raises ``ProbeError`` before any probe runs when a ``${VAR}`` is not set.
+    """
+    jobs = [(c.id, prepare(c, str(config.path))) for c in config.components if c.probe]
+    pause = RETRY_PAUSE if retry_pause is None else retry_pause
+    started = datetime.now(UTC)
+    results = asyncio.run(_run_all(jobs, max(1, concurrency), pause))
+    finished = datetime.now(UTC)
+    return Run(location, started, finished, tuple(results))
+
+
+async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
+                   pause: float) -> list[Result]:
+    if not jobs:
+        return []
+    net = Net(certs.context(), ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup"))
+    gate = asyncio.Semaphore(concurrency)
+    cap = run_cap([probe for _, probe in jobs], concurrency, pause)
+    started = datetime.now(UTC)
+    tasks = [asyncio.create_task(_probe(cid, probe, net, gate, pause)) for cid, probe in jobs]
+    try:
+        _, pending = await asyncio.wait(tasks, timeout=cap)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("%d probe(s) did not finish within the run's cap of %s",
+                        len(pending), seconds(cap))
+            await asyncio.wait(pending)
+    finally:
+        net.lookups.shutdown(wait=False, cancel_futures=True)
+    return [task.result() if not task.cancelled() else
+            Result(cid, started, "down", error=f"did not finish within the run's deadline of "
+                   f"{seconds(round(cap, 1))}", network=True)
+            for (cid, _), task in zip(jobs, tasks, strict=True)]
+
+
+def run_cap(probes: list[Probe], concurrency: int, pause: float) -> float:
+    """The longest a run may take: its slowest probe with every retry, once per wave."""
+    slowest = max(p.timeout.total_seconds() * (p.retries + 1) + pause * p.retries
+                  for p in probes)
+    return slowest * math.ceil(len(probes) / concurrency) + RUN_SLACK
+
+
+async def _probe(component: str, probe: Probe, net: Net, gate: asyncio.Semaphore,
+                 pause: float) -> Result:
+    """Check one component, re-checking a failure ``probe.retries`` times."""
+    async with gate:
+        at = datetime.now(UTC)
+        attempts = 0
+        while True:
+            attempts += 1
+            outcome = await attempt(probe, net)
+            if outcome.state != "down" or attempts > probe.retries:
+                break
+            await asyncio.sleep(pause)
+    log.debug("%s: %s after %d attempt(s)", component, outcome.state, attempts)
+    return Result(component, at, outcome.state, outcome.latency_ms, outcome.status_code,
+                  outcome.error, attempts, outcome.network)
+
+
+async def attempt(probe: Probe, net: Net) -> Outcome:
+    """One check of ``probe`` under its deadline; never raises for a down service."""
+    progress = Progress()
+    limit = probe.timeout.total_seconds()
+    try:
+        async with asyncio.timeout(limit):
+            return await CHECKS[probe.kind](probe, net, progress)
+    except Failure as failure:
+        return Outcome("down", status_code=failure.status_code, error=failure.error,
+                       network=failure.network)
+    except TimeoutError:
+        if progress.answered:
+            return Outcome("down", error=f"timed out after {seconds(limit)} while reading "
+                           "the response")
+        return Outcome("down", error=f"timed out after {seconds(limit)}", network=True)
+    except Exception as exc:  # a bug in a check must not lose the whole run
+        log.error("probe of %s failed unexpectedly: %s", probe.kind, type(exc).__name__)
+        return Outcome("down", error=f"the probe failed unexpectedly ({type(exc).__name__})")

@@ -1,0 +1,28 @@
+"""Building configs for the probe tests and running one probe."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from generator.config import Component, Config, Probe, Site
+from generator.probe import run_probes
+from generator.results import Result, Run
+
+SITE = Site(title="Test", url="https://status.test/")
+PAUSE = 0.01  # the retry pause, shortened
+
+
+def make_probe(kind: str, target: str, timeout: float = 1.0, retries: int = 0,
+               **fields: Any) -> Probe:
+    return Probe(kind, target, timeout=timedelta(seconds=timeout), retries=retries, **fields)
+
+
+def run(*probes: Probe | None) -> Run:
+    components = tuple(Component(f"c{i}", f"C{i}", probe=p) for i, p in enumerate(probes))
+    return run_probes(Config(SITE, components), "test", retry_pause=PAUSE)
+
+
+def probe_one(probe: Probe) -> Result:
+    (result,) = run(probe).results
+    return result
