@@ -1,0 +1,122 @@
+"""The ``kabar`` command as a user runs it: exit codes, messages, and what lands on disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def kabar(*args: str, cwd: Path, env: dict[str, str] | None = None,
+          timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("GITHUB_ACTIONS", "SOURCE_DATE_EPOCH")}
+    environ["PYTHONPATH"] = str(ROOT)
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A copy of the example site in a fresh folder."""
+    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
+    shutil.copytree(ROOT / "incidents", tmp_path / "incidents")
+    return tmp_path
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes, int, int]]:
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_ino,
+                                             p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}
+
+
+def test_validate_accepts_the_example(site: Path) -> None:
+    result = kabar("validate", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ("status.yaml: 6 components, 3 incident and maintenance files: "
+                             "valid\n")
+
+
+def test_validate_prints_every_problem_with_its_position(site: Path) -> None:
+    path = site / "incidents" / "2025-07-16-login-errors.yaml"
+    path.write_text(path.read_text().replace("status: resolved", "status: resolvd")
+                    .replace("  video: major_outage", "  vidoe: major_outage"))
+    result = kabar("validate", cwd=site)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines == [
+        "incidents/2025-07-16-login-errors.yaml:6:3: error: 'vidoe': unknown component id; "
+        "expected one of api, chat, dashboard, login, realtime, video (did you mean 'video'?)",
+        "incidents/2025-07-16-login-errors.yaml:26:13: error: 'status': expected one of "
+        "investigating, identified, monitoring, resolved; got 'resolvd'",
+        "2 error(s); nothing was written",
+    ]
+    assert result.stdout == ""
+
+
+def test_validate_writes_github_annotations_in_actions(site: Path) -> None:
+    (site / "incidents" / "bad.yaml").write_text("title: x\nupdates: []\n")
+    result = kabar("validate", cwd=site, env={"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=incidents/bad.yaml,line=2,col=10::")
+
+
+def test_failed_build_leaves_the_previous_site_untouched(site: Path) -> None:
+    assert kabar("build", "--now", "2025-07-16T07:30:00+07:00", cwd=site).returncode == 0
+    before = _tree(site / "_site")
+    (site / "incidents" / "2025-07-16-login-errors.yaml").write_text("title: [unclosed\n")
+    result = kabar("build", "--now", "2025-07-16T07:30:00+07:00", cwd=site)
+    assert result.returncode == 1
+    assert "incidents/2025-07-16-login-errors.yaml:2:1: error: YAML syntax" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _tree(site / "_site") == before
+    assert sorted(p.name for p in site.iterdir()) == ["_site", "incidents", "status.yaml"]
+
+
+def test_rebuild_with_nothing_changed_writes_no_file(site: Path) -> None:
+    env = {"SOURCE_DATE_EPOCH": "1752625800"}  # 2025-07-16 07:30 WIB
+    first = kabar("build", cwd=site, env=env)
+    assert first.returncode == 0, first.stderr
+    before = _tree(site / "_site")
+    second = kabar("build", cwd=site, env=env)
+    assert second.returncode == 0
+    assert second.stdout.rstrip().endswith("nothing changed")
+    assert _tree(site / "_site") == before
+
+
+def test_source_date_epoch_makes_builds_reproducible(site: Path, tmp_path: Path) -> None:
+    env = {"SOURCE_DATE_EPOCH": "1752625800"}
+    assert kabar("build", "--out", str(tmp_path / "a"), cwd=site, env=env).returncode == 0
+    time.sleep(1.1)  # a clock leaking into the output would now differ
+    assert kabar("build", "--out", str(tmp_path / "b"), cwd=site, env=env).returncode == 0
+    a = {k: v[0] for k, v in _tree(tmp_path / "a").items()}
+    b = {k: v[0] for k, v in _tree(tmp_path / "b").items()}
+    assert a == b
+    assert "16 Juli 2025" in a["index.html"].decode()
+
+
+def test_bad_now_is_one_clear_line(site: Path) -> None:
+    result = kabar("build", "--now", "yesterday", cwd=site)
+    assert result.returncode == 1
+    assert result.stderr == ("error: --now: expected an ISO 8601 time like "
+                             "2025-07-16T06:15:00+07:00, got 'yesterday'\n")
+
+
+def test_missing_config_names_the_file(tmp_path: Path) -> None:
+    result = kabar("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0].startswith("status.yaml:1:1: error: cannot read")
+
+
+def test_version_and_module_entry_point(tmp_path: Path) -> None:
+    result = kabar("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("kabar 0.")
