@@ -1,0 +1,214 @@
+"""The scheduled job's record-and-push step, rehearsed against a local bare git repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from generator.config import load_config
+from generator.history import read_history
+from generator.results import Result, Run, write_run
+from tests import tools
+
+ROOT = Path(__file__).resolve().parents[1]
+JOB = ROOT / "scripts" / "job.sh"
+STATUS_YAML = """\
+site:
+  title: Job Test
+  url: https://status.example.com/
+  timezone: UTC
+components:
+  - id: api
+    name: API
+    probe: {http: "http://127.0.0.1:9/health"}
+  - id: web
+    name: Website
+    probe: {tcp: "127.0.0.1:9"}
+"""
+T0 = datetime(2025, 7, 16, 6, 0, tzinfo=UTC)
+STATES = ("up", "degraded", "down")
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "KABAR"))}
+    env.update({
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+        "GIT_AUTHOR_NAME": "Kabar Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Kabar Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+        "KABAR": f"{sys.executable} -m generator", "KABAR_RETRY_SLEEP": "0",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "TMPDIR": str(tmp_path),
+    })
+    env.update(extra)
+    return env
+
+
+def _git(cwd: Path, *args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """A bare repository whose main branch holds a two-component site."""
+    tools.executable("git")
+    env = _env(tmp_path)
+    bare = tmp_path / "remote.git"
+    _git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(bare), env=env)
+    seed = tmp_path / "seed"
+    _git(tmp_path, "clone", "--quiet", str(bare), str(seed), env=env)
+    (seed / "status.yaml").write_text(STATUS_YAML, encoding="utf-8")
+    _git(seed, "add", "status.yaml", env=env)
+    _git(seed, "commit", "--quiet", "-m", "A status page", env=env)
+    _git(seed, "push", "--quiet", "origin", "HEAD:main", env=env)
+    return bare
+
+
+def _clone(remote: Path, name: str, tmp_path: Path) -> Path:
+    """A fresh checkout of main, as a CI runner makes one (shallow, like actions/checkout)."""
+    clone = tmp_path / name
+    _git(tmp_path, "clone", "--quiet", "--depth=1", remote.as_uri(), str(clone),
+         env=_env(tmp_path))
+    return clone
+
+
+def _results(tmp_path: Path, n: int) -> Path:
+    """Run ``n``: both components at T0 + 5n minutes, with latencies that name the run."""
+    at = T0 + timedelta(minutes=5 * n)
+    run = Run("default", at, at + timedelta(seconds=1), (
+        Result("api", at, STATES[n % 3], 100.0 + n, 200),
+        Result("web", at, STATES[(n + 1) % 3], 200.0 + n, None),
+    ))
+    path = tmp_path / "results" / f"run-{n}.json"
+    write_run(run, path)
+    return path
+
+
+def _job(clone: Path, *files: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(JOB), *map(str, files)], cwd=clone, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _history(remote: Path, tmp_path: Path, branch: str = "kabar-data") -> dict[str, list[tuple[
+        datetime, str, float | None]]]:
+    """Every recorded sample of the data branch, per component, read back with kabar."""
+    out = tmp_path / f"check-{branch}"
+    shutil.rmtree(out, ignore_errors=True)
+    _git(tmp_path, "clone", "--quiet", "--branch", branch, str(remote), str(out),
+         env=_env(tmp_path))
+    config = load_config(out.parent / "seed" / "status.yaml")
+    history = read_history(out / "history", config, T0 + timedelta(hours=1))
+    assert history.warnings == ()
+    return {c: [(s.at, s.state, s.latency_ms) for s in history.of(c).recent]
+            for c in ("api", "web")}
+
+
+def _expected(*runs: int) -> dict[str, list[tuple[datetime, str, float | None]]]:
+    return {
+        "api": [(T0 + timedelta(minutes=5 * n), STATES[n % 3], 100.0 + n) for n in runs],
+        "web": [(T0 + timedelta(minutes=5 * n), STATES[(n + 1) % 3], 200.0 + n) for n in runs],
+    }
+
+
+def _commits(remote: Path, tmp_path: Path, branch: str = "kabar-data") -> list[str]:
+    log = _git(remote, "log", "--format=%s", branch, env=_env(tmp_path))
+    return log.splitlines()
+
+
+def test_runs_in_sequence_and_racing_runs_record_every_result_once(
+        remote: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    main_before = _git(remote, "rev-parse", "main", env=env)
+    a, b = _clone(remote, "a", tmp_path), _clone(remote, "b", tmp_path)
+
+    first = _job(a, _results(tmp_path, 0), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "origin has no branch kabar-data yet; starting it (orphan)" in first.stderr
+    second = _job(a, _results(tmp_path, 1), env=env)
+    assert second.returncode == 0, second.stderr
+    assert _history(remote, tmp_path) == _expected(0, 1)
+
+    # The race: run B fetches the data branch, and before it pushes, run A records run 2
+    # from the same tip and pushes first. B's push is rejected; it must fetch, record run 3
+    # again on top of A's commit, and push.
+    wrapper = tmp_path / "kabar-after-a"
+    wrapper.write_text(f"""#!/usr/bin/env bash
+set -euo pipefail
+if [[ ! -e {tmp_path}/a-ran ]]; then
+    touch {tmp_path}/a-ran
+    (cd {a} && KABAR="{sys.executable} -m generator" bash {JOB} {_results(tmp_path, 2)})
+fi
+exec {sys.executable} -m generator "$@"
+""", encoding="utf-8")
+    wrapper.chmod(0o755)
+    raced = _job(b, _results(tmp_path, 3), env={**env, "KABAR": str(wrapper)})
+    assert raced.returncode == 0, raced.stderr
+    assert "push rejected (another run pushed first?); fetching and recording again" in (
+        raced.stderr)
+    assert "attempt 2/5" in raced.stderr
+    assert _history(remote, tmp_path) == _expected(0, 1, 2, 3)
+
+    # Recording a run that is already there changes nothing and pushes nothing.
+    again = _job(b, _results(tmp_path, 3), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "nothing new to record: kabar-data already holds these results" in again.stderr
+    assert _history(remote, tmp_path) == _expected(0, 1, 2, 3)
+
+    commits = _commits(remote, tmp_path)
+    assert len(commits) == 4 and all(c.startswith("Record probe results ") for c in commits)
+    # The data branch is an orphan: none of main's files, only history/.
+    files = _git(remote, "ls-tree", "-r", "--name-only", "kabar-data", env=env).splitlines()
+    assert files and all(f.startswith("history/") for f in files)
+    assert _git(remote, "rev-parse", "main", env=env) == main_before
+    for clone in (a, b):  # the checkouts are left as they were: no changes, no worktrees
+        assert _git(clone, "status", "--porcelain", env=env) == ""
+        assert len(_git(clone, "worktree", "list", env=env).splitlines()) == 1
+
+
+def test_data_branch_name_comes_from_the_environment(remote: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path, KABAR_DATA_BRANCH="status-history")
+    done = _job(_clone(remote, "a", tmp_path), _results(tmp_path, 0), env=env)
+    assert done.returncode == 0, done.stderr
+    heads = _git(remote, "for-each-ref", "--format=%(refname:short)", "refs/heads", env=env)
+    assert heads.splitlines() == ["main", "status-history"]
+    assert _history(remote, tmp_path, "status-history") == _expected(0)
+
+
+def test_gives_up_after_the_retries_with_a_clear_message(remote: Path, tmp_path: Path) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are closed' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    done = _job(_clone(remote, "a", tmp_path), _results(tmp_path, 0),
+                env=_env(tmp_path, KABAR_RETRIES="2"))
+    assert done.returncode == 1
+    assert done.stderr.count("recording 1 results file(s) on kabar-data") == 2
+    assert done.stderr.splitlines()[-1] == (
+        "job: error: could not push to origin kabar-data after 2 attempts; the results are "
+        "still in the results files, so re-running this job records them")
+
+
+@pytest.mark.parametrize(("args", "extra", "message"), [
+    ((), {}, "job: error: no results files given; usage: scripts/job.sh results/*.json"),
+    (("missing.json",), {}, "job: error: missing.json: no such results file"),
+    (("RESULTS",), {"KABAR_QUORUM": "0"}, "job: error: KABAR_QUORUM must be 1 or more, got '0'"),
+], ids=["no-files", "missing-file", "bad-quorum"])
+def test_refuses_bad_input(remote: Path, tmp_path: Path, args: tuple[str, ...],
+                           extra: dict[str, str], message: str) -> None:
+    files = [str(_results(tmp_path, 0)) if a == "RESULTS" else a for a in args]
+    done = subprocess.run(["bash", str(JOB), *files], cwd=_clone(remote, "a", tmp_path),
+                          env=_env(tmp_path, **extra), capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr.strip()) == (1, message)
+    assert "kabar-data" not in _git(remote, "branch", "--list", env=_env(tmp_path))
+
+
+def test_job_script_passes_shellcheck() -> None:
+    done = subprocess.run([tools.executable("shellcheck"), "--severity=style", str(JOB)],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "")
