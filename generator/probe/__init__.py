@@ -44,9 +44,9 @@ def run_probes(config: Config, location: str = "default", *, concurrency: int = 
     """
     jobs = [(c.id, prepare(c, str(config.path))) for c in config.components if c.probe]
     pause = RETRY_PAUSE if retry_pause is None else retry_pause
-    started = datetime.now(UTC)
+    started = _now()
     results = asyncio.run(_run_all(jobs, max(1, concurrency), pause))
-    finished = datetime.now(UTC)
+    finished = _now()
     return Run(location, started, finished, tuple(results))
 
 
@@ -57,7 +57,7 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
     net = Net(certs.context(), ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup"))
     gate = asyncio.Semaphore(concurrency)
     cap = run_cap([probe for _, probe in jobs], concurrency, pause)
-    started = datetime.now(UTC)
+    started = _now()
     tasks = [asyncio.create_task(_probe(cid, probe, net, gate, pause)) for cid, probe in jobs]
     try:
         _, pending = await asyncio.wait(tasks, timeout=cap)
@@ -75,6 +75,15 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
             for (cid, _), task in zip(jobs, tasks, strict=True)]
 
 
+def _now() -> datetime:
+    """The real clock (probes happen now, whatever --now a build uses), to the second.
+
+    Whole seconds, like ``clock.now()``: a build right after a probe must not see the probe's
+    time as later than its own "now".
+    """
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def run_cap(probes: list[Probe], concurrency: int, pause: float) -> float:
     """The longest a run may take: its slowest probe with every retry, once per wave."""
     slowest = max(p.timeout.total_seconds() * (p.retries + 1) + pause * p.retries
@@ -86,7 +95,7 @@ async def _probe(component: str, probe: Probe, net: Net, gate: asyncio.Semaphore
                  pause: float) -> Result:
     """Check one component, re-checking a failure ``probe.retries`` times."""
     async with gate:
-        at = datetime.now(UTC)
+        at = _now()
         attempts = 0
         while True:
             attempts += 1

@@ -1,0 +1,77 @@
+"""``kabar run`` (the scheduled job) and ``kabar demo`` (the README's first command)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import kabar
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        code = 503 if self.path == "/broken" else 200
+        body = b"ok" if code == 200 else b"unavailable"
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def service() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_run_probes_records_and_builds(tmp_path: Path, service: int) -> None:
+    (tmp_path / "status.yaml").write_text(f"""\
+site: {{title: Acme Status, url: "https://status.acme.test/", timezone: UTC, language: en}}
+components:
+  - id: web
+    name: Website
+    probe: {{http: "http://127.0.0.1:{service}/", timeout: 2s, retries: 0}}
+  - id: api
+    name: API
+    probe: {{http: "http://127.0.0.1:{service}/broken", timeout: 2s, retries: 0}}
+""")
+    result = kabar("run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr  # an outage is data, not a failure
+    assert "expected 2xx or 3xx, got 503" in result.stdout
+    run = json.loads((tmp_path / "results" / "default.json").read_text())
+    assert [(r["component"], r["state"]) for r in run["results"]] == [("web", "up"),
+                                                                      ("api", "down")]
+    assert any((tmp_path / "history").rglob("*.jsonl"))
+    summary = json.loads((tmp_path / "_site" / "api" / "v2" / "summary.json").read_text())
+    states = {c["id"]: c["status"] for c in summary["components"]}
+    assert states == {"web": "operational", "api": "major_outage"}
+    assert summary["status"]["indicator"] == "critical"
+    page = (tmp_path / "_site" / "index.html").read_text()
+    assert "detected by monitoring" in page
+
+
+def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> None:
+    result = kabar("demo", "--out", "site", "--rounds", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "built the example status page into site/" in result.stdout
+    assert "expected 2xx, got 503" in result.stdout  # the failing demo service, probed for real
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert '<html lang="id">' in page
+    assert "Nusa Chat" in page and "Gangguan besar" in page
+    summary = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
+    states = {c["id"]: c["status"] for c in summary["components"] if not c.get("group")}
+    assert states["chat"] == "operational"
+    assert states["video"] == "degraded_performance"
+    assert states["api"] == "major_outage"
+    assert states["realtime"] == "operational"

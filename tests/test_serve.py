@@ -1,0 +1,69 @@
+"""``kabar serve``: an author previews the site and sees each edit, or its error, at once."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from generator.serve import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _wait(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.1)
+
+
+def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
+    shutil.copytree(ROOT / "incidents", tmp_path / "incidents")
+    said: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, kwargs=dict(
+        config=tmp_path / "status.yaml", incidents=tmp_path / "incidents",
+        history=tmp_path / "history", out=tmp_path / "_site", port=0,
+        now="2025-07-16T07:30:00+07:00", poll=0.1, stop=stop, say=said.append), daemon=True)
+    thread.start()
+    try:
+        _wait(lambda: any(line.startswith("serving http://127.0.0.1:") for line in said))
+        port = re.search(r":(\d+)/", next(s for s in said if s.startswith("serving"))).group(1)
+        base = f"http://127.0.0.1:{port}/"
+        status, page = _get(base)
+        assert status == 200 and "Tingkat kesalahan tinggi dan kegagalan login" in page
+
+        # An author writes a new incident: the page shows it after the rebuild.
+        (tmp_path / "incidents" / "2025-07-16-video.yaml").write_text(
+            "title: Video rendering is slow\ncomponents: {video: degraded_performance}\n"
+            "updates:\n  - {at: 2025-07-16 07:00, status: investigating, message: Slow.}\n")
+        _wait(lambda: "Video rendering is slow" in _get(base)[1])
+
+        # A bad edit prints its error with the position; the last good site stays up.
+        (tmp_path / "incidents" / "2025-07-16-video.yaml").write_text("title: [oops\n")
+        _wait(lambda: any("still serving the last good site" in line for line in said))
+        assert any(line.endswith("incidents/2025-07-16-video.yaml:2:1: error: YAML syntax: "
+                                 "did not find expected ',' or ']'") for line in said)
+        assert "Video rendering is slow" in _get(base)[1]
+
+        status, page = _get(base + "no/such/page.html")
+        assert status == 404 and '<html lang="id">' in page
+    finally:
+        stop.set()
+        thread.join(10)
