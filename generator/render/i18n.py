@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import datetime as dt
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,42 +41,42 @@ class Translator:
             raise KeyError(f"no {self.language!r} translation for {key!r}") from None
         return text.format(**values) if values else text
 
-    def local(self, value: datetime) -> datetime:
+    def local(self, value: dt.datetime) -> dt.datetime:
         return value.astimezone(self.tz)
 
-    def zone(self, value: datetime) -> str:
+    def zone(self, value: dt.datetime) -> str:
         """The zone's abbreviation at ``value`` ("WIB"), or its offset when it has none."""
         name = self.local(value).strftime("%Z")
         return name if name and name[0].isalpha() else "UTC" + name
 
-    def datetime(self, value: datetime) -> str:
+    def datetime(self, value: dt.datetime) -> str:
         """``16 Juli 2025 06.15 WIB``."""
         local = self.local(value)
         text = format_datetime(local, _DATETIME[self.language], tzinfo=self.tz,
                                locale=self.language)
         return f"{text} {self.zone(value)}"
 
-    def time(self, value: datetime) -> str:
+    def time(self, value: dt.datetime) -> str:
         """``06.15 WIB``."""
         text = format_datetime(self.local(value), _TIME[self.language], tzinfo=self.tz,
                                locale=self.language)
         return f"{text} {self.zone(value)}"
 
-    def date(self, value: date | datetime) -> str:
+    def date(self, value: dt.date | dt.datetime) -> str:
         """``16 Juli 2025``."""
-        day = self.local(value).date() if isinstance(value, datetime) else value
+        day = self.local(value).date() if isinstance(value, dt.datetime) else value
         return format_date(day, "d MMMM y", locale=self.language)
 
-    def short_date(self, value: date) -> str:
+    def short_date(self, value: dt.date) -> str:
         """``16 Jul``."""
         return format_date(value, "d MMM", locale=self.language)
 
     def month(self, key: str) -> str:
         """``Juli 2025`` for ``2025-07``."""
         year, month = key.split("-")
-        return format_date(date(int(year), int(month), 1), "LLLL y", locale=self.language)
+        return format_date(dt.date(int(year), int(month), 1), "LLLL y", locale=self.language)
 
-    def duration(self, value: timedelta) -> str:
+    def duration(self, value: dt.timedelta) -> str:
         """``2 jam 25 menit``: days, hours and minutes, leaving out zeros; under a minute is 0."""
         minutes = int(value.total_seconds() // 60)
         days, rest = divmod(minutes, 1440)
