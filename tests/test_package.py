@@ -1,0 +1,60 @@
+"""The wheel carries everything: an installed ``kabar`` builds a site from any folder."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("git") is None:  # pragma: no cover
+        pytest.skip("git is needed to copy the checkout")
+    dist = tmp_path_factory.mktemp("dist")
+    # No build isolation: the build backend (hatchling) comes with the test extras, so
+    # building needs no network.
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(dist), str(ROOT)], check=True, capture_output=True)
+    return next(dist.glob("kabar-*.whl"))
+
+
+def test_wheel_holds_templates_schemas_and_the_example(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("generator/site_templates/index.html", "generator/site_templates/style.css",
+                 "generator/site_templates/i18n/id.yaml",
+                 "generator/schemas/status.schema.json",
+                 "generator/schemas/incident.schema.json",
+                 "generator/example/status.yaml",
+                 "generator/example/incidents/2025-07-16-login-errors.yaml"):
+        assert name in names, name
+    assert not any(name.startswith("tests/") for name in names)
+
+
+def test_installed_kabar_builds_a_site_from_another_folder(wheel: Path,
+                                                           tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], check=True, capture_output=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    shutil.copy(ROOT / "status.yaml", work / "status.yaml")
+    shutil.copytree(ROOT / "incidents", work / "incidents")
+    kabar = env_dir / "bin" / "kabar"
+    result = subprocess.run([str(kabar), "build", "--now", "2025-07-16T07:30:00+07:00"],
+                            cwd=work, capture_output=True, text=True, env={"PATH": "/usr/bin"})
+    assert result.returncode == 0, result.stderr
+    where = subprocess.run([str(python), "-c", "import generator; print(generator.__file__)"],
+                           cwd=work, capture_output=True, text=True, check=True).stdout
+    assert str(env_dir) in where  # the installed copy, not the checkout
+    page = (work / "_site" / "index.html").read_text()
+    assert "Tingkat kesalahan tinggi dan kegagalan login" in page
