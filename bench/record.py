@@ -52,7 +52,7 @@ def write_year(directory: Path, ids: list[str], rng: random.Random) -> None:
         for key in ids:
             spans: tuple[tuple[int, int, str], ...] = ((0, 86400, "up"),)
             if rng.random() < 0.03:  # an outage on about 3 % of the days
-                begin = rng.randrange(0, 80000, 300)
+                begin = rng.randrange(300, 80000, 300)
                 spans = ((0, begin, "up"), (begin, begin + 900, "degraded"),
                          (begin + 900, begin + 2700, "down"), (begin + 2700, 86400, "up"))
             components[key] = DayComponent(288, round(rng.uniform(50, 500), 1), spans)
