@@ -1,0 +1,264 @@
+"""The HTML pages: home, incidents, components, history by month, 404.
+
+Every page inlines the one stylesheet and an SVG favicon, so the home page is one request;
+links between pages are relative, so the site may live under a sub-path. Incident and history
+pages show nothing that changes with ``now`` alone, so a build rewrites them only when their
+incident changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from functools import cache, lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+from generator.model import (
+    NO_DATA,
+    RECENT_DAYS,
+    STATES,
+    UPTIME_WINDOWS,
+    ComponentView,
+    IncidentView,
+    Month,
+)
+from generator.render import RenderContext, template_globals
+from generator.render.charts import daily_chart, recent_chart
+from generator.render.i18n import Translator
+from generator.resources import site_templates
+
+HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
+COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page
+
+# Short CSS classes keep 1,800 bars small: o(perational), d(egraded), p(artial), m(ajor),
+# u(nder maintenance), n(o data).
+STATE_CLASS = {"operational": "o", "degraded_performance": "d", "partial_outage": "p",
+               "major_outage": "m", "under_maintenance": "u", NO_DATA: "n"}
+IMPACT_CLASS = {"critical": "m", "major": "p", "minor": "d", "none": "n", "maintenance": "u"}
+INDICATOR_COLOUR = {"critical": "#cf222e", "major": "#bc4c00", "minor": "#9a6700",
+                    "maintenance": "#0969da", "none": "#1a7f37", NO_DATA: "#59636e"}
+NO_RECENT_DATA = "No Recent Data"
+
+
+def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(path, UTF-8 HTML)`` for every page of the site."""
+    pages = _Pages(ctx)
+    yield pages.index()
+    for view in ctx.model.incidents:
+        yield pages.incident(view)
+    for component in ctx.model.components:
+        yield pages.component(component)
+    yield from pages.history()
+    yield pages.not_found()
+
+
+def minify_css(text: str) -> str:
+    """Drop comments and needless whitespace; the stylesheet is inlined into every page."""
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*([{};,>])\s*", r"\1", text)
+    text = re.sub(r"\s*:\s*(?![^{}]*\{)", ":", text)  # inside declarations, not selectors
+    return text.replace(";}", "}").strip()
+
+
+@cache
+def favicon(colour: str) -> str:
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
+           f"<circle cx='8' cy='8' r='7' fill='{colour}'/></svg>")
+    return "data:image/svg+xml," + quote(svg, safe="='/:")
+
+
+class _Pages:
+    """Renders each page with the names every template shares."""
+
+    def __init__(self, ctx: RenderContext) -> None:
+        self.ctx = ctx
+        self.t = _Formats(ctx.t)
+        site = ctx.model.config.site
+        css = (site_templates() / "style.css").read_text(encoding="utf-8")
+        shared: dict[str, Any] = template_globals(ctx) | {
+            "t": self.t,
+            "css": Markup(minify_css(css)),  # noqa: S704 - our own file, not user input
+            "sc": STATE_CLASS,
+            "states": STATES,
+            "quiet": ("operational", NO_DATA),
+            "windows": tuple(UPTIME_WINDOWS),
+            "recent_days": RECENT_DAYS,
+            "when": self.when,
+            "span": self.span,
+            "mins": _minutes,
+        }
+        # The build's own environment: its globals reach imported macros, whose compiled module
+        # is then reused for every page (the shared environment is language-neutral).
+        self.env = ctx.env.overlay(cache_size=64, auto_reload=False)
+        self.env.globals.update(shared)
+        self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
+        self.site_feeds = (
+            {"type": "application/rss+xml", "href": ctx.url("history.rss"),
+             "title": self.t("page.feed_rss", title=site.title)},
+            {"type": "application/atom+xml", "href": ctx.url("history.atom"),
+             "title": self.t("page.feed_atom", title=site.title)},
+        )
+
+    def when(self, value: datetime) -> Markup:
+        """``<time datetime="2025-07-16T06:15:00+07:00">16 Juli 2025 06.15 WIB</time>``."""
+        stamp = self.t.local(value).isoformat()  # digits and "-:+T" only
+        return Markup(f'<time datetime="{stamp}">{escape(self.t.datetime(value))}</time>')
+
+    def span(self, start: datetime, end: datetime | None) -> str:
+        """``20 Juli 2025 01.00 – 03.00 WIB``; the date once when both ends share it."""
+        t = self.t
+        if end is None:
+            return t.datetime(start)
+        if t.date(start) == t.date(end) and t.zone(start) == t.zone(end):
+            head = t.datetime(start).removesuffix(" " + t.zone(start))
+            return t("page.range", start=head, end=t.time(end))
+        return t("page.range", start=t.datetime(start), end=t.datetime(end))
+
+    def page(self, template: str, path: str, title: str, description: str,
+             feeds: Sequence[dict[str, str]] = (), colour: str = "#0969da",
+             root: str | None = None, **values: Any) -> tuple[str, bytes]:
+        site = self.ctx.model.config.site
+        if root is None:
+            root = "../" * path.count("/")
+        names = {
+            "root": root,
+            "home": root or "./",
+            "page_title": title if title == site.title else f"{title} · {site.title}",
+            "description": description or site.title,
+            "canonical": self.ctx.url("" if path == "index.html" else path)
+            if path != "404.html" else None,
+            "feeds": (*self.site_feeds, *feeds),
+            "favicon": favicon(colour),
+        } | values
+        html = self.env.get_template(template).render(names)
+        return path, html.encode("utf-8")
+
+    def index(self) -> tuple[str, bytes]:
+        model = self.ctx.model
+        site = model.config.site
+        indicator = NO_DATA if model.description == NO_RECENT_DATA else model.indicator
+        return self.page("index.html", "index.html", site.title, site.description,
+                         colour=INDICATOR_COLOUR[indicator],
+                         indicator_key=f"indicator.{indicator}",
+                         indicator_class=indicator.replace("_", "-"))
+
+    def incident(self, view: IncidentView) -> tuple[str, bytes]:
+        inc = view.incident
+        status = self.t(f"status.{view.status}")
+        return self.page("incident.html", view.path, inc.title,
+                         self.t("page.incident_description", title=inc.title, status=status),
+                         v=view, affected=self.affected(view),
+                         impact_class=IMPACT_CLASS.get(view.impact, "n"))
+
+    def affected(self, view: IncidentView) -> list[tuple[ComponentView, str]]:
+        """The incident's components with their state during it, in status.yaml order."""
+        named = view.incident.components
+        known = sorted((self.position[c], c) for c in named if c in self.position)
+        return [(self.ctx.model.components[n], named[c]) for n, c in known]
+
+    def component(self, cv: ComponentView) -> tuple[str, bytes]:
+        model = self.ctx.model
+        path = f"components/{cv.id}.html"
+        name = cv.component.name
+        feeds = (
+            {"type": "application/rss+xml", "href": self.ctx.url(f"components/{cv.id}.rss"),
+             "title": self.t("page.feed_rss", title=name)},
+            {"type": "application/atom+xml", "href": self.ctx.url(f"components/{cv.id}.atom"),
+             "title": self.t("page.feed_atom", title=name)},
+        )
+        ids = cv.incident_ids[:COMPONENT_INCIDENTS]
+        return self.page(
+            "component.html", path, name, self.t("page.component_description", name=name),
+            feeds=feeds, cv=cv,
+            incidents=[model.incident(i) for i in ids],
+            more=len(cv.incident_ids) > len(ids),
+            chart_day=recent_chart(self.ctx.t, cv.id, cv.latency, model.now),
+            chart_days=daily_chart(self.ctx.t, cv.id, cv.daily_latency, len(cv.bars), model.now))
+
+    def history(self) -> Iterator[tuple[str, bytes]]:
+        months = self.ctx.model.months
+        title = self.t("page.history")
+        description = self.t("page.history_description", title=self.ctx.model.config.site.title)
+        yield self.page("history.html", "history.html", title, description, heading=title,
+                        shown=months[:HISTORY_MONTHS], others=months[HISTORY_MONTHS:],
+                        single=False, older=None, newer=None)
+        for n, month in enumerate(months):
+            yield self.month(month, months, n, description)
+
+    def month(self, month: Month, months: Sequence[Month], n: int,
+              description: str) -> tuple[str, bytes]:
+        name = self.t.month(month.key)
+        heading = self.t("page.history_month", month=name)
+        return self.page("history.html", f"history/{month.key}.html", heading, description,
+                         heading=heading, shown=(month,), others=(), single=True,
+                         newer=months[n - 1] if n > 0 else None,
+                         older=months[n + 1] if n + 1 < len(months) else None)
+
+    def not_found(self) -> tuple[str, bytes]:
+        # Served at any depth, so its links are absolute.
+        title = self.t("page.not_found")
+        return self.page("404.html", "404.html", title, title, root=self.ctx.base_url)
+
+
+def _minutes(count: int) -> timedelta:
+    return timedelta(minutes=count)
+
+
+class _Formats:
+    """The translator, with its slow Babel formatting memoised for a build of many pages.
+
+    10,000 incident pages show tens of thousands of times but only a few thousand distinct
+    days and at most 1,440 clock times, so a date and a time are each formatted once.
+    """
+
+    def __init__(self, t: Translator) -> None:
+        self.t = t
+        self.language = t.language
+        self.tz = t.tz
+        self.date_of_day = lru_cache(maxsize=8192)(t.date)
+        self.short_date = lru_cache(maxsize=8192)(t.short_date)
+        self.month = lru_cache(maxsize=1024)(t.month)
+        self._clock = lru_cache(maxsize=2048)(self._clock_of)
+        self._duration = lru_cache(maxsize=8192)(t.duration)
+        self.number = t.number
+        self.percent = t.percent
+        self.local = t.local
+        self._zone_name = lru_cache(maxsize=64)(self._zone_of)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return self.t(key, **values)
+
+    def _clock_of(self, hour: int, minute: int) -> str:
+        """``06.15``: the translator's time without its zone."""
+        sample = datetime(2000, 1, 1, hour, minute, tzinfo=self.tz)
+        return self.t.time(sample).removesuffix(" " + self.t.zone(sample))
+
+    def _zone_of(self, name: str | None) -> str:
+        """As ``Translator.zone``: the abbreviation ("WIB"), or the offset without one."""
+        return name if name and name[0].isalpha() else f"UTC{name or ''}"
+
+    def zone(self, value: dt.datetime) -> str:
+        return self._zone_name(self.t.local(value).tzname())
+
+    def datetime(self, value: datetime) -> str:
+        """``16 Juli 2025 06.15 WIB``, as ``Translator.datetime`` writes it."""
+        local = self.t.local(value)
+        return (f"{self.date_of_day(local.date())} {self._clock(local.hour, local.minute)} "
+                f"{self._zone_name(local.tzname())}")
+
+    def time(self, value: dt.datetime) -> str:
+        local = self.t.local(value)
+        return f"{self._clock(local.hour, local.minute)} {self._zone_name(local.tzname())}"
+
+    def date(self, value: dt.date | dt.datetime) -> str:
+        day = self.t.local(value).date() if isinstance(value, dt.datetime) else value
+        return self.date_of_day(day)
+
+    def duration(self, value: dt.timedelta) -> str:
+        return self._duration(timedelta(minutes=int(value.total_seconds() // 60)))
