@@ -105,6 +105,9 @@ def test_open_incident_shows_ongoing_and_its_latest_update() -> None:
     model = replace(model, incidents=(model.incidents[0], open_view, model.incidents[2]))
     pages = _site(model)
     assert "Duration Ongoing" in _text(pages[OUTAGE])
+    # The postmortem comes after the resolution: not shown while the incident is open.
+    assert "Postmortem" not in _text(pages[OUTAGE])
+    assert "Apa yang terjadi" not in pages[OUTAGE]
     index = _text(pages["index.html"])
     assert ("Ongoing incidents Tingkat kesalahan tinggi dan kegagalan login Monitoring · "
             "16 July 2025 08:10 WIB Perbaikan sudah diterapkan; kami memantau.") in index
