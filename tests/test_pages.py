@@ -329,3 +329,14 @@ def test_memoised_formats_match_the_translator(language: str, zone: str) -> None
         assert fast.date(value) == t.date(value)
         assert fast.duration(timedelta(minutes=n, seconds=59)) == t.duration(
             timedelta(minutes=n, seconds=59))
+
+
+def test_a_chart_with_a_single_point_draws_a_visible_dot() -> None:
+    # A fresh site has one day of data: a one-point line would be invisible.
+    from generator.render.charts import daily_chart
+
+    model = sample_model("en")
+    t = context(model).t
+    today = t.local(model.now).date()
+    svg = str(daily_chart(t, "c", [(today, 180.0)], 90, model.now))
+    assert re.search(r'<polyline class=dot points="1000\.0,[\d.]+ 1000\.0,[\d.]+"', svg)

@@ -99,7 +99,11 @@ def _chart(t: Translator, chart_id: str, points: Sequence[tuple[float, float]],
         line = " ".join(f"{x * 1000:.1f},{100 - ms_ / top * 100:.1f}" for x, ms_ in segment)
         first, last = segment[0][0] * 1000, segment[-1][0] * 1000
         parts.append(f'<polygon class=area points="{first:.1f},100 {line} {last:.1f},100"/>')
-        parts.append(f'<polyline points="{line}" vector-effect="non-scaling-stroke"/>')
+        # A lone point (or a burst within a pixel) would be an invisible line: draw a dot.
+        dot = " class=dot" if last - first < 2 else ""
+        if len(segment) == 1:
+            line = f"{line} {line}"
+        parts.append(f'<polyline{dot} points="{line}" vector-effect="non-scaling-stroke"/>')
     parts.append("</svg>")
     for share in (1.0, 0.5, 0.0):
         # Drawn over the line, each on a halo of the background so the line never hides it.
