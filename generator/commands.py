@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from generator import clock
-from generator.errors import KabarError, ValidationError
+from generator.errors import KabarError
 
 
 def _github() -> bool:
@@ -132,6 +132,3 @@ def demo(args: argparse.Namespace) -> int:
     run_demo(args.out, rounds=args.rounds, serve=args.serve, port=args.port)
     return 0
 
-
-__all__ = ["ValidationError", "build", "demo", "new", "probe", "record", "run", "serve",
-           "validate"]
