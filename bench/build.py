@@ -1,13 +1,15 @@
 """Benchmark: ``kabar build`` on 10,000 incidents, 100 components and a year of history.
 
 Run from the repository root: ``python3 bench/build.py`` (``--incidents N`` to change the
-size). Each build runs as its own ``kabar build`` process, as a user or CI runs it. It prints
-the wall time, the peak memory and how many files each build wrote; it asserts nothing.
+size). Each build runs as its own ``kabar build`` process, as a user or CI runs it, with the
+default build cache (``.kabar-cache/``). It prints the wall time, the peak memory, how many
+files each build wrote and the cache's size; it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import subprocess
@@ -67,8 +69,9 @@ def build(folder: Path, label: str) -> None:
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if result.returncode:
         raise SystemExit(result.stderr)
+    cache = sum(p.stat().st_size for p in (folder / ".kabar-cache").glob("*"))
     print(f"{label:<34} {seconds:6.2f} s  peak {max(peak, before) / 1024:5.0f} MB  "
-          f"| {result.stdout.strip()}")
+          f"cache {cache / 1e6:4.1f} MB | {result.stdout.strip()}")
 
 
 def main() -> None:
@@ -81,7 +84,8 @@ def main() -> None:
         folder = Path(temp)
         ids = write_site(folder, args.incidents, args.components, rng)
         write_year(folder / "history", ids, rng)
-        print(f"{args.incidents} incidents, {args.components} components, a year of history")
+        print(f"{args.incidents} incidents, {args.components} components, a year of history; "
+              f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         build(folder, "full build (nothing cached)")
         build(folder, "same build again, nothing changed")
         write_incident(folder / "incidents" / "zz-new.yaml",

@@ -1,48 +1,65 @@
-"""``kabar build``: gather everything, compute one model at one ``now``, render, write."""
+"""``kabar build``: gather everything, compute one model at one ``now``, render, write.
+
+With a cache folder the build remembers what it read and wrote: when no input changed and
+the site is as it left it, it stops after a few stats ("nothing changed"); otherwise only
+the outputs whose inputs changed are rendered (see ``generator/cache.py``). The heavy
+modules are imported only when there is work to do, so the first case stays fast.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from generator import clock
+from generator.cache import Cache, StatKey, digest, engine_stamp, racy, stat_key, tree_keys
 from generator.errors import BuildError, Problem
-from generator.history import read_history
-from generator.model import SiteModel, compute
-from generator.output import WriteReport, write_site
-from generator.render import render_site
-from generator.validate import load_site
+from generator.output import FileStamp, WriteReport, write_site
+
+if TYPE_CHECKING:
+    from generator.model import SiteModel
+    from generator.render import RenderContext
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    model: SiteModel
+    model: SiteModel | None  # None when the cache showed that nothing changed
     report: WriteReport
     warnings: tuple[str, ...]
     seconds: float
 
 
 def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
-               now: datetime) -> tuple[SiteModel, tuple[str, ...]]:
+               now: datetime, cache: Cache | None = None) -> tuple[SiteModel, tuple[str, ...]]:
     """Load config, incidents and history, and compute the model at ``now``."""
-    config, incidents, problems = load_site(config_path, incidents_dir)
+    from generator.history import read_history
+    from generator.model import compute
+    from generator.validate import load_site
+
+    config, incidents, problems = load_site(config_path, incidents_dir, cache)
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings
     return model, warnings
 
 
-def render(model: SiteModel) -> list[tuple[str, bytes]]:
+def render(model: SiteModel | RenderContext) -> list[tuple[str, bytes | None]]:
     """Render every output in memory, so a failure writes nothing."""
+    import jinja2
+
+    from generator.render import RenderContext, context, render_outputs
+
+    ctx = model if isinstance(model, RenderContext) else context(model)
     try:
-        return list(render_site(model))
+        return list(render_outputs(ctx))
     except jinja2.TemplateError as exc:
         where = f"{exc.filename}:{exc.lineno}: " if isinstance(
             exc, jinja2.TemplateSyntaxError) else ""
@@ -50,16 +67,141 @@ def render(model: SiteModel) -> list[tuple[str, bytes]]:
 
 
 def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
-          now: str | None = None, strict: bool = False) -> BuildResult:
-    """Build the site into ``out``; on any error raise and leave ``out`` untouched."""
+          now: str | None = None, strict: bool = False,
+          cache: Path | None = None) -> BuildResult:
+    """Build the site into ``out``; on any error raise and leave ``out`` untouched.
+
+    ``cache`` is the cache folder (None: no cache, everything is rendered).
+    """
     started = time.perf_counter()
+    started_ns = time.time_ns()
     at = clock.now(now)
-    model, warnings = load_model(config_path, incidents_dir, history_dir, at)
+    store = Cache(cache)
+    params = _params(config_path, incidents_dir, history_dir, out, at)
+    inputs = _inputs(config_path, incidents_dir, history_dir) if store.enabled else {}
+    last = _last_build(store, out)
+    current = tree_keys(out) if out.is_dir() else {}
+    manifest: dict[str, FileStamp] = last["manifest"]
+    if (store.enabled and last["params"] == params and _matches(manifest, current)
+            and _same_inputs(last["inputs"], inputs)):
+        warnings = tuple(last["warnings"])
+        _check_strict(strict, warnings)
+        log.debug("nothing changed since the last build (cache %s)", cache)
+        return BuildResult(None, WriteReport((), len(manifest), (), manifest), warnings,
+                           time.perf_counter() - started)
+
+    from generator.render import context
+
+    model, warnings = load_model(config_path, incidents_dir, history_dir, at,
+                                 store if store.enabled else None)
+    _check_strict(strict, warnings)
+    keys: dict[str, str] = last["outputs"]
+
+    def reuse(path: str, key: str) -> bool:
+        stamp = manifest.get(path)
+        return (keys.get(path) == key and stamp is not None
+                and tuple(stamp[:2]) == current.get(path))
+
+    ctx = context(model, reuse if store.enabled else None)
+    files = render(ctx)
+    report = write_site(out, files, manifest, current)
+    store.save("build", {
+        "out": str(out.resolve()), "params": params,
+        "inputs": _input_entries(inputs, started_ns),
+        "manifest": {path: list(stamp) for path, stamp in report.manifest.items()},
+        "outputs": ctx.keys, "warnings": list(warnings)})
+    return BuildResult(model, report, warnings, time.perf_counter() - started)
+
+
+def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:
     if strict and warnings:
         raise BuildError(f"{len(warnings)} warning(s) and --strict is on; fix them first")
-    files = render(model)
-    report = write_site(out, files)
-    return BuildResult(model, report, warnings, time.perf_counter() - started)
+
+
+Inputs = dict[str, tuple[str, "StatKey | None"]]  # name -> (file, stat key)
+
+
+def _inputs(config_path: Path, incidents_dir: Path, history_dir: Path) -> Inputs:
+    """Every input file of the build, with its stat key."""
+    found: Inputs = {"config": (os.fspath(config_path), stat_key(config_path))}
+    if incidents_dir.is_dir():
+        folder = os.fspath(incidents_dir)
+        for name in os.listdir(folder):
+            path = os.path.join(folder, name)
+            found["incidents/" + name] = (path, stat_key(path))
+    history = os.fspath(history_dir)
+    for name, key in tree_keys(history_dir).items():
+        found["history/" + name] = (os.path.join(history, name), key)
+    return found
+
+
+def _params(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
+            at: datetime) -> str:
+    """A digest of what, besides the input files, decides the output."""
+    return digest(engine_stamp(), os.getcwd(), str(config_path), str(incidents_dir),
+                  str(history_dir), str(out.resolve()), at.isoformat())
+
+
+def _file_digest(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _same_inputs(stored: Any, inputs: Inputs) -> bool:
+    """Whether every input is as the last build saw it: same stat key, or same bytes."""
+    if not isinstance(stored, dict) or stored.keys() != inputs.keys():
+        return False
+    for name, (path, key) in inputs.items():
+        entry = stored[name]
+        if not (isinstance(entry, list) and len(entry) == 3) or key is None:
+            return False
+        if entry[0] and tuple(entry[:2]) == key:
+            continue
+        if entry[1] != key[1] or not entry[2] or _file_digest(path) != entry[2]:
+            return False
+    return True
+
+
+def _input_entries(inputs: Inputs, started_ns: int) -> dict[str, list[Any]]:
+    """What ``_same_inputs`` compares next time. A file changed within RACY_NS of this build
+    might change again without its stat key showing it: its bytes are kept to compare."""
+    entries: dict[str, list[Any]] = {}
+    for name, (path, key) in inputs.items():
+        if key is None:
+            continue
+        if racy((key,), started_ns):
+            entries[name] = [0, key[1], _file_digest(path)]
+        else:
+            entries[name] = [key[0], key[1], ""]
+    return entries
+
+
+def _last_build(store: Cache, out: Path) -> dict[str, Any]:
+    """What the last build into ``out`` saved; empty parts when there is none."""
+    empty: dict[str, Any] = {"params": None, "inputs": None, "manifest": {}, "outputs": {},
+                             "warnings": []}
+    document = store.load("build")
+    if not isinstance(document, dict) or document.get("out") != str(out.resolve()):
+        return empty
+    try:
+        manifest = {str(path): (int(m), int(s), str(h))
+                    for path, (m, s, h) in document["manifest"].items()}
+        outputs = {str(path): str(key) for path, key in document["outputs"].items()}
+        warnings = [str(line) for line in document["warnings"]]
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        log.debug("ignoring a damaged build cache (%s)", exc)
+        return empty
+    return {"params": document.get("params"), "inputs": document.get("inputs"),
+            "manifest": manifest, "outputs": outputs, "warnings": warnings}
+
+
+def _matches(manifest: dict[str, FileStamp], current: dict[str, StatKey]) -> bool:
+    """Whether the site on disk is what the manifest says (names, times and sizes)."""
+    return manifest.keys() == current.keys() and all(
+        stamp[:2] == current[path] for path, stamp in manifest.items())
 
 
 def problem_lines(problems: list[Problem], github: bool) -> list[str]:

@@ -49,10 +49,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="render the site")
     _common(p)
     _build_options(p)
+    _cache_options(p)
 
     p = sub.add_parser("run", help="probe, record and build: what the scheduled job runs")
     _common(p)
     _build_options(p)
+    _cache_options(p)
     p.add_argument("--location", default="default", help="this runner's name (default: default)")
 
     p = sub.add_parser("new", help="write a new incident file, or add an update to one")
@@ -84,6 +86,14 @@ def _build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("_site"), help="site folder (default: _site)")
     p.add_argument("--now", help="build as at this time (ISO 8601); else SOURCE_DATE_EPOCH")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def _cache_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache", type=Path, default=Path(".kabar-cache"), metavar="DIR",
+                   help="keep what a build read and wrote here, so the next one redoes only "
+                        "what changed; safe to delete (default: .kabar-cache)")
+    p.add_argument("--no-cache", dest="cache", action="store_const", const=None,
+                   help="build everything, and read or write no cache")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,21 +3,29 @@
 The new site is assembled in a temporary folder beside the old one; unchanged files are
 hard-linked from the old site (so they keep their inode and time), changed ones written;
 then the folders are swapped. A build that fails before the swap leaves the old site as it was.
+
+With the last build's manifest (``path -> (mtime_ns, size, sha256)``), a file still on disk
+with the manifest's time and size is compared by digest instead of being read, and a file
+given as ``None`` ("keep") is taken from the old site unread.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.cache import StatKey, tree_keys
 from generator.errors import BuildError
 
 log = logging.getLogger(__name__)
+
+FileStamp = tuple[int, int, str]  # (mtime_ns, size, sha256 hex) of a file of the site
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class WriteReport:
     written: tuple[str, ...]  # new or changed
     unchanged: int
     removed: tuple[str, ...]
+    manifest: Mapping[str, FileStamp] = field(default_factory=dict)  # what ``out`` now holds
 
     @property
     def changed(self) -> bool:
@@ -40,33 +49,70 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> WriteReport:
-    """Make ``out`` hold exactly ``files``; touch nothing when nothing changed."""
+def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
+               manifest: Mapping[str, FileStamp] | None = None,
+               current: Mapping[str, StatKey] | None = None) -> WriteReport:
+    """Make ``out`` hold exactly ``files``; touch nothing when nothing changed.
+
+    ``manifest`` is what the last build wrote and ``current`` the ``(mtime_ns, size)`` of
+    what ``out`` holds now (scanned when not given). ``None`` bytes keep the old file, which
+    must still match the manifest.
+    """
     wanted = dict(files)
     for name in wanted:
         if name.startswith("/") or ".." in Path(name).parts:
             raise BuildError(f"refusing to write outside the site: {name}")
-    old = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} \
-        if out.is_dir() else set()
-    written = tuple(sorted(n for n, data in wanted.items() if not _same(out / n, data)))
-    removed = tuple(sorted(old - wanted.keys()))
+    old = manifest or {}
+    if current is None:
+        current = tree_keys(out) if out.is_dir() else {}
+    stamps: dict[str, FileStamp] = {}
+    written: list[str] = []
+    for name, data in wanted.items():
+        on_disk = current.get(name)
+        stamp = old.get(name)
+        trusted = stamp is not None and on_disk is not None and tuple(stamp[:2]) == on_disk
+        if data is None:
+            if not trusted or stamp is None:
+                raise BuildError(f"{out / name}: changed since the last build; build again")
+            stamps[name] = stamp
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if trusted and stamp is not None:
+            same = stamp[2] == sha
+        else:
+            same = on_disk is not None and _same(out / name, data)
+        if same and on_disk is not None:
+            stamps[name] = (*on_disk, sha)
+        else:
+            stamps[name] = (0, len(data), sha)  # its time is known once written
+            written.append(name)
+    removed = tuple(sorted(current.keys() - wanted.keys()))
     if out.is_dir() and not written and not removed:
-        return WriteReport((), len(wanted), ())
+        return WriteReport((), len(wanted), (), stamps)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    changed = set(written)
     try:
-        changed = set(written)
+        for folder in sorted({os.path.dirname(name) for name in wanted} - {""}):
+            os.makedirs(staging / folder, exist_ok=True)
         for name, data in wanted.items():
             target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
             if name not in changed:
                 try:
                     os.link(out / name, target)
                     continue
                 except OSError:
-                    pass  # another file system: copy instead
-            target.write_bytes(data)
+                    # Another file system: copy instead, and learn its new time.
+                    shutil.copyfile(out / name, target)
+                    changed.add(name)
+                    continue
+            assert data is not None
+            with open(target, "wb") as handle:
+                handle.write(data)
+        for name in changed:
+            stat = os.stat(staging / name)
+            stamps[name] = (stat.st_mtime_ns, stat.st_size, stamps[name][2])
         _swap(staging, out)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -74,7 +120,8 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes]]) -> WriteReport:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return WriteReport(written, len(wanted) - len(written), removed)
+    written.sort()
+    return WriteReport(tuple(written), len(wanted) - len(written), removed, stamps)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -19,6 +19,7 @@ from generator.errors import Problem, ValidationError
 from generator.yamlsource import KeyPath, Source
 
 if TYPE_CHECKING:
+    from generator.cache import Cache
     from generator.config import Config
     from generator.incidents import Incident
 
@@ -31,12 +32,13 @@ _TIME = re.compile(
 
 
 def load_site(
-    config_path: Path, incidents_dir: Path
+    config_path: Path, incidents_dir: Path, cache: Cache | None = None
 ) -> tuple[Config, tuple[Incident, ...], tuple[Problem, ...]]:
     """Load ``status.yaml`` and every incident; raise one ``ValidationError`` for all errors.
 
     Returns the config, the incidents (by id) and the warnings, which never fail a load.
     Incidents are checked even when ``status.yaml`` is broken, against what did parse.
+    ``cache`` keeps parsed incident files between builds.
     """
     # Imported here: config and incidents build on the Checker defined in this module.
     from generator.config import check_config
@@ -44,7 +46,7 @@ def load_site(
 
     checked = check_config(config_path)
     incidents, incident_problems = check_incidents(
-        incidents_dir, checked.component_ids, checked.timezone)
+        incidents_dir, checked.component_ids, checked.timezone, cache)
     problems = [*checked.problems, *incident_problems]
     if checked.config is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems)

@@ -6,6 +6,7 @@ the site's time zone. Nothing is ever constructed from tags (safe_load-level saf
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,16 +58,24 @@ class DuplicateKey(Exception):
 
 def load(path: Path, display: str | None = None) -> Source:
     """Read and parse ``path``; raise ``ValidationError`` with the parser's position on failure."""
-    from generator.errors import ValidationError
 
     shown = display or str(path)
+    return loads(read_text(path, shown)[0], shown)
+
+
+def read_text(path: Path, shown: str) -> tuple[str, str]:
+    """The text of ``path`` and the SHA-256 of its bytes; ``ValidationError`` when unreadable."""
+    from generator.errors import ValidationError
+
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationError([Problem(shown, 1, 1, f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
         raise ValidationError([Problem(shown, 1, 1, f"cannot read: {exc.strerror}")]) from None
-    return loads(text, shown)
+    # read_text() would also turn \r\n into \n: keep what the parser saw before.
+    return text.replace("\r\n", "\n").replace("\r", "\n"), hashlib.sha256(data).hexdigest()
 
 
 def loads(text: str, path: str) -> Source:

@@ -1,19 +1,23 @@
 """Rendering: every output of the site, from the model only.
 
-Each renderer module has ``render(ctx) -> Iterator[tuple[str, bytes]]`` yielding
-``(path inside the site, bytes)``; ``render_site`` runs them all.
+Each renderer module has ``render(ctx) -> Iterator[tuple[str, bytes | None]]`` yielding
+``(path inside the site, bytes)``; ``render_site`` runs them all. A renderer whose outputs
+are many and rarely change (incident and history pages, feeds) first asks ``ctx.keep`` with
+a key of the output's inputs: when the last build wrote the same key, it yields
+``(path, None)`` and the file stays as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import jinja2
 
-from generator.model import SiteModel
+from generator.cache import digest, templates_digest
+from generator.model import IncidentView, SiteModel
 from generator.render.i18n import Translator
 from generator.render.markdown import render_markdown
 from generator.resources import site_templates
@@ -26,6 +30,29 @@ class RenderContext:
     model: SiteModel
     t: Translator
     env: jinja2.Environment
+    reuse: Callable[[str, str], bool] | None = None  # (path, key) -> keep the last build's
+    keys: dict[str, str] = field(default_factory=dict)  # path -> key, for the next build
+    _view_keys: dict[str, str] = field(default_factory=dict)
+
+    def keep(self, path: str, key: str) -> bool:
+        """Record ``path``'s key; True when the last build's file for the same key can stay."""
+        self.keys[path] = key
+        return self.reuse is not None and self.reuse(path, key)
+
+    @property
+    def site_key(self) -> str:
+        """A digest of what every keyed output shares: the templates and the site's settings."""
+        key = self._view_keys.get("")
+        if key is None:
+            key = self._view_keys[""] = digest(templates_digest(), self.model.config.site)
+        return key
+
+    def view_key(self, view: IncidentView) -> str:
+        """A digest of everything an incident shows (its updates, status, times)."""
+        key = self._view_keys.get(view.id)
+        if key is None:
+            key = self._view_keys[view.id] = digest(view)
+        return key
 
     @property
     def base_url(self) -> str:
@@ -51,18 +78,28 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def context(model: SiteModel) -> RenderContext:
+def context(model: SiteModel,
+            reuse: Callable[[str, str], bool] | None = None) -> RenderContext:
     site = model.config.site
-    return RenderContext(model, Translator(site.language, site.timezone), environment())
+    return RenderContext(model, Translator(site.language, site.timezone), environment(), reuse)
 
 
 def render_site(model: SiteModel) -> Iterator[tuple[str, bytes]]:
     """Every file of the site."""
+    for path, data in render_outputs(context(model)):
+        assert data is not None  # nothing is kept without ``reuse``
+        yield path, data
+
+
+def render_outputs(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
+    """Every file of the site; ``None`` for one that ``ctx.reuse`` keeps from the last build."""
     from generator.render import api, badges, calendar, feeds, meta, pages
 
-    ctx = context(model)
-    for renderer in (pages, feeds, api, badges, calendar, meta):
-        yield from renderer.render(ctx)
+    # Incident pages are most of the work: a worker process renders its share meanwhile.
+    with pages.incident_pages(ctx) as incidents:
+        for renderer in (pages, feeds, api, badges, calendar, meta):
+            yield from renderer.render(ctx)
+        yield from incidents()
 
 
 def template_globals(ctx: RenderContext) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
+from generator.cache import digest
 from generator.model import FEED_ITEMS, IncidentView
 from generator.render import RenderContext
 from generator.render.markdown import render_markdown
@@ -31,7 +32,7 @@ class FeedSpec:
     page: str  # the HTML page it mirrors
 
 
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+def render(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
     model = ctx.model
     site = model.config.site
     bodies = Bodies(ctx)
@@ -55,15 +56,22 @@ def latest(views: Iterable[IncidentView]) -> list[IncidentView]:
 
 
 def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView],
-          bodies: Bodies) -> Iterator[tuple[str, bytes]]:
+          bodies: Bodies) -> Iterator[tuple[str, bytes | None]]:
+    # A feed's date is its newest item's, so a probe run that changes no incident
+    # leaves the feed's bytes (and readers' caches) alone; an empty feed takes the model's.
+    updated = items[0].updated if items else ctx.model.updated
+    shown = [(ctx.view_key(view), [bodies.names.get(i) for i in view.incident.components])
+             for view in items]
     for kind in ("rss", "atom"):
-        # A feed's date is its newest item's, so a probe run that changes no incident
-        # leaves the feed's bytes (and readers' caches) alone; an empty feed takes the model's.
-        feed = _feed(ctx, spec, kind, items[0].updated if items else ctx.model.updated)
+        path = f"{spec.path}.{kind}"
+        if ctx.keep(path, digest("feed", ctx.site_key, spec, kind, updated, shown)):
+            yield path, None
+            continue
+        feed = _feed(ctx, spec, kind, updated)
         for view in items:
             _add_item(ctx, feed, view, kind, bodies)
         data = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
-        yield f"{spec.path}.{kind}", data
+        yield path, data
 
 
 def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> FeedGenerator:

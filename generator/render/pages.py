@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
@@ -18,6 +19,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from generator import parallel
+from generator.cache import digest
 from generator.model import (
     NO_DATA,
     RECENT_DAYS,
@@ -45,16 +48,73 @@ INDICATOR_COLOUR = {"critical": "#cf222e", "major": "#bc4c00", "minor": "#9a6700
 NO_RECENT_DATA = "No Recent Data"
 
 
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(path, UTF-8 HTML)`` for every page of the site."""
-    pages = _Pages(ctx)
+def render(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
+    """Yield ``(path, UTF-8 HTML)`` for every page of the site.
+
+    Inside ``incident_pages(ctx)`` (as ``render_outputs`` runs it) the incident pages are
+    left to that.
+    """
+    pages = _pages(ctx)
     yield pages.index()
-    for view in ctx.model.incidents:
-        yield pages.incident(view)
+    if _active is not pages:
+        for view in ctx.model.incidents:
+            yield pages.incident(view)
     for component in ctx.model.components:
         yield pages.component(component)
     yield from pages.history()
     yield pages.not_found()
+
+
+IncidentPages = Callable[[], Iterator[tuple[str, bytes | None]]]
+_active: _Pages | None = None  # what a forked worker renders with
+
+
+@contextmanager
+def incident_pages(ctx: RenderContext) -> Iterator[IncidentPages]:
+    """The incident pages, those to render shared with a worker process that starts now.
+
+    Yields a function that yields every incident page: ``None`` for a page kept from the
+    last build (its key names everything the page shows; see ``_Pages.incident_key``).
+    """
+    global _active
+    pages = _active = _pages(ctx)
+    views = ctx.model.incidents
+    kept: list[str] = []
+    todo: list[int] = []
+    for n, view in enumerate(views):
+        if ctx.keep(view.path, pages.incident_key(view)):
+            kept.append(view.path)
+        else:
+            todo.append(n)
+    with parallel.shared(_render_incidents, todo, WORKER_SHARE) as (mine, theirs):
+        def every() -> Iterator[tuple[str, bytes | None]]:
+            for path in kept:
+                yield path, None
+            rendered = _render_incidents(mine)  # first, so a template error is raised here
+            for n, data in zip((*mine, *todo[len(mine):]), rendered + theirs(), strict=True):
+                yield views[n].path, data
+
+        try:
+            yield every
+        finally:
+            _active = None
+
+
+# The worker also gets the pages this process renders meanwhile (home, components, feeds).
+WORKER_SHARE = 0.6
+
+
+def _render_incidents(indices: Sequence[int]) -> list[bytes]:
+    pages = _active
+    assert pages is not None
+    views = pages.ctx.model.incidents
+    return [pages.incident(views[n])[1] for n in indices]
+
+
+def _pages(ctx: RenderContext) -> _Pages:
+    """One ``_Pages`` per render context, shared by ``render`` and ``incident_pages``."""
+    pages = _active
+    return pages if pages is not None and pages.ctx is ctx else _Pages(ctx)
 
 
 def minify_css(text: str) -> str:
@@ -148,6 +208,11 @@ class _Pages:
                          indicator_key=f"indicator.{indicator}",
                          indicator_class=indicator.replace("_", "-"))
 
+    def incident_key(self, view: IncidentView) -> str:
+        """A digest of all an incident page shows: not ``now``, nor the overall state."""
+        affected = [(cv.id, cv.component.name, state) for cv, state in self.affected(view)]
+        return digest("incident", self.ctx.site_key, self.ctx.view_key(view), affected)
+
     def incident(self, view: IncidentView) -> tuple[str, bytes]:
         inc = view.incident
         status = self.t(f"status.{view.status}")
@@ -181,7 +246,7 @@ class _Pages:
             chart_day=recent_chart(self.ctx.t, cv.id, cv.latency, model.now),
             chart_days=daily_chart(self.ctx.t, cv.id, cv.daily_latency, len(cv.bars), model.now))
 
-    def history(self) -> Iterator[tuple[str, bytes]]:
+    def history(self) -> Iterator[tuple[str, bytes | None]]:
         months = self.ctx.model.months
         title = self.t("page.history")
         description = self.t("page.history_description", title=self.ctx.model.config.site.title)
@@ -189,7 +254,13 @@ class _Pages:
                         shown=months[:HISTORY_MONTHS], others=months[HISTORY_MONTHS:],
                         single=False, older=None, newer=None)
         for n, month in enumerate(months):
-            yield self.month(month, months, n, description)
+            path = f"history/{month.key}.html"
+            # A month page shows its incidents and links its neighbours, nothing of ``now``.
+            key = digest("month", self.ctx.site_key, month.key,
+                         [self.ctx.view_key(view) for view in month.incidents],
+                         [m.key for m in months[max(n - 1, 0):n + 2]])
+            yield (path, None) if self.ctx.keep(path, key) else self.month(
+                month, months, n, description)
 
     def month(self, month: Month, months: Sequence[Month], n: int,
               description: str) -> tuple[str, bytes]:

@@ -1,0 +1,151 @@
+"""The build cache: what the last build read and wrote, so the next one redoes only what changed.
+
+A folder (``.kabar-cache/`` by default) of JSON files, safe to delete. JSON and not pickle:
+the folder sits in the site's repository, and a pull request must not be able to run code
+in CI by committing a crafted cache file. Every file carries a stamp of the Kabar version,
+its own source and ``site_templates/``, so an upgrade or a template edit starts afresh; a
+damaged or foreign file is ignored (with a debug log) and never breaks a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FOLDER = Path(".kabar-cache")
+FORMAT = 1
+# A file whose mtime is this close to when it was read may still change within the same
+# mtime tick (1 s on some file systems); its stat key is not trusted (git's "racy" rule).
+RACY_NS = 2_000_000_000
+
+StatKey = tuple[int, int]  # (mtime_ns, size)
+
+
+def digest(*parts: Any) -> str:
+    """A short, stable hex digest of ``parts`` (their reprs)."""
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
+
+@cache
+def templates_digest() -> str:
+    """A digest of every file under ``site_templates/`` (names and bytes)."""
+    from generator.resources import site_templates
+
+    root = site_templates()
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()[:32]
+
+
+@cache
+def engine_stamp() -> str:
+    """What invalidates every cached thing: the version, the engine's code and the templates."""
+    code = Path(__file__).resolve().parent
+    stats = []
+    for path in sorted(code.rglob("*.py")):
+        stat = path.stat()
+        stats.append((path.relative_to(code).as_posix(), stat.st_mtime_ns, stat.st_size))
+    return digest(FORMAT, __version__, stats, templates_digest())
+
+
+def stat_key(path: str | Path) -> StatKey | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def tree_keys(folder: Path) -> dict[str, StatKey]:
+    """``relative path -> (mtime_ns, size)`` of every file under ``folder``."""
+    found: dict[str, StatKey] = {}
+    pending = [("", str(folder))]
+    while pending:
+        prefix, directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((name + "/", entry.path))
+                elif entry.is_file():
+                    stat = entry.stat()
+                    found[name] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                continue
+    return found
+
+
+def racy(keys: Iterable[StatKey | None], since_ns: int) -> bool:
+    """Whether any of ``keys`` was modified too close to ``since_ns`` to be trusted."""
+    return any(key is not None and key[0] > since_ns - RACY_NS for key in keys)
+
+
+def now_ns() -> int:
+    return time.time_ns()
+
+
+class Cache:
+    """Named JSON documents in one folder; ``folder=None`` is a cache that keeps nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def load(self, name: str) -> Any:
+        """The document saved as ``name``, or None when missing, damaged or stale."""
+        if self.folder is None:
+            return None
+        path = self.folder / f"{name}.json"
+        try:
+            with path.open("rb") as handle:
+                document = json.load(handle)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.debug("%s: ignoring a damaged cache file (%s)", path, exc)
+            return None
+        if not isinstance(document, dict) or document.get("stamp") != engine_stamp():
+            log.debug("%s: ignoring a cache file from another Kabar or template set", path)
+            return None
+        return document.get("data")
+
+    def save(self, name: str, data: Any) -> None:
+        """Save ``data`` as ``name``; a failure only logs, the build goes on."""
+        if self.folder is None:
+            return
+        path = self.folder / f"{name}.json"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
+            try:
+                text = json.dumps({"stamp": engine_stamp(), "data": data},
+                                  separators=(",", ":"))
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    out.write(text)
+                os.replace(temp, path)
+            except BaseException:
+                os.unlink(temp)
+                raise
+        except (OSError, TypeError, ValueError) as exc:
+            log.debug("%s: cannot save the cache (%s)", path, exc)
