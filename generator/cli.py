@@ -71,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change")
     _common(p)
     _build_options(p)
+    _cache_options(p)
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
 
     p = sub.add_parser("demo", help="run local demo services, probe them and build the example")

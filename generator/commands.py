@@ -122,7 +122,7 @@ def serve(args: argparse.Namespace) -> int:
     from generator.serve import serve as serve_site
 
     serve_site(args.config, args.incidents, args.history, args.out, args.port,
-               now=args.now, strict=args.strict)
+               now=args.now, strict=args.strict, cache=args.cache)
     return 0
 
 

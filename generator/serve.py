@@ -67,10 +67,10 @@ def snapshot(config: Path, incidents: Path, history: Path) -> dict[Path, tuple[i
 
 
 def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | None,
-            strict: bool, say: Callable[[str], None]) -> bool:
+            strict: bool, say: Callable[[str], None], cache: Path | None = None) -> bool:
     """Build once; report the outcome through ``say``; never raise for a user's mistake."""
     try:
-        result = build(config, incidents, history, out, now=now, strict=strict)
+        result = build(config, incidents, history, out, now=now, strict=strict, cache=cache)
     except ValidationError as exc:
         for problem in exc.problems:
             say(str(problem))
@@ -89,10 +89,10 @@ def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | 
 def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
           now: str | None = None, strict: bool = False, poll: float = 0.5,
           stop: threading.Event | None = None,
-          say: Callable[[str], None] | None = None) -> None:
+          say: Callable[[str], None] | None = None, cache: Path | None = None) -> None:
     """Build, serve and rebuild on change until ``stop`` is set or Ctrl+C."""
     speak = say or (lambda line: print(line, file=sys.stderr, flush=True))
-    rebuild(config, incidents, history, out, now, strict, speak)
+    rebuild(config, incidents, history, out, now, strict, speak, cache)
     if not out.is_dir():
         out.mkdir(parents=True)
     server = static_server(out, port)
@@ -106,7 +106,7 @@ def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
             current = snapshot(config, incidents, history)
             if current != seen:
                 seen = current
-                rebuild(config, incidents, history, out, now, strict, speak)
+                rebuild(config, incidents, history, out, now, strict, speak, cache)
     except KeyboardInterrupt:
         pass
     finally:

@@ -40,7 +40,8 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(tmp_path: Path) -
     thread = threading.Thread(target=serve, kwargs=dict(
         config=tmp_path / "status.yaml", incidents=tmp_path / "incidents",
         history=tmp_path / "history", out=tmp_path / "_site", port=0,
-        now="2025-07-16T07:30:00+07:00", poll=0.1, stop=stop, say=said.append), daemon=True)
+        now="2025-07-16T07:30:00+07:00", poll=0.1, stop=stop, say=said.append,
+        cache=tmp_path / ".kabar-cache"), daemon=True)
     thread.start()
     try:
         _wait(lambda: any(line.startswith("serving http://127.0.0.1:") for line in said))
