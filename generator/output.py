@@ -91,29 +91,29 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
         return WriteReport((), len(wanted), (), stamps)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    staging = tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)
     changed = set(written)
+    old_site = os.fspath(out)
     try:
         for folder in sorted({os.path.dirname(name) for name in wanted} - {""}):
-            os.makedirs(staging / folder, exist_ok=True)
+            os.makedirs(os.path.join(staging, folder), exist_ok=True)
         for name, data in wanted.items():
-            target = staging / name
+            target = os.path.join(staging, name)
             if name not in changed:
+                source = os.path.join(old_site, name)
                 try:
-                    os.link(out / name, target)
+                    os.link(source, target)
                     continue
                 except OSError:
                     # Another file system: copy instead, and learn its new time.
-                    shutil.copyfile(out / name, target)
+                    shutil.copyfile(source, target)
                     changed.add(name)
-                    continue
-            assert data is not None
-            with open(target, "wb") as handle:
-                handle.write(data)
-        for name in changed:
-            stat = os.stat(staging / name)
+                    stat = os.stat(target)
+            else:
+                assert data is not None
+                stat = _write(target, data)
             stamps[name] = (stat.st_mtime_ns, stat.st_size, stamps[name][2])
-        _swap(staging, out)
+        _swap(Path(staging), out)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
@@ -122,6 +122,19 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
         raise
     written.sort()
     return WriteReport(tuple(written), len(wanted) - len(written), removed, stamps)
+
+
+def _write(path: str, data: bytes) -> os.stat_result:
+    """Create ``path`` holding ``data``; its stat once written (os.open: no buffered file)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
+                     0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+        return os.fstat(handle)
+    finally:
+        os.close(handle)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +53,72 @@ def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
     return mine + theirs
 
 
-@contextmanager
-def shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], worker_share: float,
-           minimum: int = MINIMUM) -> Iterator[tuple[Sequence[T], Callable[[], list[R]]]]:
-    """Start a forked worker on the last ``worker_share`` of ``items``, and go on meanwhile.
+# ``shared`` deals out chunks of this many items.
+CHUNK = 100
 
-    Yields the items left for this process and a function that waits for the worker's
-    results (an empty list when no worker was started).
+
+@contextmanager
+def shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
+           minimum: int = MINIMUM, chunk: int = CHUNK) -> Iterator[Callable[[], list[R]]]:
+    """Start a forked worker on ``items``, and go on meanwhile.
+
+    Yields a function that returns ``func``'s results for every item, in order. The worker
+    takes chunks from the front; the function, called when this process is free, does the
+    last chunk (so an error is raised here) and takes chunks from the back until the two
+    meet, so each process's share follows how busy it was. The worker sends its results
+    once, at the end: while this process is busy, its threads are slow to read a pipe.
     """
+    count = -(-len(items) // chunk)
     if len(items) < minimum or not can_fork():
-        yield items, list
+        yield lambda: func(items)
         return
-    cut = len(items) - int(len(items) * worker_share)
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("fork")
+    # [next chunk from the front, end of the chunks left]; the forked worker inherits it.
+    bounds = context.Array("i", [0, count - 1])
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                               initializer=_inherit, initargs=(bounds,))
     try:
-        future = pool.submit(func, items[cut:])
-        yield items[:cut], future.result
+        future = pool.submit(_front, func, items, chunk)
+
+        def results() -> list[R]:
+            taken = [func(items[(count - 1) * chunk:])]
+            while (n := _claim(bounds, back=True)) is not None:
+                taken.append(func(items[n * chunk:(n + 1) * chunk]))
+            log.debug("the worker did %d of %d chunks", count - len(taken), count)
+            return [*future.result(), *(r for part in reversed(taken) for r in part)]
+
+        yield results
     finally:
+        _claim(bounds, back=True, stop=True)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+_bounds: Any = None  # in the worker: ``shared``'s bounds
+
+
+def _inherit(bounds: Any) -> None:
+    global _bounds
+    _bounds = bounds
+
+
+def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
+    """The next chunk to do, from the front or the back; None when none is left."""
+    with bounds.get_lock():
+        front, end = int(bounds[0]), int(bounds[1])
+        if stop:
+            bounds[0] = end
+        if front >= end or stop:
+            return None
+        if back:
+            bounds[1] = end - 1
+            return end - 1
+        bounds[0] = front + 1
+        return front
+
+
+def _front(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], chunk: int) -> list[R]:
+    """The worker's part of ``shared``: chunks from the front, until none is left."""
+    done: list[R] = []
+    while (n := _claim(_bounds)) is not None:
+        done += func(items[n * chunk:(n + 1) * chunk])
+    return done

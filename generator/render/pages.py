@@ -86,22 +86,17 @@ def incident_pages(ctx: RenderContext) -> Iterator[IncidentPages]:
             kept.append(view.path)
         else:
             todo.append(n)
-    with parallel.shared(_render_incidents, todo, WORKER_SHARE) as (mine, theirs):
+    with parallel.shared(_render_incidents, todo) as rendered:
         def every() -> Iterator[tuple[str, bytes | None]]:
             for path in kept:
                 yield path, None
-            rendered = _render_incidents(mine)  # first, so a template error is raised here
-            for n, data in zip((*mine, *todo[len(mine):]), rendered + theirs(), strict=True):
+            for n, data in zip(todo, rendered(), strict=True):
                 yield views[n].path, data
 
         try:
             yield every
         finally:
             _active = None
-
-
-# The worker also gets the pages this process renders meanwhile (home, components, feeds).
-WORKER_SHARE = 0.6
 
 
 def _render_incidents(indices: Sequence[int]) -> list[bytes]:
