@@ -26,6 +26,11 @@ ATTACKS = ("<script>alert(1)</script> [x](javascript:alert(1)) "
            "[v](vbscript:msgbox) [ok](https://ok.example/)")
 
 
+def sample(language: str = "id") -> SiteModel:
+    """The example model without its detection: these tests are about incident items."""
+    return replace(sample_model(language), detected=())
+
+
 def render(model: SiteModel) -> dict[str, bytes]:
     return dict(feeds.render(context(model)))
 
@@ -65,7 +70,7 @@ def with_update(model: SiteModel, incident_id: str, update: Update) -> SiteModel
 
 
 def test_every_feed_parses_without_errors_and_links_absolutely() -> None:
-    files = render(sample_model())
+    files = render(sample())
     assert sorted(files) == ["components/api.atom", "components/api.rss",
                              "components/chat.atom", "components/chat.rss",
                              "components/login.atom", "components/login.rss",
@@ -82,7 +87,7 @@ def test_every_feed_parses_without_errors_and_links_absolutely() -> None:
 
 
 def test_site_feed_items_are_newest_update_first_with_permalink_guids() -> None:
-    files = render(sample_model())
+    files = render(sample())
     rss, atom = parse(files["history.rss"]), parse(files["history.atom"])
     assert rss.feed.title == "Nusa AI Status: riwayat insiden"
     assert rss.feed.link == BASE + "history.html"
@@ -105,7 +110,7 @@ def test_site_feed_items_are_newest_update_first_with_permalink_guids() -> None:
 
 
 def test_item_body_lists_every_update_newest_first_like_statuspage() -> None:
-    rss_body, atom_body = raw_bodies(render(sample_model()))
+    rss_body, atom_body = raw_bodies(render(sample()))
     assert rss_body == atom_body
     body = rss_body
     assert body.startswith("<p><small>16 Juli 2025 08.40 WIB</small><br>"
@@ -116,14 +121,14 @@ def test_item_body_lists_every_update_newest_first_like_statuspage() -> None:
 
 
 def test_english_site_prefixes_maintenance_in_english() -> None:
-    files = render(sample_model("en"))
+    files = render(sample("en"))
     assert parse(files["history.rss"]).entries[1].title == "[Maintenance] Peningkatan basis data"
     assert raw_bodies(files)[0].startswith(
         "<p><small>16 July 2025 08:40 WIB</small><br><strong>Resolved</strong> - ")
 
 
 def test_component_feed_holds_only_incidents_naming_it() -> None:
-    files = render(sample_model())
+    files = render(sample())
     api = parse(files["components/api.rss"])
     assert [e.id for e in api.entries] == [
         LOGIN, BASE + "incidents/2025-07-20-db.html", BASE + "incidents/2025-06-24-api.html"]
@@ -135,7 +140,7 @@ def test_component_feed_holds_only_incidents_naming_it() -> None:
 
 
 def test_a_new_update_moves_the_item_date_and_order() -> None:
-    model = sample_model()
+    model = sample()
     later = Update(NOW + timedelta(hours=2), "scheduled", "Jadwal tetap.")
     changed = render(with_update(model, "2025-07-20-db", later))
     rss, atom = parse(changed["history.rss"]), parse(changed["history.atom"])
@@ -150,9 +155,9 @@ def test_a_new_update_moves_the_item_date_and_order() -> None:
 def test_feeds_hold_the_latest_50_items() -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     views = tuple(incident(n, start + timedelta(days=n)) for n in range(60))
-    model = replace(sample_model(), incidents=tuple(reversed(views)),
+    model = replace(sample(), incidents=tuple(reversed(views)),
                     components=tuple(replace(c, incident_ids=())
-                                     for c in sample_model().components))
+                                     for c in sample().components))
     for name in ("history.rss", "history.atom"):
         entries = parse(render(model)[name]).entries
         assert len(entries) == 50
@@ -161,8 +166,8 @@ def test_feeds_hold_the_latest_50_items() -> None:
 
 
 def test_same_model_gives_the_same_bytes() -> None:
-    assert render(sample_model()) == render(sample_model())
-    assert b"<generator>Kabar</generator>" in render(sample_model())["history.rss"]
+    assert render(sample()) == render(sample())
+    assert b"<generator>Kabar</generator>" in render(sample())["history.rss"]
 
 
 class _Markup(HTMLParser):
@@ -179,7 +184,7 @@ class _Markup(HTMLParser):
 
 
 def test_attack_strings_in_a_message_come_out_harmless() -> None:
-    model = sample_model()
+    model = sample()
     model = replace(model, incidents=(incident(1, NOW, ATTACKS),) + model.incidents)
     files = render(model)
     bodies = [parse(files["history.rss"]).entries[0].description,
@@ -197,9 +202,9 @@ def test_attack_strings_in_a_message_come_out_harmless() -> None:
 
 
 def test_empty_feeds_are_still_valid() -> None:
-    model = replace(sample_model(), incidents=(), months=(),
+    model = replace(sample(), incidents=(), months=(),
                     components=tuple(replace(c, incident_ids=())
-                                     for c in sample_model().components))
+                                     for c in sample().components))
     for name, data in render(model).items():
         parsed = parse(data)
         assert parsed.bozo == 0, name
@@ -214,11 +219,11 @@ def _jing(paths: list[Path]) -> subprocess.CompletedProcess[str]:
 
 
 def test_atom_feeds_validate_against_rfc_4287(tmp_path: Path) -> None:
-    empty = replace(sample_model(), incidents=(),
+    empty = replace(sample(), incidents=(),
                     components=tuple(replace(c, incident_ids=())
-                                     for c in sample_model().components))
+                                     for c in sample().components))
     paths = []
-    for label, model in (("sample", sample_model()), ("en", sample_model("en")),
+    for label, model in (("sample", sample()), ("en", sample("en")),
                          ("empty", empty)):
         for name, data in render(model).items():
             if name.endswith(".atom"):
@@ -239,7 +244,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def test_sitemap_lists_every_html_page_from_the_model() -> None:
-    files = dict(meta.render(context(sample_model())))
+    files = dict(meta.render(context(sample())))
     root = ET.fromstring(files["sitemap.xml"])
     locs = [u.findtext(f"{SITEMAP}loc") for u in root.iter(f"{SITEMAP}url")]
     assert locs == [
@@ -254,7 +259,7 @@ def test_sitemap_lists_every_html_page_from_the_model() -> None:
 
 
 def test_robots_allows_everything_and_names_the_sitemap() -> None:
-    files = dict(meta.render(context(sample_model())))
+    files = dict(meta.render(context(sample())))
     assert files["robots.txt"] == (
         b"User-agent: *\nAllow: /\n\nSitemap: https://status.nusa.example/sitemap.xml\n")
 
@@ -264,6 +269,22 @@ def test_robots_allows_everything_and_names_the_sitemap() -> None:
     ("id", "Insiden dan pemeliharaan yang memengaruhi API"),
 ], ids=["en", "id"])
 def test_component_feed_is_described_in_the_site_language(language: str, subtitle: str) -> None:
-    feed = parse(render(sample_model(language))["components/api.atom"]).feed
+    feed = parse(render(sample(language))["components/api.atom"]).feed
     assert feed.subtitle == subtitle
     assert feed.language == language
+
+
+def test_an_outage_detected_by_monitoring_is_an_item_like_the_page_notice() -> None:
+    model = sample_model("en")  # monitoring sees the API degraded, no incident posted yet
+    (detection,) = model.detected
+    files = render(model)
+    for name in ("history.rss", "history.atom", "components/api.rss", "components/api.atom"):
+        entry = parse(files[name]).entries[0]
+        assert entry.title == "Degraded performance on API, detected by monitoring"
+        assert entry.link == BASE + "components/api.html"
+        assert entry.id == BASE + "components/api.html#detected-20250716T024800Z"
+        assert "detected by monitoring at 16 July 2025 09:48 WIB" in entry.summary
+    assert parse(files["history.rss"]).feed.updated == "Wed, 16 Jul 2025 02:48:00 +0000"
+    # Only the component that is down gets it in its own feed.
+    assert all("detected" not in e.title for e in parse(files["components/chat.rss"]).entries)
+    assert detection.component_id == "api"

@@ -58,7 +58,10 @@ components:
     assert states == {"web": "operational", "api": "major_outage"}
     assert summary["status"]["indicator"] == "critical"
     page = (tmp_path / "_site" / "index.html").read_text()
-    assert "detected by monitoring" in page
+    assert "Major outage on API, detected by monitoring at" in page
+    # The feed agrees with the page: subscribers hear of the outage before any incident.
+    feed = (tmp_path / "_site" / "history.atom").read_text()
+    assert "<title>Major outage on API, detected by monitoring</title>" in feed
 
 
 def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 An item per incident or maintenance, dated by its latest update so that readers show it
 again when an update is added; its body holds every update, newest first, like
-Statuspage's feeds. The bytes depend only on the model, so a rebuild with nothing changed
-writes the same files.
+Statuspage's feeds. An outage that monitoring detected before anyone posted an incident is an
+item too, as it is a notice on the page. The bytes depend only on the model, so a rebuild
+with nothing changed writes the same files.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
 from generator.cache import digest
-from generator.model import FEED_ITEMS, IncidentView
+from generator.model import FEED_ITEMS, Detection, IncidentView
 from generator.render import RenderContext
 from generator.render.markdown import render_markdown
 
@@ -39,7 +40,7 @@ def render(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
     site_spec = FeedSpec("history", ctx.t("feed.title", site=site.title),
                          site.description or ctx.t("feed.description", site=site.title),
                          "history.html")
-    yield from _both(ctx, site_spec, latest(model.incidents), bodies)
+    yield from _both(ctx, site_spec, latest(model.incidents), bodies, model.detected)
     for view in model.components:
         name = view.component.name
         spec = FeedSpec(f"components/{view.id}",
@@ -47,7 +48,8 @@ def render(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
                         ctx.t("feed.component_description", component=name),
                         f"components/{view.id}.html")
         items = latest(model.incident(i) for i in view.incident_ids)
-        yield from _both(ctx, spec, items, bodies)
+        detected = tuple(d for d in model.detected if d.component_id == view.id)
+        yield from _both(ctx, spec, items, bodies, detected)
 
 
 def latest(views: Iterable[IncidentView]) -> list[IncidentView]:
@@ -55,19 +57,25 @@ def latest(views: Iterable[IncidentView]) -> list[IncidentView]:
     return heapq.nlargest(FEED_ITEMS, views, key=lambda v: (v.updated, v.id))
 
 
-def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView],
-          bodies: Bodies) -> Iterator[tuple[str, bytes | None]]:
+def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView], bodies: Bodies,
+          detected: tuple[Detection, ...] = ()) -> Iterator[tuple[str, bytes | None]]:
     # A feed's date is its newest item's, so a probe run that changes no incident
     # leaves the feed's bytes (and readers' caches) alone; an empty feed takes the model's.
-    updated = items[0].updated if items else ctx.model.updated
+    dates = [items[0].updated] if items else []
+    dates += [d.since for d in detected]
+    updated = max(dates) if dates else ctx.model.updated
+    items = items[:max(0, FEED_ITEMS - len(detected))]
     shown = [(ctx.view_key(view), [bodies.names.get(i) for i in view.incident.components])
              for view in items]
     for kind in ("rss", "atom"):
         path = f"{spec.path}.{kind}"
-        if ctx.keep(path, digest("feed", ctx.site_key, spec, kind, updated, shown)):
+        if ctx.keep(path, digest("feed", ctx.site_key, spec, kind, updated, shown,
+                                 [(d.component_id, d.since, d.state) for d in detected])):
             yield path, None
             continue
         feed = _feed(ctx, spec, kind, updated)
+        for detection in detected:  # live notices first: they are what is happening now
+            _add_detection(ctx, feed, detection, bodies)
         for view in items:
             _add_item(ctx, feed, view, kind, bodies)
         data = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
@@ -109,6 +117,29 @@ def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind:
     entry.updated(view.updated)
     # feedgen keeps one date for RSS pubDate and Atom published; each format gets its own.
     entry.published(view.updated if kind == "rss" else view.start)
+
+
+def _add_detection(ctx: RenderContext, feed: FeedGenerator, detection: Detection,
+                   bodies: Bodies) -> None:
+    """An item for an outage seen by monitoring that no incident describes yet.
+
+    Its id names the component and when the outage began, so it stays one item while the
+    outage lasts, and a later outage is a new item.
+    """
+    t = ctx.t
+    name = bodies.names.get(detection.component_id, detection.component_id)
+    state = t(f"state.{detection.state}")
+    url = ctx.url(f"components/{detection.component_id}.html")
+    guid = f"{url}#detected-{detection.since.strftime('%Y%m%dT%H%M%SZ')}"
+    text = t("page.detected", state=state, component=name, time=t.datetime(detection.since))
+    entry = feed.add_entry(order="append")
+    entry.title(t("feed.detected_title", state=state, component=name))
+    entry.id(guid)
+    entry.guid(guid, permalink=False)
+    entry.link(href=url, rel="alternate", type="text/html")
+    entry.content(f"<p>{escape(text)}</p>", type="html")
+    entry.updated(detection.since)
+    entry.published(detection.since)
 
 
 class Bodies:
