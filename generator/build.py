@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import clock
 from generator.cache import Cache, StatKey, digest, engine_stamp, racy, stat_key, tree_keys
-from generator.errors import BuildError, Problem
+from generator.errors import BuildError
 from generator.output import FileStamp, WriteReport, write_site
 
 if TYPE_CHECKING:
@@ -203,10 +203,3 @@ def _matches(manifest: dict[str, FileStamp], current: dict[str, StatKey]) -> boo
     return manifest.keys() == current.keys() and all(
         stamp[:2] == current[path] for path, stamp in manifest.items())
 
-
-def problem_lines(problems: list[Problem], github: bool) -> list[str]:
-    """Lines to print for ``problems``, plus GitHub annotations when running in Actions."""
-    lines = [str(p) for p in problems]
-    if github:
-        lines += [p.annotation() for p in problems]
-    return lines

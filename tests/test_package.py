@@ -43,7 +43,9 @@ def test_installed_kabar_builds_a_site_from_another_folder(wheel: Path,
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     python = env_dir / "bin" / "python"
+    # --ignore-installed: a kabar already installed system-wide must not stand in for it.
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--ignore-installed",
                     str(wheel)], check=True, capture_output=True)
     work = tmp_path / "elsewhere"
     work.mkdir()
