@@ -85,6 +85,10 @@ class Month:
     key: str  # "2025-07", in the site's time zone
     incidents: tuple[IncidentView, ...]  # incidents and maintenances that started that month
 
+    @property
+    def path(self) -> str:
+        return f"history/{self.key}.html"
+
 
 @dataclass(frozen=True)
 class SiteModel:

@@ -6,17 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from generator.model import Month
 from generator.render import RenderContext
-
-
-def month_path(month: Month) -> str:
-    """The history page of one month.
-
-    Must match where pages.py writes it; it belongs on the model (``Month.path``, like
-    ``IncidentView.path``) so both read one definition.
-    """
-    return f"history/{month.key}.html"
 
 
 def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
@@ -25,7 +15,7 @@ def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
     yield "index.html", None
     yield "history.html", None
     for month in model.months:
-        yield month_path(month), None
+        yield month.path, None
     for view in model.components:
         yield f"components/{view.id}.html", None
     for incident in model.incidents:
