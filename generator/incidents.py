@@ -184,7 +184,7 @@ def _check_files(component_ids: frozenset[str] | None, timezone: str,
             results.append((sha, None))
             continue
         try:
-            source = yamlsource.loads(text, shown)
+            source = yamlsource.loads_fast(text, shown)
         except ValidationError as exc:
             results.append((sha, (None, list(exc.problems))))
             continue
@@ -301,7 +301,7 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
     parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == "resolved"))
     resolved = next((i for i, (update, _) in enumerate(parsed) if update.status == "resolved"),
                     None)
-    if resolved is not None and not maintenance:
+    if resolved is not None and not maintenance and resolved + 1 < len(parsed):
         line = check.source.where(("updates", parsed[resolved][1]))[0]
         for _, index in parsed[resolved + 1:]:
             check.error(("updates", index), f"'updates[{index}]': comes after the 'resolved' "

@@ -31,9 +31,14 @@ class Source:
     data: Any
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    # Set by ``loads_fast``: the parsed tree, walked for positions only when one is asked for.
+    node: yaml.Node | None = field(default=None, repr=False, compare=False)
 
     def where(self, keypath: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """The position of the value at ``keypath`` (or its key), else its nearest parent."""
+        if self.node is not None:  # positions were left for now: find them all
+            node, self.node = self.node, None
+            _convert(node, (), self)
         table = self.key_positions if key else self.positions
         probe = keypath
         while probe:
@@ -80,6 +85,18 @@ def read_text(path: Path, shown: str) -> tuple[str, str]:
 
 def loads(text: str, path: str) -> Source:
     """Parse YAML text named ``path``."""
+    return _loads(text, path, fast=False)
+
+
+def loads_fast(text: str, path: str) -> Source:
+    """``loads``, but the positions are found only when ``Source.where`` first needs one.
+
+    The data and every message are the same: most files are valid and never need them.
+    """
+    return _loads(text, path, fast=True)
+
+
+def _loads(text: str, path: str, *, fast: bool) -> Source:
     from generator.errors import ValidationError
 
     try:
@@ -95,7 +112,10 @@ def loads(text: str, path: str) -> Source:
     if node is None:
         return source
     try:
-        source.data = _convert(node, (), source)
+        if fast:
+            source.data, source.node = _plain(node), node
+        else:
+            source.data = _convert(node, (), source)
     except DuplicateKey as dup:
         raise ValidationError(
             [Problem(path, dup.line, dup.col, f"{dup.key!r}: duplicate key; keep only one")]
@@ -104,14 +124,40 @@ def loads(text: str, path: str) -> Source:
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_TYPED = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
-          "tag:yaml.org,2002:float"}
+# The constructors themselves: construct_object would keep every node it ever saw.
+_TYPED = {tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float")}
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    if node.tag in _TYPED:
-        return _CONSTRUCTOR.construct_object(node, deep=True)
+    construct = _TYPED.get(node.tag)
+    if construct is not None:
+        return construct(_CONSTRUCTOR, node)
     return node.value  # str, timestamp and anything else stay text
+
+
+def _key(node: yaml.Node) -> str:
+    key = _scalar(node) if isinstance(node, yaml.ScalarNode) else str(node)
+    return key if isinstance(key, str) else str(key)
+
+
+def _plain(node: yaml.Node) -> Any:
+    """``_convert`` without recording positions."""
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _key(key_node)
+            if key in result:
+                raise DuplicateKey(key, key_node.start_mark.line + 1,
+                                   key_node.start_mark.column + 1)
+            result[key] = _plain(value_node)
+        return result
+    return None  # pragma: no cover
 
 
 def _convert(node: yaml.Node, path: KeyPath, source: Source) -> Any:
@@ -123,8 +169,7 @@ def _convert(node: yaml.Node, path: KeyPath, source: Source) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            key = key if isinstance(key, str) else str(key)
+            key = _key(key_node)
             if key in result:
                 raise DuplicateKey(key, key_node.start_mark.line + 1,
                                    key_node.start_mark.column + 1)

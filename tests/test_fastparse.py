@@ -1,0 +1,90 @@
+"""Incident files are parsed without positions first; every message is still exact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator import yamlsource
+from generator.errors import Problem
+from generator.incidents import Incident, _incident, check_incidents
+from generator.validate import Checker
+
+IDS = frozenset({"api", "db"})
+TZ = "Asia/Jakarta"
+VALID = """\
+title: Login failures
+components: {api: major_outage}
+updates:
+  - at: 2025-07-16 06:15
+    status: investigating
+    message: Users are stuck at the login screen.
+  - at: 2025-07-16 07:20:30
+    status: resolved
+    message: Fixed.
+"""
+
+
+def _check(folder: Path, files: dict[str, str]) -> tuple[tuple[Incident, ...], list[str]]:
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    incidents, problems = check_incidents(folder, IDS, TZ)
+    return incidents, [str(problem) for problem in problems]
+
+
+def _positioned(text: str, shown: str) -> tuple[Incident | None, list[str]]:
+    """What checking ``text`` found when every file was parsed with its positions."""
+    problems: list[Problem] = []
+    source = yamlsource.loads(text, shown)
+    incident = _incident(Checker(source, problems), "x", IDS, ZoneInfo(TZ), TZ)
+    return incident, [str(problem) for problem in problems]
+
+
+def test_a_duplicate_key_is_still_an_error(tmp_path: Path) -> None:
+    text = VALID.replace("components:", "title: Again\ncomponents:")
+    incidents, problems = _check(tmp_path / "incidents", {"x.yaml": text})
+    assert incidents == ()
+    assert problems == [f"{tmp_path}/incidents/x.yaml:2:1: error: 'title': duplicate key; "
+                        "keep only one"]
+
+
+def test_a_duplicate_key_deep_inside_is_still_an_error(tmp_path: Path) -> None:
+    text = VALID.replace("    status: resolved\n", "    status: resolved\n    at: 2025-07-17\n")
+    _, problems = _check(tmp_path / "incidents", {"x.yaml": text})
+    assert problems == [f"{tmp_path}/incidents/x.yaml:9:5: error: 'at': duplicate key; "
+                        "keep only one"]
+
+
+def test_times_with_and_without_seconds_stay_in_the_site_zone(tmp_path: Path) -> None:
+    incidents, problems = _check(tmp_path / "incidents", {"x.yaml": VALID})
+    assert problems == []
+    assert [update.at for update in incidents[0].updates] == [
+        datetime(2025, 7, 15, 23, 15, tzinfo=UTC), datetime(2025, 7, 16, 0, 20, 30, tzinfo=UTC)]
+
+
+def test_a_valid_file_gives_what_the_positioned_parse_gave(tmp_path: Path) -> None:
+    incidents, problems = _check(tmp_path / "incidents", {"x.yaml": VALID})
+    shown = f"{tmp_path}/incidents/x.yaml"
+    assert (incidents[0], problems) == _positioned(VALID, shown)
+
+
+@pytest.mark.parametrize("typo", [
+    ("status: resolved", "stauts: resolved"),
+    ("api: major_outage", "apj: major_outage"),
+    ("07:20:30", "27:20:30"),
+    ("title:", "titel:"),
+    ("- at: 2025-07-16 06:15", "- at: 2025-07-16"),
+    ("message: Fixed.", "message: 12"),
+])
+def test_a_typo_gives_the_messages_the_positioned_parse_gave(
+        tmp_path: Path, typo: tuple[str, str]) -> None:
+    text = VALID.replace(*typo)
+    incidents, problems = _check(tmp_path / "incidents", {"x.yaml": text})
+    incident, expected = _positioned(text, f"{tmp_path}/incidents/x.yaml")
+    assert problems == expected
+    assert problems  # the typo was found, at a line and column of its own
+    assert incidents == (() if incident is None else (incident,))
