@@ -249,7 +249,7 @@ class _Pages:
                         shown=months[:HISTORY_MONTHS], others=months[HISTORY_MONTHS:],
                         single=False, older=None, newer=None)
         for n, month in enumerate(months):
-            path = f"history/{month.key}.html"
+            path = month.path
             # A month page shows its incidents and links its neighbours, nothing of ``now``.
             key = digest("month", self.ctx.site_key, month.key,
                          [self.ctx.view_key(view) for view in month.incidents],
@@ -261,7 +261,7 @@ class _Pages:
               description: str) -> tuple[str, bytes]:
         name = self.t.month(month.key)
         heading = self.t("page.history_month", month=name)
-        return self.page("history.html", f"history/{month.key}.html", heading, description,
+        return self.page("history.html", month.path, heading, description,
                          heading=heading, shown=(month,), others=(), single=True,
                          newer=months[n - 1] if n > 0 else None,
                          older=months[n + 1] if n + 1 < len(months) else None)
