@@ -49,6 +49,22 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
+# Every site Kabar builds has it; a folder without it is someone else's, and is not replaced.
+SITE_MARK = "api/v2/status.json"
+
+
+def _guard(out: Path, current: Mapping[str, StatKey]) -> None:
+    """Refuse to replace a folder Kabar did not build (``--out .``, ``--out ~/Documents``)."""
+    here = Path.cwd().resolve()
+    target = out.resolve()
+    if target == here or target in here.parents:
+        raise BuildError(f"--out {out}: that is the current folder or holds it; "
+                         "give the site a folder of its own, e.g. --out _site")
+    if current and SITE_MARK not in current:
+        raise BuildError(f"--out {out}: the folder holds files Kabar did not build, and a "
+                         "build replaces the whole folder; choose a new folder or empty it")
+
+
 def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
                manifest: Mapping[str, FileStamp] | None = None,
                current: Mapping[str, StatKey] | None = None) -> WriteReport:
@@ -65,6 +81,7 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
     old = manifest or {}
     if current is None:
         current = tree_keys(out) if out.is_dir() else {}
+    _guard(out, current)
     stamps: dict[str, FileStamp] = {}
     written: list[str] = []
     for name, data in wanted.items():

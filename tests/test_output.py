@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildError
-from generator.output import write_site
+from generator.output import SITE_MARK, write_site
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -24,7 +24,7 @@ def test_first_write_creates_every_file(tmp_path: Path) -> None:
 
 def test_unchanged_rebuild_touches_no_file(tmp_path: Path) -> None:
     out = tmp_path / "_site"
-    files = [("index.html", b"<p>hi"), ("a/b.txt", b"b")]
+    files = [("index.html", b"<p>hi"), ("a/b.txt", b"b"), (SITE_MARK, b"{}")]
     write_site(out, files)
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*")}
     report = write_site(out, files)
@@ -35,12 +35,13 @@ def test_unchanged_rebuild_touches_no_file(tmp_path: Path) -> None:
 
 def test_one_change_rewrites_only_that_file(tmp_path: Path) -> None:
     out = tmp_path / "_site"
-    write_site(out, [("index.html", b"old"), ("keep.txt", b"same"), ("gone.txt", b"x")])
+    write_site(out, [("index.html", b"old"), ("keep.txt", b"same"), ("gone.txt", b"x"),
+                     (SITE_MARK, b"{}")])
     kept = (out / "keep.txt").stat()
-    report = write_site(out, [("index.html", b"new"), ("keep.txt", b"same")])
+    report = write_site(out, [("index.html", b"new"), ("keep.txt", b"same"), (SITE_MARK, b"{}")])
     assert report.written == ("index.html",)
     assert report.removed == ("gone.txt",)
-    assert _tree(out) == {"index.html": b"new", "keep.txt": b"same"}
+    assert _tree(out) == {"index.html": b"new", "keep.txt": b"same", SITE_MARK: b"{}"}
     now = (out / "keep.txt").stat()
     assert (now.st_ino, now.st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)
 
@@ -62,3 +63,18 @@ def test_failure_while_rendering_leaves_old_site(tmp_path: Path) -> None:
 def test_refuses_paths_outside_the_site(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="refusing to write outside the site: ../evil"):
         write_site(tmp_path / "_site", [("../evil", b"x")])
+
+
+def test_refuses_to_replace_a_folder_kabar_did_not_build(tmp_path: Path) -> None:
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    (documents / "thesis.odt").write_bytes(b"years of work")
+    with pytest.raises(BuildError, match="the folder holds files Kabar did not build"):
+        write_site(documents, [("index.html", b"<p>hi"), (SITE_MARK, b"{}")])
+    assert (documents / "thesis.odt").read_bytes() == b"years of work"
+
+
+def test_refuses_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BuildError, match=r"^--out \.: that is the current folder or holds it"):
+        write_site(Path("."), [("index.html", b"<p>hi"), (SITE_MARK, b"{}")])
