@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -96,10 +95,6 @@ def tree_keys(folder: Path) -> dict[str, StatKey]:
 def racy(keys: Iterable[StatKey | None], since_ns: int) -> bool:
     """Whether any of ``keys`` was modified too close to ``since_ns`` to be trusted."""
     return any(key is not None and key[0] > since_ns - RACY_NS for key in keys)
-
-
-def now_ns() -> int:
-    return time.time_ns()
 
 
 class Cache:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import __version__
+from generator.cache import DEFAULT_FOLDER
 from generator.errors import KabarError, ValidationError
 
 log = logging.getLogger("generator")
@@ -90,7 +91,7 @@ def _build_options(p: argparse.ArgumentParser) -> None:
 
 
 def _cache_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cache", type=Path, default=Path(".kabar-cache"), metavar="DIR",
+    p.add_argument("--cache", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
                    help="keep what a build read and wrote here, so the next one redoes only "
                         "what changed; safe to delete (default: .kabar-cache)")
     p.add_argument("--no-cache", dest="cache", action="store_const", const=None,
