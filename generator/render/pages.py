@@ -8,12 +8,11 @@ incident changes.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -32,7 +31,6 @@ from generator.model import (
 )
 from generator.render import RenderContext, template_globals
 from generator.render.charts import daily_chart, recent_chart
-from generator.render.i18n import Translator
 from generator.resources import site_templates
 
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
@@ -133,7 +131,7 @@ class _Pages:
 
     def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
-        self.t = _Formats(ctx.t)
+        self.t = ctx.t
         site = ctx.model.config.site
         css = (site_templates() / "style.css").read_text(encoding="utf-8")
         shared: dict[str, Any] = template_globals(ctx) | {
@@ -274,57 +272,3 @@ class _Pages:
 
 def _minutes(count: int) -> timedelta:
     return timedelta(minutes=count)
-
-
-class _Formats:
-    """The translator, with its slow Babel formatting memoised for a build of many pages.
-
-    10,000 incident pages show tens of thousands of times but only a few thousand distinct
-    days and at most 1,440 clock times, so a date and a time are each formatted once.
-    """
-
-    def __init__(self, t: Translator) -> None:
-        self.t = t
-        self.language = t.language
-        self.tz = t.tz
-        self.date_of_day = lru_cache(maxsize=8192)(t.date)
-        self.short_date = lru_cache(maxsize=8192)(t.short_date)
-        self.month = lru_cache(maxsize=1024)(t.month)
-        self._clock = lru_cache(maxsize=2048)(self._clock_of)
-        self._duration = lru_cache(maxsize=8192)(t.duration)
-        self.number = t.number
-        self.percent = t.percent
-        self.local = t.local
-        self._zone_name = lru_cache(maxsize=64)(self._zone_of)
-
-    def __call__(self, key: str, **values: Any) -> str:
-        return self.t(key, **values)
-
-    def _clock_of(self, hour: int, minute: int) -> str:
-        """``06.15``: the translator's time without its zone."""
-        sample = datetime(2000, 1, 1, hour, minute, tzinfo=self.tz)
-        return self.t.time(sample).removesuffix(" " + self.t.zone(sample))
-
-    def _zone_of(self, name: str | None) -> str:
-        """As ``Translator.zone``: the abbreviation ("WIB"), or the offset without one."""
-        return name if name and name[0].isalpha() else f"UTC{name or ''}"
-
-    def zone(self, value: dt.datetime) -> str:
-        return self._zone_name(self.t.local(value).tzname())
-
-    def datetime(self, value: datetime) -> str:
-        """``16 Juli 2025 06.15 WIB``, as ``Translator.datetime`` writes it."""
-        local = self.t.local(value)
-        return (f"{self.date_of_day(local.date())} {self._clock(local.hour, local.minute)} "
-                f"{self._zone_name(local.tzname())}")
-
-    def time(self, value: dt.datetime) -> str:
-        local = self.t.local(value)
-        return f"{self._clock(local.hour, local.minute)} {self._zone_name(local.tzname())}"
-
-    def date(self, value: dt.date | dt.datetime) -> str:
-        day = self.t.local(value).date() if isinstance(value, dt.datetime) else value
-        return self.date_of_day(day)
-
-    def duration(self, value: dt.timedelta) -> str:
-        return self._duration(timedelta(minutes=int(value.total_seconds() // 60)))
