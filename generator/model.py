@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from generator import timeline
 from generator.config import Component, Config
@@ -20,7 +21,27 @@ from generator.timeline import STATES as STATES
 from generator.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
 from generator.timeline import DayBar as DayBar
 
-INDICATORS = ("critical", "major", "minor", "maintenance", "none")
+
+class Indicator(StrEnum):
+    """The page's overall state: Statuspage's indicator, plus "no data" when nothing is known.
+
+    Computed once in the model; the banner, the badge, the API and the feeds all read it.
+    """
+
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+    MAINTENANCE = "maintenance"
+    NONE = "none"
+    NO_DATA = NO_DATA
+
+    @property
+    def statuspage(self) -> str:
+        """The value in Statuspage's enumeration: "no data" is ``none`` there."""
+        return "none" if self is Indicator.NO_DATA else self.value
+
+
+INDICATORS = tuple(Indicator)
 RECENT_DAYS = 14
 FEED_ITEMS = 50
 
@@ -37,6 +58,7 @@ class ComponentView:
     daily_latency: tuple[tuple[date, float], ...]  # mean per day of the last 90 days
     incident_ids: tuple[str, ...]  # incidents and maintenances naming it, newest first
     detected: datetime | None  # when monitoring saw an outage that no open incident covers
+    first_seen: datetime | None = None  # ``since``, else the earliest probe or incident known
 
     @property
     def id(self) -> str:
@@ -94,7 +116,7 @@ class Month:
 class SiteModel:
     config: Config
     now: datetime
-    indicator: str  # one of INDICATORS
+    indicator: Indicator  # the one overall state every output shows
     description: str  # Statuspage's English text, e.g. "All Systems Operational"
     components: tuple[ComponentView, ...]  # in status.yaml order
     groups: tuple[Group, ...]  # in order of first appearance
@@ -190,17 +212,24 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
 
 _INDICATOR = {"major_outage": "critical", "partial_outage": "major",
               "degraded_performance": "minor", "under_maintenance": "maintenance"}
-_DESCRIPTION = {"critical": "Major System Outage", "major": "Partial System Outage",
-                "minor": "Minor Service Outage", "maintenance": "Service Under Maintenance",
-                "none": "All Systems Operational"}
+_DESCRIPTION = {Indicator.CRITICAL: "Major System Outage",
+                Indicator.MAJOR: "Partial System Outage",
+                Indicator.MINOR: "Minor Service Outage",
+                Indicator.MAINTENANCE: "Service Under Maintenance",
+                Indicator.NONE: "All Systems Operational",
+                Indicator.NO_DATA: "No Recent Data"}
 
 
-def indicator_of(components: Sequence[ComponentView]) -> tuple[str, str]:
-    """Statuspage's indicator and its English description over the known states."""
+def indicator_of(components: Sequence[ComponentView]) -> tuple[Indicator, str]:
+    """The indicator and its English description over the known states.
+
+    Components without fresh data are left out; when none has any, it is NO_DATA.
+    """
     known = [view.state for view in components if view.state != NO_DATA]
     if components and not known:
-        return "none", "No Recent Data"
-    indicator = _INDICATOR.get(worst(known), "none")
+        indicator = Indicator.NO_DATA
+    else:
+        indicator = Indicator(_INDICATOR.get(worst(known), "none"))
     return indicator, _DESCRIPTION[indicator]
 
 
@@ -316,5 +345,19 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         daily_latency=timeline.daily_latency(history.recent, history.daily_latency, days,
                                              bounds, now),
         incident_ids=tuple(view.id for view in views),
-        detected=None if detection is None else detection.since)
+        detected=None if detection is None else detection.since,
+        first_seen=_first_seen(config, component, views, history, now))
     return result, detection
+
+
+def _first_seen(config: Config, component: Component, views: Sequence[IncidentView],
+                history: ComponentHistory, now: datetime) -> datetime | None:
+    """Since when the component exists: ``since``, else the earliest probe or incident known."""
+    if component.since is not None:
+        return datetime.combine(component.since, time(), config.site.tz)
+    known = [view.start for view in views if view.start <= now]
+    if history.spans:
+        known.append(history.spans[0].start)
+    if history.recent:
+        known.append(history.recent[0].at)
+    return min(known, default=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from generator.config import Component, Config, Probe, Site
 from generator.history import Sample
@@ -14,11 +14,13 @@ from generator.model import (
     Detection,
     Group,
     IncidentView,
+    Indicator,
     Month,
     SiteModel,
 )
 
-NOW = datetime(2025, 7, 16, 3, 0, tzinfo=UTC)  # 10:00 WIB, after the outage was resolved
+NOW = datetime(2025, 7, 16, 3, 0, tzinfo=UTC)
+WIB = timezone(timedelta(hours=7), "WIB")  # 10:00 WIB, after the outage was resolved
 
 
 def _bars(today: date, bad: dict[date, tuple[str, dict[str, int], tuple[str, ...]]],
@@ -95,10 +97,12 @@ def sample_model(language: str = "id") -> SiteModel:
     def cv(c: Component, state: str, bad: dict[date, tuple[str, dict[str, int],
            tuple[str, ...]]], ids: tuple[str, ...]) -> ComponentView:
         probed = c.probe is not None
+        first = None if c.since is None else datetime.combine(c.since, time(), WIB)
         return ComponentView(c, state, "probe" if probed else "declared",
                              last if probed else None, _bars(today, bad, c.since),
                              uptime if probed else {**uptime, "24h": 100.0},
-                             latency if probed else (), daily if probed else (), ids, None)
+                             latency if probed else (), daily if probed else (), ids, None,
+                             first)
 
     v_chat = cv(chat, "operational", {today: day16}, ("2025-07-16-login",))
     v_video = cv(video, "operational", {today: day16}, ("2025-07-16-login",))
@@ -110,7 +114,7 @@ def sample_model(language: str = "id") -> SiteModel:
                ("2025-07-20-db", "2025-07-16-login", "2025-06-24-api"))
     v_login = cv(login, "operational", {}, ())
     return SiteModel(
-        config=config, now=NOW, indicator="minor", description="Minor Service Outage",
+        config=config, now=NOW, indicator=Indicator.MINOR, description="Minor Service Outage",
         components=(v_chat, v_video, v_api, v_login),
         groups=(Group("Aplikasi", (v_chat, v_video), "operational"),
                 Group("Platform", (v_api,), "degraded_performance"),

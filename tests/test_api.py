@@ -18,9 +18,9 @@ Check = Callable[[Any], bool]
 
 
 def is_time(value: Any) -> bool:
-    """ISO 8601 with an explicit offset."""
+    """As Statuspage writes times: ISO 8601 with milliseconds and an explicit offset."""
     return isinstance(value, str) and bool(re.fullmatch(
-        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", value)) and \
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}([+-]\d\d:\d\d|Z)", value)) and \
         datetime.fromisoformat(value).tzinfo is not None
 
 
@@ -53,9 +53,10 @@ def list_of_str(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-# Statuspage's enumerations; "no_data" is Kabar's one documented extension (see api.py).
+# Statuspage's enumerations only; "no data" is told in the added "data" field (see api.py).
 COMPONENT_STATUS = one_of("operational", "degraded_performance", "partial_outage",
-                          "major_outage", "under_maintenance", "no_data")
+                          "major_outage", "under_maintenance")
+DATA = one_of("current", "none")
 STR, INT, BOOL, LIST = of(str), of(int), of(bool), of(list)
 
 # The expectations: every field of every object, with its type or enumeration.
@@ -63,18 +64,19 @@ SHAPES: dict[str, dict[str, Check]] = {
     "page": {"id": is_id, "name": STR, "url": is_url, "time_zone": STR,
              "updated_at": is_time},
     "status": {"indicator": one_of("none", "minor", "major", "critical", "maintenance"),
-               "description": STR},
+               "description": STR, "data": DATA},
     "component": {"id": is_id, "name": STR, "status": COMPONENT_STATUS,
-                  "created_at": nullable(is_time), "updated_at": is_time, "position": INT,
+                  "created_at": is_time, "updated_at": is_time, "position": INT,
                   "description": nullable(STR), "showcase": BOOL,
                   "start_date": nullable(is_date), "group_id": nullable(is_id),
-                  "page_id": is_id, "group": BOOL, "only_show_if_degraded": BOOL},
+                  "page_id": is_id, "group": BOOL, "only_show_if_degraded": BOOL,
+                  "data": DATA},
     "group": {"id": is_id, "name": STR, "status": COMPONENT_STATUS,
-              "created_at": nullable(is_time), "updated_at": is_time, "position": INT,
+              "created_at": is_time, "updated_at": is_time, "position": INT,
               "description": nullable(STR), "showcase": BOOL,
               "start_date": nullable(is_date), "group_id": lambda v: v is None,
               "page_id": is_id, "group": lambda v: v is True,
-              "only_show_if_degraded": BOOL, "components": list_of_str},
+              "only_show_if_degraded": BOOL, "data": DATA, "components": list_of_str},
     "incident": {"id": is_id, "name": STR,
                  "status": one_of("investigating", "identified", "monitoring", "resolved",
                                   "postmortem"),
@@ -187,8 +189,9 @@ def test_summary_reports_the_page_status_and_what_is_open() -> None:
     assert summary["page"] == {"id": summary["page"]["id"], "name": "Nusa AI Status",
                                "url": "https://status.nusa.example/",
                                "time_zone": "Asia/Jakarta",
-                               "updated_at": "2025-07-16T10:00:00+07:00"}
-    assert summary["status"] == {"indicator": "minor", "description": "Minor Service Outage"}
+                               "updated_at": "2025-07-16T10:00:00.000+07:00"}
+    assert summary["status"] == {"indicator": "minor", "description": "Minor Service Outage",
+                                 "data": "current"}
     assert files["status.json"] == {"page": summary["page"], "status": summary["status"]}
     assert [i["id"] for i in summary["incidents"]] == ["2025-07-16-video"]
     assert [m["id"] for m in summary["scheduled_maintenances"]] == [
@@ -210,14 +213,16 @@ def test_components_come_grouped_in_page_order() -> None:
     assert components[0]["components"] == ["chat", "video"]
     assert components[0]["status"] == "operational"
     assert components[3]["status"] == "degraded_performance"
-    assert components[5]["created_at"] == "2025-06-01T00:00:00+07:00"
+    assert components[5]["created_at"] == "2025-06-01T00:00:00.000+07:00"
     assert components[5]["start_date"] == "2025-06-01"
 
 
-def test_a_component_without_data_is_never_reported_operational() -> None:
+def test_a_component_without_data_keeps_to_the_enum_and_says_so_in_data() -> None:
     components = render(busy_model())["components.json"]["components"]
     login = next(c for c in components if c["id"] == "login")
-    assert login["status"] == "no_data"
+    assert (login["status"], login["data"]) == ("operational", "none")
+    chat = next(c for c in components if c["id"] == "chat")
+    assert (chat["status"], chat["data"]) == ("operational", "current")
 
 
 def test_incident_fields_follow_its_updates() -> None:
@@ -226,9 +231,9 @@ def test_incident_fields_follow_its_updates() -> None:
     assert list(incidents) == ["2025-07-16-video", "2025-07-16-login", "2025-06-24-api"]
     login = incidents["2025-07-16-login"]
     assert (login["status"], login["impact"]) == ("resolved", "critical")
-    assert login["created_at"] == login["started_at"] == "2025-07-16T06:15:00+07:00"
-    assert login["monitoring_at"] == "2025-07-16T08:10:00+07:00"
-    assert login["resolved_at"] == login["updated_at"] == "2025-07-16T08:40:00+07:00"
+    assert login["created_at"] == login["started_at"] == "2025-07-16T06:15:00.000+07:00"
+    assert login["monitoring_at"] == "2025-07-16T08:10:00.000+07:00"
+    assert login["resolved_at"] == login["updated_at"] == "2025-07-16T08:40:00.000+07:00"
     assert login["shortlink"] == "https://status.nusa.example/incidents/2025-07-16-login.html"
     assert [u["status"] for u in login["incident_updates"]] == [
         "resolved", "monitoring", "identified", "investigating"]
@@ -249,7 +254,7 @@ def test_maintenance_has_its_window_and_stays_out_of_incidents() -> None:
     files = render(busy_model())
     move = files["scheduled-maintenances/active.json"]["scheduled_maintenances"][0]
     assert (move["scheduled_for"], move["scheduled_until"]) == (
-        "2025-07-16T09:30:00+07:00", "2025-07-16T11:00:00+07:00")
+        "2025-07-16T09:30:00.000+07:00", "2025-07-16T11:00:00.000+07:00")
     assert move["impact"] == "maintenance"
     started = move["incident_updates"][0]
     assert started["affected_components"] == [{

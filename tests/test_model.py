@@ -77,7 +77,7 @@ def _model_with_states(states: list[str]) -> SiteModel:
     (["under_maintenance", "major_outage"], "critical", "Major System Outage"),
     (["operational", "under_maintenance"], "maintenance", "Service Under Maintenance"),
     (["degraded_performance", "under_maintenance"], "minor", "Minor Service Outage"),
-    ([NO_DATA, NO_DATA], "none", "No Recent Data"),
+    ([NO_DATA, NO_DATA], "no_data", "No Recent Data"),
     ([NO_DATA, "partial_outage"], "major", "Partial System Outage"),
     ([NO_DATA, "operational"], "none", "All Systems Operational"),
 ], ids=["operational", "degraded", "partial", "major", "maintenance",

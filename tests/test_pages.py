@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from generator.config import Component
-from generator.model import DayBar, Group, SiteModel
+from generator.model import DayBar, Group, Indicator, SiteModel
 from generator.render import context
 from generator.render.i18n import Translator
 from generator.render.pages import render
@@ -143,7 +143,8 @@ def test_index_shows_banner_detection_components_and_recent(site_id: dict[str, s
 
 
 def test_no_recent_data_banner() -> None:
-    model = replace(sample_model("id"), indicator="none", description="No Recent Data")
+    model = replace(sample_model("id"), indicator=Indicator.NO_DATA,
+                    description="No Recent Data")
     html = _site(model)["index.html"]
     assert '<h1 class="banner i-no-data">Belum Ada Data Terbaru</h1>' in html
 
@@ -248,7 +249,7 @@ def test_incident_pages_do_not_change_with_the_clock() -> None:
     """Only what changes with an incident rewrites its page (see DESIGN.md's budget)."""
     model = sample_model("id")
     later = replace(model, now=model.now + timedelta(hours=1),
-                    updated=model.updated + timedelta(hours=1), indicator="none",
+                    updated=model.updated + timedelta(hours=1), indicator=Indicator.NONE,
                     description="All Systems Operational")
     before, after = dict(render(context(model))), dict(render(context(later)))
     for path in (OUTAGE, "history.html", "history/2025-07.html"):

@@ -1,17 +1,23 @@
 """The Statuspage public API (v2) under ``api/v2/``, so existing clients and widgets work.
 
-Field names, types and enumerations follow Statuspage's public v2 API, with one extension:
-a component (or group) without fresh data has ``"status": "no_data"``. Statuspage has no such
-value, and every value it does have would be a lie: ``operational`` hides that nobody knows
-(the rule is that "no data" is never shown as operational), and a degraded or outage value
-claims a failure nobody saw. Clients that test ``status != "operational"`` treat it as not
-healthy, which is the honest reading.
+Field names, types and enumerations are Statuspage's only, checked field by field against
+captured Statuspage responses (``tests/fixtures/statuspage/``). Times are written as
+Statuspage writes them: in the site's time zone with its offset and milliseconds
+(``2025-07-16T06:15:00.000+07:00``; ``Z`` for a UTC site). No ``null`` where Statuspage always
+has a value: a component's ``created_at`` is its ``since`` date, else the earliest probe or
+incident Kabar knows of it.
+
+"No data" is not in Statuspage's enumerations. A component (or group) without fresh data
+says ``"status": "operational"``, as Statuspage does for a component nobody has flagged, and
+tells the truth in one added field that every component, group and the page's status carry:
+``"data": "current"`` when Kabar knows the state now, ``"data": "none"`` when it has no fresh
+data. The page's indicator is then ``none`` with the description "No Recent Data".
 
 Ids are stable across builds: components keep their ``status.yaml`` id, incidents their file
 stem, groups get ``group-<slug of name>``, the page a hash of the site's URL, and each update a
-hash of its incident id, time and status. Times are ISO 8601 in the site's time zone, with
-its offset. Files are indented by 2 (``incidents.json`` holds at most FEED_ITEMS incidents,
-so size stays small) and their key order is fixed, so the same model gives the same bytes.
+hash of its incident id, time and status. Files are indented by 2 (``incidents.json`` holds at
+most FEED_ITEMS incidents, so size stays small) and their key order is fixed, so the same
+model gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,19 +26,20 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.config import Component
 from generator.incidents import Update
-from generator.model import FEED_ITEMS, ComponentView, IncidentView, SiteModel
+from generator.model import FEED_ITEMS, NO_DATA, ComponentView, IncidentView, SiteModel
 from generator.render import RenderContext
 
 Json = dict[str, Any]
 
 INCIDENT_LIMIT = FEED_ITEMS  # Statuspage's incidents.json holds the 50 most recent
+UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"})
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -98,9 +105,13 @@ class StatuspageApi:
         self._by_id = {c["id"]: c for c in self.components if not c["group"]}
 
     def time(self, value: datetime | None) -> str | None:
+        """A time as Statuspage writes it: the page's zone, milliseconds, ``Z`` for UTC."""
         if value is None:
             return None
-        return value.astimezone(self.tz).isoformat(timespec="seconds")
+        text = value.astimezone(self.tz).isoformat(timespec="milliseconds")
+        if self.model.config.site.timezone in UTC_ZONES:
+            text = text.removesuffix("+00:00") + "Z"
+        return text
 
     @property
     def page(self) -> Json:
@@ -110,7 +121,9 @@ class StatuspageApi:
 
     @property
     def status(self) -> Json:
-        return {"indicator": self.model.indicator, "description": self.model.description}
+        indicator = self.model.indicator
+        return {"indicator": indicator.statuspage, "description": self.model.description,
+                "data": "none" if indicator == NO_DATA else "current"}
 
     def _components(self) -> list[Json]:
         """Groups (``group: true``) and components in page order; positions count from 1."""
@@ -123,8 +136,9 @@ class StatuspageApi:
                 top += 1
                 gid = group_id(group.name, taken)
                 taken.append(gid)
-                result.append(self._object(gid, group.name, group.state, top, None, None,
-                                           None, True)
+                known = [v.first_seen for v in group.components if v.first_seen]
+                result.append(self._object(gid, group.name, group.state, top, None,
+                                           min(known, default=None), None, None, True)
                               | {"components": [v.id for v in group.components]})
             for n, view in enumerate(group.components, start=1):
                 if gid is None:
@@ -134,31 +148,27 @@ class StatuspageApi:
 
     def _component(self, view: ComponentView, position: int, gid: str | None) -> Json:
         c: Component = view.component
-        created = None
-        if c.since is not None:
-            created = datetime(c.since.year, c.since.month, c.since.day, tzinfo=self.tz)
-        # created_at and start_date are null when status.yaml does not say since when the
-        # component exists: a made-up date would change from build to build.
-        return self._object(c.id, c.name, view.state, position, c.description, created,
-                            gid, False)
+        return self._object(c.id, c.name, view.state, position, c.description,
+                            view.first_seen, c.since, gid, False)
 
     def _object(self, oid: str, name: str, state: str, position: int,
-                description: str | None, created: datetime | None,
+                description: str | None, created: datetime | None, start: date | None,
                 gid: str | None, is_group: bool) -> Json:
         return {
             "id": oid,
             "name": name,
-            "status": state,  # one of Statuspage's states, or "no_data" (see the docstring)
-            "created_at": self.time(created),
+            "status": "operational" if state == NO_DATA else state,  # see the docstring
+            "created_at": self.time(created) or self.updated,
             "updated_at": self.updated,
             "position": position,
             "description": description,
             "showcase": False,
-            "start_date": created.date().isoformat() if created else None,
+            "start_date": start.isoformat() if start else None,
             "group_id": gid,
             "page_id": self.page_id,
             "group": is_group,
             "only_show_if_degraded": False,
+            "data": "none" if state == NO_DATA else "current",
         }
 
     def incidents(self, views: Iterable[IncidentView]) -> list[Json]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
+from generator.model import Indicator
 from generator.render import RenderContext
 
 # Every colour keeps white text at a contrast of at least 4.5:1 (WCAG AA).
@@ -20,13 +21,15 @@ STATE_COLOURS = {
     "under_maintenance": "#1565c0",
     "no_data": "#6b6b6b",
 }
-INDICATOR_COLOURS = {
-    "none": STATE_COLOURS["operational"],
-    "minor": STATE_COLOURS["degraded_performance"],
-    "major": STATE_COLOURS["partial_outage"],
-    "critical": STATE_COLOURS["major_outage"],
-    "maintenance": STATE_COLOURS["under_maintenance"],
-    "no_data": STATE_COLOURS["no_data"],
+# The page's indicator (computed once in the model, "no data" included) -> its colour; its
+# words are the catalogue's ``indicator.<value>``, the same the page's banner shows.
+INDICATOR_COLOURS: dict[str, str] = {
+    Indicator.NONE: STATE_COLOURS["operational"],
+    Indicator.MINOR: STATE_COLOURS["degraded_performance"],
+    Indicator.MAJOR: STATE_COLOURS["partial_outage"],
+    Indicator.CRITICAL: STATE_COLOURS["major_outage"],
+    Indicator.MAINTENANCE: STATE_COLOURS["under_maintenance"],
+    Indicator.NO_DATA: STATE_COLOURS["no_data"],
 }
 LABEL_COLOUR = "#555"
 

@@ -5,11 +5,17 @@ again when an update is added; its body holds every update, newest first, like
 Statuspage's feeds. An outage that monitoring detected before anyone posted an incident is an
 item too, as it is a notice on the page. The bytes depend only on the model, so a rebuild
 with nothing changed writes the same files.
+
+Standards: each Atom feed names the site as its author (RFC 4287 §4.1.1: entries have
+none), its entries have unique ids and an ``updated`` date. RSS 2.0 titles and the channel's
+description are plain text that many readers render as HTML: they are HTML-escaped before
+the XML escaping, so ``<script>`` in a name stays text after a reader's one decode.
 """
 
 from __future__ import annotations
 
 import heapq
+import html
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,7 +81,7 @@ def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView], bodies:
             continue
         feed = _feed(ctx, spec, kind, updated)
         for detection in detected:  # live notices first: they are what is happening now
-            _add_detection(ctx, feed, detection, bodies)
+            _add_detection(ctx, feed, detection, bodies, kind)
         for view in items:
             _add_item(ctx, feed, view, kind, bodies)
         data = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
@@ -87,8 +93,10 @@ def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> F
     self_url = ctx.url(f"{spec.path}.{kind}")
     feed = FeedGenerator()
     feed.id(self_url)
-    feed.title(spec.title)
-    feed.description(spec.description)
+    feed.title(plain(spec.title, kind))
+    feed.description(plain(spec.description, kind))
+    # RFC 4287 §4.1.1: a feed whose entries name no author names one itself.
+    feed.author({"name": site.title, "uri": site.url})
     mime = "application/rss+xml" if kind == "rss" else "application/atom+xml"
     feed.link(href=self_url, rel="self", type=mime)
     # feedgen takes the last link as RSS's <link>: the page, not the feed itself.
@@ -109,7 +117,7 @@ def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind:
         title = f"{ctx.t('feed.maintenance_prefix')} {title}"
     body = bodies.of(view)
     entry = feed.add_entry(order="append")
-    entry.title(title)
+    entry.title(plain(title, kind))
     entry.id(url)
     entry.guid(url, permalink=True)
     entry.link(href=url, rel="alternate", type="text/html")
@@ -119,8 +127,17 @@ def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind:
     entry.published(view.updated if kind == "rss" else view.start)
 
 
+def plain(text: str, kind: str) -> str:
+    """Plain text for a feed's title or description: HTML-escaped once more in RSS.
+
+    RSS 2.0 does not say whether these hold text or HTML, and many readers render them as
+    HTML; escaping them keeps markup in a name visible and inert. Atom says ``type="text"``.
+    """
+    return html.escape(text, quote=False) if kind == "rss" else text
+
+
 def _add_detection(ctx: RenderContext, feed: FeedGenerator, detection: Detection,
-                   bodies: Bodies) -> None:
+                   bodies: Bodies, kind: str) -> None:
     """An item for an outage seen by monitoring that no incident describes yet.
 
     Its id names the component and when the outage began, so it stays one item while the
@@ -133,7 +150,7 @@ def _add_detection(ctx: RenderContext, feed: FeedGenerator, detection: Detection
     guid = f"{url}#detected-{detection.since.strftime('%Y%m%dT%H%M%SZ')}"
     text = t("page.detected", state=state, component=name, time=t.datetime(detection.since))
     entry = feed.add_entry(order="append")
-    entry.title(t("feed.detected_title", state=state, component=name))
+    entry.title(plain(t("feed.detected_title", state=state, component=name), kind))
     entry.id(guid)
     entry.guid(guid, permalink=False)
     entry.link(href=url, rel="alternate", type="text/html")

@@ -43,7 +43,6 @@ STATE_CLASS = {"operational": "o", "degraded_performance": "d", "partial_outage"
 IMPACT_CLASS = {"critical": "m", "major": "p", "minor": "d", "none": "n", "maintenance": "u"}
 INDICATOR_COLOUR = {"critical": "#cf222e", "major": "#bc4c00", "minor": "#9a6700",
                     "maintenance": "#0969da", "none": "#1a7f37", NO_DATA: "#59636e"}
-NO_RECENT_DATA = "No Recent Data"
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
@@ -195,7 +194,7 @@ class _Pages:
     def index(self) -> tuple[str, bytes]:
         model = self.ctx.model
         site = model.config.site
-        indicator = NO_DATA if model.description == NO_RECENT_DATA else model.indicator
+        indicator = model.indicator  # computed once in the model, "no data" included
         return self.page("index.html", "index.html", site.title, site.description,
                          colour=INDICATOR_COLOUR[indicator],
                          indicator_key=f"indicator.{indicator}",
