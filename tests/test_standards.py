@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
@@ -23,6 +24,7 @@ import pytest
 
 from generator.model import SiteModel
 from generator.render import api, context, feeds
+from tests import tools
 from tests.factories import sample_model
 from tests.golden import EXPECTED
 from tests.test_api import busy_model
@@ -224,17 +226,22 @@ def all_feeds() -> Iterator[tuple[str, str, bytes]]:
             yield f"{name}/{rel}", model.config.site.url + rel, data
 
 
-def test_the_checker_catches_what_the_schema_lets_through() -> None:
+def test_the_checker_catches_what_the_schema_lets_through(tmp_path: Path) -> None:
     """The rules the RELAX NG schema cannot state: this feed passes jing, but not RFC 4287."""
     bad = f"""<feed xmlns="{ATOM_NS}"><id>urn:x</id><title>t</title>
 <updated>2025-07-16T02:45:00+00:00</updated><link rel="self" href="https://x/f.atom"/>
-<entry><id>https://x/1</id><title>a</title><updated>2025-07-16t02:45:00Z</updated>
+<entry><id>https://x/1</id><title>a</title><updated>2025-07-16T02:45:00</updated>
 <content type="html">x</content></entry>
-<entry><id>https://x/1</id><title>b</title><updated>2025-07-16T02:40:00Z</updated></entry>
+<entry><id>https://x/1</id><title>b</title><updated>2025-07-16T02:50:00Z</updated></entry>
 </feed>""".encode()
+    path = tmp_path / "bad.atom"
+    path.write_bytes(bad)
+    jing = subprocess.run([tools.executable("jing"), "-c", str(tools.atom_schema()), str(path)],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert jing.returncode == 0, jing.stdout
     assert atom_problems(bad) == [
         "entry[0]: no atom:author in the entry or the feed (§4.1.1)",
-        "entry[0]/updated: '2025-07-16t02:45:00Z' is not an RFC 3339 date-time",
+        "entry[0]/updated: '2025-07-16T02:45:00' is not an RFC 3339 date-time",
         "entry[1]: id https://x/1 is used by another entry",
         "entry[1]: no atom:author in the entry or the feed (§4.1.1)",
         "entry[1]: no content and no alternate link (§4.1.1)",
