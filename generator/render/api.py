@@ -4,8 +4,9 @@ Field names, types and enumerations are Statuspage's only, checked field by fiel
 captured Statuspage responses (``tests/fixtures/statuspage/``). Times are written as
 Statuspage writes them: in the site's time zone with its offset and milliseconds
 (``2025-07-16T06:15:00.000+07:00``; ``Z`` for a UTC site). No ``null`` where Statuspage always
-has a value: a component's ``created_at`` is its ``since`` date, else the earliest probe or
-incident Kabar knows of it.
+has a value: a component's ``created_at`` is its ``since`` date, else the earliest probe (in
+the 90 days of history a build reads) or incident Kabar knows of it, else the page's
+``updated_at``; set ``since`` for a date that never moves.
 
 "No data" is not in Statuspage's enumerations. A component (or group) without fresh data
 says ``"status": "operational"``, as Statuspage does for a component nobody has flagged, and
