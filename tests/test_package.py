@@ -32,7 +32,8 @@ def test_wheel_holds_templates_schemas_and_the_example(wheel: Path) -> None:
                  "generator/schemas/status.schema.json",
                  "generator/schemas/incident.schema.json",
                  "generator/example/status.yaml",
-                 "generator/example/incidents/2025-07-16-login-errors.yaml"):
+                 "generator/example/incidents/2025-07-16-login-errors.yaml",
+                 "generator/workflows/status.yml", "generator/workflows/check.yml"):
         assert name in names, name
     assert not any(name.startswith("tests/") for name in names)
 
