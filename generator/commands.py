@@ -129,7 +129,8 @@ def serve(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from generator.demo import run_demo
 
-    run_demo(args.out, rounds=args.rounds, serve=args.serve, port=args.port)
+    run_demo(args.out, rounds=args.rounds, serve=args.serve, port=args.port, now=args.now,
+             language=args.language)
     return 0
 
 
