@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,7 +59,8 @@ components:
     assert states == {"web": "operational", "api": "major_outage"}
     assert summary["status"]["indicator"] == "critical"
     page = (tmp_path / "_site" / "index.html").read_text()
-    assert "Major outage on API, detected by monitoring at" in page
+    assert "Major outage on API since " in re.sub(r"<[^>]+>", "", page)
+    assert "detected by monitoring. No incident has been posted yet." in page
     # The feed agrees with the page: subscribers hear of the outage before any incident.
     feed = (tmp_path / "_site" / "history.atom").read_text()
     assert "<title>Major outage on API, detected by monitoring</title>" in feed

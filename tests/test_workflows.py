@@ -7,6 +7,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,9 @@ def _actionlint(files: list[Path]) -> list[str]:
 
 def _schema_check(files: list[Path]) -> subprocess.CompletedProcess[str]:
     """check-jsonschema against its vendored GitHub workflow schema (no network)."""
-    command = shutil.which("check-jsonschema")
+    # Installed with the test extras, beside the running python (a venv need not be on PATH).
+    command = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) \
+        or shutil.which("check-jsonschema")
     if command is None:
         tools.missing("check-jsonschema is not installed (pip install check-jsonschema)")
     return subprocess.run([str(command), "--no-cache", "--builtin-schema",
