@@ -151,7 +151,8 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     seconds = time.perf_counter() - started
     report = result.report
     print(f"built the example status page into {out}/ in {seconds:.1f} s "
-          f"({report.unchanged + len(report.written)} files): open {out / 'index.html'}")
+          f"({report.unchanged + len(report.written)} files): open {out / 'index.html'}\n"
+          "to start a status page of your own: kabar init my-status")
     if serve:
         from generator.serve import static_server
 
