@@ -6,14 +6,38 @@ import argparse
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 from generator import __version__
 from generator.cache import DEFAULT_FOLDER
 from generator.errors import KabarError, ValidationError
 
 log = logging.getLogger("generator")
+
+
+STATES = "degraded_performance, partial_outage, major_outage"
+STATUSES = "investigating, identified, monitoring, resolved"
+MAINTENANCE = "scheduled, in_progress, verifying, completed"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line and exit 1, as every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {port}")
+    return port
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -26,60 +50,121 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
 
+def _command(sub: Any, name: str, summary: str, description: str,
+             epilog: str | None = None) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=textwrap.fill(description, 78), epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="kabar", description="Kabar: a static status page from probes and incident files.")
+    top = _Parser(
+        prog="kabar", description="Kabar: a static status page from probes and incident files.",
+        epilog="Start with `kabar demo` to see an example, or `kabar init` to make your own "
+               "site. `kabar COMMAND --help` says more. Errors are one line and exit 1.")
     top.add_argument("--version", action="version", version=f"kabar {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check status.yaml and every incident file")
+    p = _command(sub, "validate", "check status.yaml and every incident file",
+                 "Check status.yaml and every file in incidents/ and print every problem at "
+                 "once, one line each as file:line:col: error: message. Writes nothing; exit "
+                 "1 when anything is wrong.")
     _common(p)
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
-    p = sub.add_parser("probe", help="probe every component once and write a results file")
+    p = _command(sub, "probe", "probe every component once and write a results file",
+                 "Probe every component with a probe: in status.yaml (http, tcp, tls, dns), "
+                 "all at once, each under its own deadline; print a table and write the "
+                 "results file. Exit 0 even when services are down: down is data.")
     _common(p)
     p.add_argument("--location", default="default", help="this runner's name (default: default)")
     p.add_argument("--out", type=Path, help="results file (default: results/LOCATION.json)")
 
-    p = sub.add_parser("record", help="merge results files into history/")
+    p = _command(sub, "record", "merge results files into history/",
+                 "Merge one run's results files (one per location, as kabar probe wrote "
+                 "them) into history/; a component is down only when --quorum locations say so.")
     _common(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--quorum", type=int, default=1,
                    help="down only when at least N locations say so (default: 1)")
 
-    p = sub.add_parser("build", help="render the site")
+    p = _command(sub, "build", "render the site",
+                 "Render the status page, feeds, API, badges and calendar from status.yaml, "
+                 "incidents/ and history/ into --out. All or nothing: on an error the last "
+                 "site stays as it was; only changed files are written.")
     _common(p)
     _build_options(p)
     _cache_options(p)
 
-    p = sub.add_parser("run", help="probe, record and build: what the scheduled job runs")
+    p = _command(sub, "run", "probe, record and build: what the scheduled job runs",
+                 "Probe every component, record the results into history/ and build the "
+                 "site: what the scheduled job runs.")
     _common(p)
     _build_options(p)
     _cache_options(p)
     p.add_argument("--location", default="default", help="this runner's name (default: default)")
 
-    p = sub.add_parser("new", help="write a new incident file, or add an update to one")
+    p = _command(sub, "new", "write a new incident file, or add an update to one",
+                 "Write incidents/<date>-<title>.yaml stamped with the current time in the "
+                 "site's time zone, or with --update add an update to an incident file, "
+                 "leaving the rest of it as you wrote it.",
+                 epilog=f"component states: {STATES}\n"
+                        f"incident statuses: {STATUSES}\n"
+                        f"maintenance statuses: {MAINTENANCE}\n"
+                        "impacts: none, minor, major, critical\n\n"
+                        "examples:\n"
+                        '  kabar new "Login failures" --component login=major_outage \\\n'
+                        '      --message "Most users cannot log in. We are investigating."\n'
+                        "  kabar new --update 2025-07-16-login-failures --status resolved "
+                        '--message "Logins work again."')
     _common(p)
     p.add_argument("title", nargs="?", help="the new incident's title")
     p.add_argument("--component", action="append", default=[], metavar="ID=STATE",
-                   help="an affected component and its state, e.g. api=major_outage")
-    p.add_argument("--update", metavar="ID", help="add an update to incident ID instead")
-    p.add_argument("--status", help="the update's status (default: investigating)")
-    p.add_argument("--message", help="the update's message (Markdown)")
-    p.add_argument("--impact", help="none, minor, major or critical")
+                   help="an affected component and its state, e.g. api=major_outage; "
+                        "repeat for more")
+    p.add_argument("--update", metavar="ID", help="add an update to incident ID instead "
+                   "(its file name without .yaml)")
+    p.add_argument("--status", help="the update's status (default: investigating for a new "
+                   "incident; with --update, the incident's current status)")
+    p.add_argument("--message", help="the update's message, Markdown (required with "
+                   "--update; default for a new incident: We are investigating this issue.)")
+    p.add_argument("--impact", help="none, minor, major or critical (default: from the worst "
+                   "component state)")
     p.add_argument("--now", help="the time to stamp, ISO 8601 (default: the clock)")
 
-    p = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on change")
+    p = _command(sub, "serve", "build, serve on 127.0.0.1 and rebuild on change",
+                 "Build the site, serve it on http://127.0.0.1:PORT/ and rebuild when "
+                 "status.yaml, an incident or the history changes. A bad edit prints its "
+                 "error and the last good site stays up. Run it in your site's folder.")
     _common(p)
     _build_options(p)
     _cache_options(p)
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
 
-    p = sub.add_parser("demo", help="run local demo services, probe them and build the example")
+    p = _command(sub, "demo", "run local demo services, probe them and build the example",
+                 "Build the example status page (Nusa AI, a fictional company) with no "
+                 "internet: 90 days of simulated history, recorded as kabar record does, "
+                 "then small services started on 127.0.0.1 and probed live for the last "
+                 "minutes.",
+                 epilog="example: kabar demo --now 2025-07-16T07:30+07:00   "
+                        "(the example's outage of 16 July 2025, as it was at 07.30 WIB)")
     p.add_argument("--out", type=Path, default=Path("_site"), help="site folder (default: _site)")
     p.add_argument("--serve", action="store_true", help="serve the site afterwards")
-    p.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
-    p.add_argument("--rounds", type=int, default=3, help="probe rounds (default: 3)")
+    p.add_argument("--port", type=_port, default=8000, help="port for --serve (default: 8000)")
+    p.add_argument("--rounds", type=int, default=3, help="live probe rounds (default: 3)")
+    p.add_argument("--now", help="build as at this time, ISO 8601; the simulated history "
+                   "ends there (default: the clock)")
+    p.add_argument("--language", choices=("en", "id"),
+                   help="the page's language: en or id (default: the example's, id)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
+
+    p = _command(sub, "init", "write a fresh site to start from",
+                 "Write a new site into DIR: a minimal status.yaml with one probed "
+                 "component, an empty incidents/ and the GitHub workflows "
+                 "(.github/workflows/). Existing files are never overwritten.")
+    p.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                   help="the folder to write into (default: the current folder)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
     return top
 

@@ -97,8 +97,8 @@ def new(args: argparse.Namespace) -> int:
         if args.title or args.component:
             raise KabarError("--update adds to an existing incident; drop the title and "
                              "--component")
-        if not args.status or not args.message:
-            raise KabarError("--update needs --status and --message")
+        if not args.message:
+            raise KabarError('--update needs --message, e.g. --message "Logins work again."')
         path = add_update(config, args.incidents, args.update, args.status, args.message, at)
         print(f"updated {path}")
         return 0
@@ -129,6 +129,25 @@ def serve(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from generator.demo import run_demo
 
-    run_demo(args.out, rounds=args.rounds, serve=args.serve, port=args.port)
+    run_demo(args.out, rounds=args.rounds, serve=args.serve, port=args.port, now=args.now,
+             language=args.language)
     return 0
 
+
+
+def init(args: argparse.Namespace) -> int:
+    from generator.init import init_site
+    from generator.validate import display_path
+
+    result = init_site(args.dir)
+    for path in result.written:
+        print(f"wrote {display_path(path)}")
+    for path in result.kept:
+        print(f"kept {display_path(path)} (already there, the same)")
+    config = display_path(args.dir / "status.yaml")
+    steps = [] if args.dir.resolve() == Path.cwd().resolve() else [f"cd {args.dir}"]
+    steps += ["kabar validate", "kabar serve      # the page on http://127.0.0.1:8000/"]
+    print(f"next: edit {config} (your site and its components), then\n"
+          + "".join(f"  {step}\n" for step in steps)
+          + "and follow README.md's guide, \"Run your own status page on GitHub\".")
+    return 0

@@ -1,14 +1,16 @@
 """``kabar demo``: the embedded default, with no internet.
 
-It starts small services on 127.0.0.1 (healthy, slow, failing, and a TCP service), points the
-example site's probes at them, probes for real for a few rounds, records the results and builds
-the example page.
+It simulates 90 days of history (``demo_history``), then starts small services on 127.0.0.1
+(healthy, slow, failing, and a TCP service), points the example site's probes at them, probes
+for real for a few rounds, records the results on top and builds the example page with the
+same ``build()`` as ``kabar build``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import http.server
+import re
 import socket
 import sys
 import tempfile
@@ -16,17 +18,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from generator import clock
+from generator.clock import isoformat
 from generator.config import Component, Config, Expect, Probe
-from generator.history import read_history, record
-from generator.model import compute
-from generator.output import write_site
-from generator.render import render_site
+from generator.demo_history import BASE_MS, simulate
+from generator.errors import KabarError
+from generator.history import record
 from generator.resources import example
-from generator.results import write_run
+from generator.results import Run, write_run
 from generator.validate import load_site
 
 SLOW_SECONDS = 0.6
@@ -38,6 +40,8 @@ class _DemoHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         if self.path.startswith("/slow"):
             time.sleep(SLOW_SECONDS)
+        elif self.path.startswith("/healthy/"):  # answer about as fast as the simulation says
+            time.sleep(BASE_MS.get(self.path.rsplit("/", 1)[-1], 100.0) / 1000)
         if self.path.startswith("/failing"):
             body, code = b'{"status": "error", "message": "upstream unavailable"}', 503
         else:
@@ -99,35 +103,56 @@ def _local_probe(component: Component, probe: Probe, http_port: int, tcp_port: i
                                    timeout=timedelta(seconds=2), retries=0)
     role = ROLES.get(component.id, "healthy")
     return dataclasses.replace(
-        probe, target=f"http://127.0.0.1:{http_port}/{role}", headers={},
+        probe, target=f"http://127.0.0.1:{http_port}/{role}/{component.id}", headers={},
         expect=Expect(status=("2xx",), json_path="status", json_equals="ok"),
         timeout=timedelta(seconds=3), retries=1,
-        degraded_over=timedelta(seconds=SLOW_SECONDS / 2), cert_expiry_within=None)
+        degraded_over=timedelta(seconds=SLOW_SECONDS * 0.8), cert_expiry_within=None)
 
 
-def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000) -> Path:
-    """Probe the demo services, record, build the example into ``out``; return ``out``."""
+def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
+             now: str | None = None, language: str | None = None) -> Path:
+    """Simulate 90 days, probe the demo services live, record, build the example; return ``out``.
+
+    The live rounds are recorded at the last ``rounds`` intervals up to ``now`` (the clock,
+    or ``--now`` to replay the example's story), on top of the simulated history.
+    """
+    from generator.build import build
     from generator.probe import format_table, run_probes
 
-    config_path, incidents_dir = example()
-    config, incidents, _ = load_site(config_path, incidents_dir)
+    if rounds < 1:
+        raise KabarError(f"--rounds {rounds}: expected 1 or more")
+    at = clock.now(now)
     started = time.perf_counter()
+    example_config, incidents_dir = example()
     with tempfile.TemporaryDirectory(prefix="kabar-demo-") as work, \
             demo_services() as (http_port, tcp_port):
+        config_path = _config_file(example_config, Path(work), language)
+        config, incidents, _ = load_site(config_path, incidents_dir)
         local = localise(config, http_port, tcp_port)
         history = Path(work) / "history"
-        for n in range(1, max(1, rounds) + 1):
-            run = run_probes(local, "demo")
+        interval = config.site.interval
+        slots = [at - interval * (rounds - 1 - n) for n in range(rounds)]
+        sim = simulate(history, config, incidents, at, until=slots[0])
+        print(f"simulated 90 days of history, {sim.runs:,} runs of {sim.components} probes "
+              f"(not real measurements), recorded into history/ as kabar record does",
+              flush=True)
+        for n, slot in enumerate(slots, 1):
+            run = _stamped(run_probes(local, "demo"), slot)
             results = Path(work) / f"round-{n}.json"
             write_run(run, results)
-            record(history, [results], local)
-            print(f"round {n} of {rounds}:\n{format_table(run)}", flush=True)
-        now = clock.now()
-        model = compute(config, incidents, read_history(history, config, now), now)
-        report = write_site(out, render_site(model))
+            summary = record(history, [results], local)
+            for warning in summary.warnings:
+                print(warning, file=sys.stderr)
+            print(f"live round {n} of {rounds}, recorded as at {isoformat(slot)}:\n"
+                  f"{format_table(run)}", flush=True)
+        result = build(config_path, incidents_dir, history, out, now=isoformat(at), cache=None)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     seconds = time.perf_counter() - started
+    report = result.report
     print(f"built the example status page into {out}/ in {seconds:.1f} s "
-          f"({report.unchanged + len(report.written)} files): open {out / 'index.html'}")
+          f"({report.unchanged + len(report.written)} files): open {out / 'index.html'}\n"
+          "to start a status page of your own: kabar init my-status")
     if serve:
         from generator.serve import static_server
 
@@ -141,3 +166,22 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000) 
         finally:
             server.server_close()
     return out
+
+
+def _config_file(example_config: Path, work: Path, language: str | None) -> Path:
+    """The example's status.yaml, in ``language`` when one is asked for."""
+    text = example_config.read_text(encoding="utf-8")
+    if language is not None:
+        text, count = re.subn(r"(?m)^(  language:) *\w+", rf"\1 {language}", text)
+        if count != 1:
+            raise KabarError(f"{example_config}: no site.language line to set")
+    path = work / "status.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _stamped(run: Run, at: datetime) -> Run:
+    """``run`` moved to ``at``: the demo's live probes stand for the checks made at ``now``."""
+    shift = at - run.started
+    results = tuple(dataclasses.replace(r, at=r.at + shift) for r in run.results)
+    return dataclasses.replace(run, started=at, finished=run.finished + shift, results=results)

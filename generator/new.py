@@ -86,9 +86,12 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
                      "choose another title")
 
 
-def add_update(config: Config, incidents_dir: Path, incident_id: str, status: str,
+def add_update(config: Config, incidents_dir: Path, incident_id: str, status: str | None,
                message: str, at: datetime) -> Path:
-    """Append an update to ``incidents/<incident_id>.yaml``, leaving the rest untouched."""
+    """Append an update to ``incidents/<incident_id>.yaml``, leaving the rest untouched.
+
+    Without ``status`` the update keeps the incident's current one (its latest update's).
+    """
     stem = Path(incident_id).name.removesuffix(".yaml").removesuffix(".yml")
     path = incidents_dir / f"{stem}.yaml"
     shown = display_path(path)
@@ -104,9 +107,14 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
                          "and updates; fix the file first (kabar validate)")
     maintenance = "maintenance" in data
     statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
+    updates = data.get("updates")
+    if status is None:
+        status = _current_status(updates)
+        if status is None:
+            raise KabarError(f"{shown} has no update yet; give its status with --status "
+                             f"({', '.join(statuses)})")
     _check_status(status, statuses)
     message = _check_message(message)
-    updates = data.get("updates")
     if not maintenance and isinstance(updates, list) and any(
             isinstance(u, dict) and u.get("status") == "resolved" for u in updates):
         raise KabarError(f"{shown} is resolved; nothing follows a resolved update — "
@@ -225,6 +233,15 @@ def slugify(title: str) -> str:
         cut = slug[:_SLUG_MAX + 1]
         slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:_SLUG_MAX]
     return slug.strip("-") or "incident"
+
+
+def _current_status(updates: object) -> str | None:
+    """The status of the latest update (by its ``at``), None without one."""
+    if not isinstance(updates, list):
+        return None
+    known = [(str(u.get("at")), str(u["status"])) for u in updates
+             if isinstance(u, dict) and isinstance(u.get("status"), str)]
+    return max(known)[1] if known else None
 
 
 def _check_status(status: str, statuses: tuple[str, ...]) -> None:

@@ -24,3 +24,12 @@ def example() -> tuple[Path, Path]:
         return packaged / "status.yaml", packaged / "incidents"
     root = Path(__file__).resolve().parent.parent
     return root / "status.yaml", root / "incidents"
+
+
+@cache
+def workflows() -> Path:
+    """The GitHub workflows that ``kabar init`` copies into a new site."""
+    packaged = Path(str(files("generator") / "workflows"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / ".github" / "workflows"

@@ -6,6 +6,7 @@ incident as readers will before opening a pull request.
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
 import logging
@@ -42,9 +43,23 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def static_server(directory: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """A server for ``directory`` on 127.0.0.1:``port`` (0 picks a free port)."""
+    """A server for ``directory`` on 127.0.0.1:``port`` (0 picks a free port).
+
+    Raise ``KabarError`` with one line when the port cannot be had.
+    """
+    if not 0 <= port <= 65535:
+        raise KabarError(f"--port {port}: expected a port from 1 to 65535, e.g. --port 8001")
     handler = functools.partial(_Handler, directory=str(directory))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise KabarError(f"port {port} on 127.0.0.1 is in use; pick another, "
+                             f"e.g. --port {port + 1 if port < 65535 else 8001}") from None
+        if exc.errno == errno.EACCES:
+            raise KabarError(f"port {port}: permission denied; pick a port above 1023, "
+                             "e.g. --port 8001") from None
+        raise KabarError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
 
 
 def _inputs(config: Path, incidents: Path, history: Path) -> Iterator[Path]:
@@ -92,10 +107,12 @@ def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
           say: Callable[[str], None] | None = None, cache: Path | None = None) -> None:
     """Build, serve and rebuild on change until ``stop`` is set or Ctrl+C."""
     speak = say or (lambda line: print(line, file=sys.stderr, flush=True))
+    if not config.is_file():
+        raise KabarError(f"{config}: no such file; run kabar serve in your site's folder "
+                         "(the one with status.yaml), or start a site with kabar init")
+    out.mkdir(parents=True, exist_ok=True)
+    server = static_server(out, port)  # before the build: a busy port fails at once
     rebuild(config, incidents, history, out, now, strict, speak, cache)
-    if not out.is_dir():
-        out.mkdir(parents=True)
-    server = static_server(out, port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     speak(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")

@@ -122,3 +122,51 @@ def test_version_and_module_entry_point(tmp_path: Path) -> None:
     result = kabar("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("kabar 0.")
+
+
+def test_usage_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = kabar("build", "--bogus", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == ("kabar: error: unrecognized arguments: --bogus "
+                             "(see kabar --help)\n")
+    result = kabar("new", "--status", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == ("kabar new: error: argument --status: expected one argument "
+                             "(see kabar new --help)\n")
+    assert kabar(cwd=tmp_path).returncode == 1
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    ("new", ["component states: degraded_performance, partial_outage, major_outage",
+             "incident statuses: investigating, identified, monitoring, resolved",
+             "maintenance statuses: scheduled, in_progress, verifying, completed",
+             "impacts: none, minor, major, critical"]),
+    ("demo", ["--language {en,id}", "2025-07-16T07:30+07:00", "simulated"]),
+    ("serve", ["Build the site, serve it on http://127.0.0.1:PORT/", "(default: 8000)"]),
+    ("init", ["minimal status.yaml", "never overwritten"]),
+    ("validate", ["Check status.yaml and every file in incidents/"]),
+], ids=["new", "demo", "serve", "init", "validate"])
+def test_help_says_what_a_command_does_and_its_values(command: str, shown: list[str],
+                                                       tmp_path: Path) -> None:
+    result = kabar(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for words in shown:
+        assert " ".join(words.split()) in text, words
+
+
+def test_new_update_without_status_keeps_the_current_status(site: Path) -> None:
+    made = kabar("new", "Slow video", "--component", "video=degraded_performance",
+                 "--status", "identified", "--message", "A cache is cold.",
+                 "--now", "2025-08-01T10:00:00+07:00", cwd=site)
+    assert made.returncode == 0, made.stderr
+    result = kabar("new", "--update", "2025-08-01-slow-video", "--message", "Still warming.",
+                   "--now", "2025-08-01T10:30:00+07:00", cwd=site)
+    assert result.returncode == 0, result.stderr
+    text = (site / "incidents" / "2025-08-01-slow-video.yaml").read_text(encoding="utf-8")
+    assert text.endswith("  - at: 2025-08-01 10:30\n    status: identified\n"
+                         "    message: Still warming.\n")
+    missing = kabar("new", "--update", "2025-08-01-slow-video", cwd=site)
+    assert missing.returncode == 1
+    assert missing.stderr == ('error: --update needs --message, e.g. --message '
+                              '"Logins work again."\n')

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -33,30 +32,31 @@ def test_wheel_holds_templates_schemas_and_the_example(wheel: Path) -> None:
                  "generator/schemas/status.schema.json",
                  "generator/schemas/incident.schema.json",
                  "generator/example/status.yaml",
-                 "generator/example/incidents/2025-07-16-login-errors.yaml"):
+                 "generator/example/incidents/2025-07-16-login-errors.yaml",
+                 "generator/workflows/status.yml", "generator/workflows/check.yml"):
         assert name in names, name
     assert not any(name.startswith("tests/") for name in names)
 
 
 def test_installed_kabar_builds_a_site_from_another_folder(wheel: Path,
                                                            tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
-    python = env_dir / "bin" / "python"
-    # --ignore-installed: a kabar already installed system-wide must not stand in for it.
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                    "--ignore-installed",
-                    str(wheel)], check=True, capture_output=True)
+    # The wheel alone goes into a folder of its own; its dependencies come from the running
+    # environment (a virtual environment, or the system's), whichever runs the tests. A nested
+    # venv would inherit the base interpreter's packages, not the active venv's.
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--target", str(target), str(wheel)], check=True, capture_output=True)
     work = tmp_path / "elsewhere"
     work.mkdir()
     shutil.copy(ROOT / "status.yaml", work / "status.yaml")
     shutil.copytree(ROOT / "incidents", work / "incidents")
-    kabar = env_dir / "bin" / "kabar"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(target)}
+    kabar = target / "bin" / "kabar"  # the console script, run by this interpreter
     result = subprocess.run([str(kabar), "build", "--now", "2025-07-16T07:30:00+07:00"],
-                            cwd=work, capture_output=True, text=True, env={"PATH": "/usr/bin"})
+                            cwd=work, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
-    where = subprocess.run([str(python), "-c", "import generator; print(generator.__file__)"],
-                           cwd=work, capture_output=True, text=True, check=True).stdout
-    assert str(env_dir) in where  # the installed copy, not the checkout
+    where = subprocess.run([sys.executable, "-c", "import generator; print(generator.__file__)"],
+                           cwd=work, capture_output=True, text=True, check=True, env=env).stdout
+    assert where.startswith(str(target))  # the installed copy, not the checkout
     page = (work / "_site" / "index.html").read_text()
     assert "Tingkat kesalahan tinggi dan kegagalan login" in page

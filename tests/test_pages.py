@@ -129,7 +129,11 @@ def test_index_shows_banner_detection_components_and_recent(site_id: dict[str, s
     html = site_id["index.html"]
     assert '<h1 class="banner i-minor">Gangguan Kecil pada Layanan</h1>' in html
     text = _text(html)
-    assert ("Kinerja menurun pada API, terdeteksi oleh pemantauan pukul 09.48 WIB.") in text
+    # The notice says since when and for how long, links the component, takes its colour.
+    assert ("Kinerja menurun pada API sejak 09.48 WIB, sudah 12 menit, terdeteksi oleh "
+            "pemantauan. Belum ada insiden yang diumumkan.") in re.sub(r"<[^>]+>", "", html)
+    assert ('<p class="notice n-d">Kinerja menurun pada <a href="components/api.html">API</a>'
+            ' sejak <time datetime="2025-07-16T09:48:00+07:00">09.48 WIB</time>') in html
     assert "Terakhir diperbarui 16 Juli 2025 10.00 WIB" in text
     assert "Pemeliharaan terjadwal Peningkatan basis data 20 Juli 2025 01.00 – 03.00 WIB" in text
     assert text.index("Aplikasi Nusa Chat Beroperasi normal") < text.index(
@@ -225,7 +229,11 @@ def test_links_are_relative_and_feeds_absolute(site: dict[str, str]) -> None:
         hrefs = re.findall(r'<a [^>]*href="([^"]+)"', html)
         if path != "404.html":
             assert not [h for h in hrefs if h.startswith(("/", "https://status.nusa"))], path
-    assert '<a class="brand" href="../">' in site[OUTAGE]
+    # index.html, never "./" or "../": from file:// a folder opens as a directory listing.
+    assert '<a class="brand" href="../index.html">' in site[OUTAGE]
+    assert '<a class="brand" href="index.html">' in site["index.html"]
+    assert not [h for page in site.values() for h in re.findall(r'href="([^"]*)"', page)
+                if h.endswith("/") and not h.startswith("https://")]
     assert '<a class="brand" href="https://status.nusa.example/">' in site["404.html"]
     assert '<link rel="canonical" href="https://status.nusa.example/">' in site["index.html"]
 
@@ -350,3 +358,67 @@ def test_a_chart_with_a_single_point_draws_a_visible_dot() -> None:
     today = t.local(model.now).date()
     svg = str(daily_chart(t, "c", [(today, 180.0)], 90, model.now))
     assert re.search(r'<polyline class=dot points="1000\.0,[\d.]+ 1000\.0,[\d.]+"', svg)
+
+
+def test_a_major_outage_notice_is_red_like_the_banner() -> None:
+    model = sample_model("en")
+    detection = replace(model.detected[0], state="major_outage",
+                        since=model.now - timedelta(days=1, minutes=30))
+    api = replace(model.component("api"), state="major_outage")
+    components = tuple(api if cv.id == "api" else cv for cv in model.components)
+    html = _site(replace(model, detected=(detection,), components=components,
+                         indicator="critical"))["index.html"]
+    assert '<h1 class="banner i-critical">' in html
+    assert '<p class="notice n-m">' in html  # red, as the banner: not amber
+    assert ("Major outage on API since 15 July 2025 09:30 WIB, for 1 day 30 minutes so far, "
+            "detected by monitoring.") in re.sub(r"<[^>]+>", "", html)
+    css = (site_templates() / "style.css").read_text(encoding="utf-8")
+    assert ".notice.n-m { border-left-color: var(--b-m); }" in css
+
+
+@pytest.mark.parametrize(("seconds", "en", "id_"), [
+    (0, "less than a minute", "kurang dari semenit"),
+    (59, "less than a minute", "kurang dari semenit"),
+    (60, "1 minute", "1 menit"),
+    (3600 + 60, "1 hour 1 minute", "1 jam 1 menit"),
+])
+def test_durations_under_a_minute_say_so(seconds: int, en: str, id_: str) -> None:
+    for language, expected in (("en", en), ("id", id_)):
+        assert Translator(language, "UTC").duration(timedelta(seconds=seconds)) == expected
+
+
+def test_an_incident_resolved_within_its_minute_is_not_0_minutes() -> None:
+    model = sample_model("en")
+    view = model.incident("2025-07-16-login")
+    quick = replace(view, end=view.start, duration=timedelta(0))
+    pages = _site(replace(model, incidents=tuple(
+        quick if v is view else v for v in model.incidents)))
+    text = _text(pages[quick.path])
+    assert "Duration less than a minute" in text and "0 minutes" not in text
+
+
+def test_uptime_says_how_much_data_it_rests_on() -> None:
+    model = sample_model("en")
+    api = model.component("api")
+    spans = {"24h": timedelta(hours=3, minutes=20), "7d": timedelta(hours=3, minutes=20),
+             "30d": timedelta(hours=3, minutes=20), "90d": timedelta(hours=3, minutes=20)}
+    fresh = replace(api, uptime={**api.uptime, "90d": 99.2, "24h": 99.2}, uptime_data=spans)
+    components = tuple(fresh if cv.id == "api" else cv for cv in model.components)
+    groups = tuple(replace(g, components=tuple(fresh if cv.id == "api" else cv
+                                               for cv in g.components)) for g in model.groups)
+    pages = _site(replace(model, components=components, groups=groups))
+    assert "99.20% uptime over 3 hours of data" in _text(pages["index.html"])
+    assert "90 days 99.20% over 3 hours of data" in _text(pages["components/api.html"])
+    # A component whose data covers the windows keeps the plain figure.
+    assert "99.89% uptime (90 days)" in _text(pages["index.html"])
+
+
+def test_a_lone_chart_point_is_not_clipped_at_the_edge() -> None:
+    from generator.render.charts import recent_chart
+
+    model = sample_model("en")
+    t = context(model).t
+    svg = str(recent_chart(t, "c", [(model.now, 180.0)], model.now))
+    # The dot sits on the plot's right edge: the plot must not cut it in half.
+    assert re.search(r'<polyline class=dot points="1000\.0,[\d.]+ 1000\.0,[\d.]+"', svg)
+    assert re.search(r'<svg y="\d+" width="100%" height="\d+" overflow="visible"', svg)

@@ -168,7 +168,7 @@ def agree(model: SiteModel, files: dict[str, bytes]) -> None:
     detected = sorted(i.split("components/")[1].split(".html")[0] for i in ids
                       if "#detected-" in i)
     assert detected == sorted(d.component_id for d in model.detected)
-    assert index.count("<p class=notice>") == len(model.detected)
+    assert index.count("<p class=\"notice n-") == len(model.detected)
     for d in model.detected:
         assert states[d.component_id] == d.state
     for view in model.open_incidents:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,7 +59,8 @@ components:
     assert states == {"web": "operational", "api": "major_outage"}
     assert summary["status"]["indicator"] == "critical"
     page = (tmp_path / "_site" / "index.html").read_text()
-    assert "Major outage on API, detected by monitoring at" in page
+    assert "Major outage on API since " in re.sub(r"<[^>]+>", "", page)
+    assert "detected by monitoring. No incident has been posted yet." in page
     # The feed agrees with the page: subscribers hear of the outage before any incident.
     feed = (tmp_path / "_site" / "history.atom").read_text()
     assert "<title>Major outage on API, detected by monitoring</title>" in feed
@@ -68,6 +70,7 @@ def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> No
     result = kabar("demo", "--out", "site", "--rounds", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "built the example status page into site/" in result.stdout
+    assert result.stdout.endswith("to start a status page of your own: kabar init my-status\n")
     assert "expected 2xx, got 503" in result.stdout  # the failing demo service, probed for real
     page = (tmp_path / "site" / "index.html").read_text()
     assert '<html lang="id">' in page
@@ -78,3 +81,28 @@ def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> No
     assert states["video"] == "degraded_performance"
     assert states["api"] == "major_outage"
     assert states["realtime"] == "operational"
+
+
+def test_demo_replays_the_example_story_on_90_days_of_simulated_history(tmp_path: Path) -> None:
+    result = kabar("demo", "--out", "site", "--rounds", "1", "--language", "en",
+                   "--now", "2025-07-16T07:30+07:00", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "simulated 90 days of history, 25,920 runs of 5 probes (not real measurements)" \
+        in result.stdout
+    assert "live round 1 of 1, recorded as at 2025-07-16T00:30:00Z" in result.stdout
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert '<html lang="en">' in page
+    assert "Last updated 16 July 2025 07:30 WIB" in page
+    # The outage story: the open incident, its latest update as known at 07:30.
+    assert "Tingkat kesalahan tinggi dan kegagalan login" in page
+    assert "<strong>Identified</strong>" in page
+    summary = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
+    states = {c["id"]: c["status"] for c in summary["components"] if not c.get("group")}
+    assert states["chat"] == states["login"] == "major_outage"
+    # Every probed component has data on each of the 90 days, and the 19 June incident
+    # (API partial outage) colours its day.
+    chat = (tmp_path / "site" / "components" / "chat.html").read_text()
+    bars = chat.split("<div class=bars", 1)[1].split("</div>", 1)[0]
+    assert "class=n" not in bars
+    api = (tmp_path / "site" / "components" / "api.html").read_text()
+    assert 'href="../incidents/2025-06-19-api-latency.html"' in api

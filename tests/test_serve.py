@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from generator.serve import serve
 
@@ -68,3 +74,36 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(tmp_path: Path) -
     finally:
         stop.set()
         thread.join(10)
+
+
+def _kabar(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = _kabar("serve", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (f"error: port {port} on 127.0.0.1 is in use; pick another, "
+                             f"e.g. --port {port + 1}\n")
+
+
+@pytest.mark.parametrize("port", ["65536", "-1", "http"])
+def test_serve_on_an_invalid_port_is_one_line(tmp_path: Path, port: str) -> None:
+    result = _kabar("serve", "--port", port, cwd=tmp_path)
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("kabar serve: error: argument --port: expected a port")
+
+
+def test_serve_without_a_site_says_so(tmp_path: Path) -> None:
+    result = _kabar("serve", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == ("error: status.yaml: no such file; run kabar serve in your site's "
+                             "folder (the one with status.yaml), or start a site with "
+                             "kabar init\n")
+    assert not (tmp_path / "_site").exists()

@@ -7,6 +7,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,9 @@ def _actionlint(files: list[Path]) -> list[str]:
 
 def _schema_check(files: list[Path]) -> subprocess.CompletedProcess[str]:
     """check-jsonschema against its vendored GitHub workflow schema (no network)."""
-    command = shutil.which("check-jsonschema")
+    # Installed with the test extras, beside the running python (a venv need not be on PATH).
+    command = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) \
+        or shutil.which("check-jsonschema")
     if command is None:
         tools.missing("check-jsonschema is not installed (pip install check-jsonschema)")
     return subprocess.run([str(command), "--no-cache", "--builtin-schema",
@@ -243,6 +246,18 @@ def test_ci_runs_the_projects_checks() -> None:
     runs = [step.get("run", "") for _, step in _steps(workflow)]
     assert runs[-1] == ".ci/run"
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    for needed in ("pip install -q '.[test]'", "ruff check", "mypy", "pytest"):
-        assert needed in script
+    lines = script.splitlines()
+    for command in readme_commands():  # exactly as a newcomer types them
+        assert command in lines, command
+    assert ".venv/bin/ruff check ." in lines and ".venv/bin/mypy" in lines
+    assert "python3-venv" in script  # Debian's python3 -m venv needs it
+
+
+def readme_commands() -> list[str]:
+    """The README's first two commands: the demo, then the test suite."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("  #", 1)[0].strip() for line in block.splitlines()]
+    assert commands[0].endswith("kabar demo") and commands[1].endswith("-m pytest"), commands
+    return commands
 

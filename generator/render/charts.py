@@ -93,7 +93,7 @@ def _chart(t: Translator, chart_id: str, points: Sequence[tuple[float, float]],
     for share in (1.0, 0.5, 0.0):
         y = PLOT_TOP + PLOT_HEIGHT * (1 - share)
         parts.append(f'<line class=grid x1="0" x2="100%" y1="{y:.1f}" y2="{y:.1f}"/>')
-    parts.append(f'<svg y="{PLOT_TOP}" width="100%" height="{PLOT_HEIGHT}" '
+    parts.append(f'<svg y="{PLOT_TOP}" width="100%" height="{PLOT_HEIGHT}" overflow="visible" '
                  f'viewBox="0 0 1000 100" preserveAspectRatio="none">')
     for segment in _segments(points, max_gap):
         line = " ".join(f"{x * 1000:.1f},{100 - ms_ / top * 100:.1f}" for x, ms_ in segment)

@@ -11,6 +11,7 @@ import yaml
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.units import format_unit
+from markupsafe import Markup, escape
 
 from generator.resources import site_templates
 
@@ -39,6 +40,10 @@ class Translator:
         except KeyError:
             raise KeyError(f"no {self.language!r} translation for {key!r}") from None
         return text.format(**values) if values else text
+
+    def markup(self, key: str, **values: Any) -> Markup:
+        """``t(key)`` as HTML: the values are escaped, unless they are ``Markup`` already."""
+        return Markup(escape(self(key))).format(**values)
 
     def local(self, value: dt.datetime) -> dt.datetime:
         return value.astimezone(self.tz)
@@ -74,8 +79,25 @@ class Translator:
         return _date(dt.date(int(year), int(month), 1), "LLLL y", self.language)
 
     def duration(self, value: dt.timedelta) -> str:
-        """``2 jam 25 menit``: days, hours and minutes, leaving out zeros; under a minute is 0."""
-        return _duration(int(value.total_seconds() // 60), self.language)
+        """``2 jam 25 menit``: days, hours and minutes, leaving out zeros; under a minute
+        says so ("less than a minute")."""
+        minutes = int(value.total_seconds() // 60)
+        if minutes < 1:
+            return self("duration.under_minute")
+        return _duration(minutes, self.language)
+
+    def about(self, value: dt.timedelta) -> str:
+        """``3 hours``: one unit, rounded down (minutes under an hour, hours under 2 days)."""
+        seconds = value.total_seconds()
+        if seconds < 60:
+            return self("duration.under_minute")
+        if seconds < 3600:
+            count, unit = int(seconds // 60), "duration-minute"
+        elif seconds < 172800:
+            count, unit = int(seconds // 3600), "duration-hour"
+        else:
+            count, unit = int(seconds // 86400), "duration-day"
+        return _unit(count, unit, self.language)
 
     def number(self, value: float, digits: int = 2) -> str:
         return format_decimal(value, format=f"0.{'0' * digits}" if digits else "0",
@@ -115,3 +137,8 @@ def _duration(minutes: int, language: str) -> str:
              for n, unit in ((days, "duration-day"), (hours, "duration-hour"),
                              (mins, "duration-minute")) if n]
     return " ".join(parts) or format_unit(0, "duration-minute", length="long", locale=language)
+
+
+@lru_cache(maxsize=1024)
+def _unit(count: int, unit: str, language: str) -> str:
+    return format_unit(count, unit, length="long", locale=language)

@@ -26,6 +26,7 @@ from generator.model import (
     STATES,
     UPTIME_WINDOWS,
     ComponentView,
+    Detection,
     IncidentView,
     Month,
 )
@@ -144,6 +145,9 @@ class _Pages:
             "when": self.when,
             "span": self.span,
             "mins": _minutes,
+            "uptime_label": self.uptime_label,
+            "uptime_value": self.uptime_value,
+            "notice": self.notice,
         }
         # The build's own environment: its globals reach imported macros, whose compiled module
         # is then reused for every page (the shared environment is language-neutral).
@@ -172,6 +176,46 @@ class _Pages:
             return t("page.range", start=head, end=t.time(end))
         return t("page.range", start=t.datetime(start), end=t.datetime(end))
 
+    def _rests_on(self, cv: ComponentView, key: str) -> timedelta | None:
+        """The data an uptime figure rests on, when it covers less of its window."""
+        if cv.uptime_data is None:
+            return None
+        span = cv.uptime_data[key]
+        return span if span < UPTIME_WINDOWS[key] * 0.99 else None
+
+    def uptime_label(self, cv: ComponentView, days: int) -> str:
+        """``99,89% (90 hari)``, or ``99.2% uptime over 3 hours of data`` for a new probe."""
+        percent = cv.uptime.get("90d")
+        if percent is None:
+            return self.t("page.no_uptime")
+        span = self._rests_on(cv, "90d")
+        if span is not None:
+            return self.t("page.uptime_over", percent=self.t.percent(percent),
+                          span=self.t.about(span))
+        return self.t("page.uptime_days", percent=self.t.percent(percent), days=days)
+
+    def uptime_value(self, cv: ComponentView, key: str) -> Markup:
+        """One window's figure on a component page, with its span when that is short."""
+        percent = cv.uptime.get(key)
+        span = self._rests_on(cv, key)
+        if percent is None or span is None:
+            return escape(self.t.percent(percent))
+        return Markup("{} <small>{}</small>").format(
+            self.t.percent(percent), self.t("page.data_over", span=self.t.about(span)))
+
+    def notice(self, detection: Detection, root: str) -> Markup:
+        """An outage seen by monitoring: since when, for how long, linking its component."""
+        t, now = self.t, self.ctx.model.now
+        cv = self.ctx.model.component(detection.component_id)
+        since = detection.since
+        shown = t.time(since) if t.date(since) == t.date(now) else t.datetime(since)
+        link = Markup('<a href="{}components/{}.html">{}</a>').format(
+            root, cv.id, cv.component.name)
+        stamp = t.local(since).isoformat()  # digits and "-:+T" only
+        time = Markup(f'<time datetime="{stamp}">{escape(shown)}</time>')
+        return t.markup("page.detected_since", state=t(f"state.{detection.state}"),
+                        component=link, time=time, duration=t.duration(now - since))
+
     def page(self, template: str, path: str, title: str, description: str,
              feeds: Sequence[dict[str, str]] = (), colour: str = "#0969da",
              root: str | None = None, **values: Any) -> tuple[str, bytes]:
@@ -180,7 +224,8 @@ class _Pages:
             root = "../" * path.count("/")
         names = {
             "root": root,
-            "home": root or "./",
+            # index.html, not "./": from file:// a folder opens as a listing.
+            "home": root if "://" in root else f"{root}index.html",
             "page_title": title if title == site.title else f"{title} · {site.title}",
             "description": description or site.title,
             "canonical": self.ctx.url("" if path == "index.html" else path)
