@@ -16,6 +16,11 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -123,48 +128,105 @@ def closed_port() -> int:
 # --- DNS ---------------------------------------------------------------------------------
 
 @contextmanager
-def dns_server(zone: dict[str, list[str]]) -> Iterator[str]:
-    """A UDP DNS server answering A queries from ``zone``; other names get NXDOMAIN.
+def udp_server(reply: Callable[[bytes], bytes | None], host: str = "127.0.0.1"
+               ) -> Iterator[str]:
+    """A UDP server answering each datagram with ``reply(datagram)`` (None: no answer).
 
-    A name mapped to ``[]`` exists but has no address. Yields its ``"127.0.0.1:port"``.
+    Yields its ``"host:port"``.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.bind((host, 0))
     sock.settimeout(0.05)
     stop = threading.Event()
 
     def serve() -> None:
         while not stop.is_set():
             try:
-                data, peer = sock.recvfrom(512)
+                data, peer = sock.recvfrom(4096)
             except TimeoutError:
                 continue
-            sock.sendto(_dns_reply(data, zone), peer)
+            answer = reply(data)
+            if answer is not None:
+                sock.sendto(answer, peer)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+        shown = f"[{host}]" if ":" in host else host
+        yield f"{shown}:{sock.getsockname()[1]}"
     finally:
         stop.set()
         thread.join()
         sock.close()
 
 
-def _dns_reply(query: bytes, zone: dict[str, list[str]]) -> bytes:
-    labels, pos = [], 12
-    while query[pos]:
-        labels.append(query[pos + 1:pos + 1 + query[pos]].decode())
-        pos += 1 + query[pos]
-    question = query[12:pos + 5]
-    qtype = struct.unpack("!H", query[pos + 1:pos + 3])[0]
-    name = ".".join(labels).lower()
-    if name not in zone:
-        return query[:2] + struct.pack("!5H", 0x8183, 1, 0, 0, 0) + question
-    addresses = zone[name] if qtype == 1 else []
-    answers = b"".join(struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(a)
-                       for a in addresses)
-    return query[:2] + struct.pack("!5H", 0x8180, 1, len(addresses), 0, 0) + question + answers
+@contextmanager
+def dns_server(zone: dict[str, list[str]], udp_limit: int | None = None) -> Iterator[str]:
+    """A DNS server (UDP and TCP on one port) answering A and AAAA queries from ``zone``.
+
+    Other names get NXDOMAIN; a name mapped to ``[]`` exists but has no address. An answer
+    over UDP with more than ``udp_limit`` records is sent truncated (TC, no records), as BIND
+    and Unbound do when it does not fit: the full answer comes over TCP. dnspython builds the
+    messages. Yields ``"127.0.0.1:port"``.
+    """
+    def answer(data: bytes, over_udp: bool) -> bytes:
+        query = dns.message.from_wire(data)
+        question = query.question[0]
+        name = question.name.to_text(omit_final_dot=True).lower()
+        response = dns.message.make_response(query)
+        if name not in zone:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+            return response.to_wire()
+        wanted = [a for a in zone[name] if (":" in a) == (question.rdtype == dns.rdatatype.AAAA)]
+        if wanted and question.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            if over_udp and udp_limit is not None and len(wanted) > udp_limit:
+                response.flags |= dns.flags.TC
+                return response.to_wire()
+            response.answer.append(dns.rrset.from_text_list(
+                question.name, 60, "IN", dns.rdatatype.to_text(question.rdtype), wanted))
+        return response.to_wire()
+
+    tcp = socket.socket()
+    with udp_server(lambda data: answer(data, True)) as address:
+        tcp.bind(("127.0.0.1", int(address.rsplit(":", 1)[1])))
+        tcp.listen(16)
+        tcp.settimeout(0.05)
+        stop = threading.Event()
+
+        def serve_tcp() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = tcp.accept()
+                except TimeoutError:
+                    continue
+                with conn:
+                    conn.settimeout(2)
+                    try:
+                        size = struct.unpack("!H", _recv_exactly(conn, 2))[0]
+                        reply = answer(_recv_exactly(conn, size), False)
+                        conn.sendall(struct.pack("!H", len(reply)) + reply)
+                    except OSError:
+                        pass
+
+        thread = threading.Thread(target=serve_tcp, daemon=True)
+        thread.start()
+        try:
+            yield address
+        finally:
+            stop.set()
+            thread.join()
+            tcp.close()
+
+
+def _recv_exactly(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data
 
 
 # --- certificates --------------------------------------------------------------------------
