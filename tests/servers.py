@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Any
 
@@ -260,7 +260,7 @@ def make_leaf(not_before: datetime, not_after: datetime,
     key = ec.generate_private_key(ec.SECP256R1())
     issuer, signer = (ca[0].subject, ca[1]) if ca else (_name(names[0]), key)
     sans: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
-    sans.append(x509.IPAddress(IPv4Address("127.0.0.1")))
+    sans += [x509.IPAddress(IPv4Address("127.0.0.1")), x509.IPAddress(IPv6Address("::1"))]
     builder = (x509.CertificateBuilder().subject_name(_name(names[0])).issuer_name(issuer)
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(not_before).not_valid_after(not_after)
@@ -286,3 +286,83 @@ def server_context(cert: x509.Certificate, key: Key, folder: Path) -> ssl.SSLCon
 def write_pem(cert: x509.Certificate, path: Path) -> Path:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return path
+
+
+# --- raw answers, for what a well-behaved library server would not send ---------------------
+
+@contextmanager
+def raw_server(answer: bytes, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
+               port: int = 0) -> Iterator[int]:
+    """Reads each request's head, then sends ``answer`` as it is and closes. Yields the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(64)
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        try:
+            if tls is not None:
+                conn = tls.wrap_socket(conn, server_side=True)
+            conn.settimeout(2)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            conn.sendall(answer)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def http_answer(status: str, headers: list[tuple[str, str]], body: bytes,
+                newline: bytes = b"\r\n") -> bytes:
+    """A whole HTTP/1.1 response as bytes (header values sent as UTF-8)."""
+    lines = [f"HTTP/1.1 {status}".encode()]
+    lines += [f"{name}: {value}".encode() for name, value in headers]
+    lines.append(f"Content-Length: {len(body)}".encode())
+    lines.append(b"Connection: close")
+    return newline.join(lines) + newline + newline + body
+
+
+# An HTTP/2 server's first words: a SETTINGS frame, then GOAWAY (PROTOCOL_ERROR) for a
+# client that did not send the HTTP/2 preface.
+H2_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+H2_GOAWAY = b"\x00\x00\x08\x07\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"
+
+
+def free_port() -> int:
+    """A TCP port free on both 127.0.0.1 and ::1 (for a server that listens on both)."""
+    for _ in range(50):
+        with socket.socket() as four:
+            four.bind(("127.0.0.1", 0))
+            port = int(four.getsockname()[1])
+            try:
+                with socket.socket(socket.AF_INET6) as six:
+                    six.bind(("::1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no port free on both 127.0.0.1 and ::1")
