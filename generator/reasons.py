@@ -80,13 +80,11 @@ def words(code: str, **values: Any) -> str:
 
 def explain(error: str) -> list[tuple[str, dict[str, str]]] | None:
     """Read ``error`` back into its codes and values; None when it is not Kabar's words."""
-    whole = _match(error)
-    if whole is not None:
-        return [whole]
     parts = [_match(part) for part in error.split(SEPARATOR)]
-    if len(parts) < 2 or any(part is None for part in parts):
-        return None
-    return [part for part in parts if part is not None]
+    if len(parts) > 1 and all(part is not None for part in parts):
+        return [part for part in parts if part is not None]
+    whole = _match(error)  # one failure whose values hold the separator
+    return None if whole is None else [whole]
 
 
 def code_of(error: str | None) -> str | None:
@@ -105,8 +103,10 @@ def _match(text: str) -> tuple[str, dict[str, str]] | None:
 
 @cache
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """Each code's words as a pattern, those with more fixed words first ("timed out after
+    {limit} while reading the response" before "timed out after {limit}")."""
     compiled = []
     for code, template in WORDS.items():
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template))
         compiled.append((code, re.compile(regex, re.DOTALL)))
-    return compiled
+    return sorted(compiled, key=lambda item: -len(re.sub(r"\{\w+\}", "", WORDS[item[0]])))
