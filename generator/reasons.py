@@ -37,6 +37,7 @@ WORDS: dict[str, str] = {
     "connect_failed": "could not connect ({detail})",
     "proxy_failed": "could not reach the proxy {proxy} ({detail})",
     "proxy_refused": "the proxy {proxy} answered {status} to a tunnel request",
+    "proxy_auth": "the proxy {proxy} asks for credentials (407)",
     # TLS
     "cert_expired": "certificate expired on {date}",
     "cert_expired_undated": "certificate has expired",

@@ -64,9 +64,10 @@ def nginx(folder: Path, servers: str) -> Iterator[int]:
 
 
 @contextmanager
-def tinyproxy(folder: Path, connect_ports: tuple[int, ...] = ()) -> Iterator[tuple[int, Path]]:
-    """A forward proxy on 127.0.0.1; CONNECT only to ``connect_ports`` when given.
-    Yields its port and its log."""
+def tinyproxy(folder: Path, connect_ports: tuple[int, ...] = (),
+              login: tuple[str, str] | None = None) -> Iterator[tuple[int, Path]]:
+    """A forward proxy on 127.0.0.1; CONNECT only to ``connect_ports`` when given; basic
+    auth with ``login`` when given. Yields its port and its log."""
     binary = tools.tinyproxy()
     port = free_port()
     log = folder / "tinyproxy.log"
@@ -74,7 +75,8 @@ def tinyproxy(folder: Path, connect_ports: tuple[int, ...] = ()) -> Iterator[tup
     conf.write_text("\n".join([
         f"Port {port}", "Listen 127.0.0.1", "Timeout 10", "Allow 127.0.0.1", "User root",
         "Group root", "LogLevel Info", f'LogFile "{log}"', f'PidFile "{folder}/tp.pid"',
-        "MaxClients 64", *(f"ConnectPort {p}" for p in connect_ports)]) + "\n")
+        "MaxClients 64", *(f"ConnectPort {p}" for p in connect_ports),
+        *([f"BasicAuth {login[0]} {login[1]}"] if login else [])]) + "\n")
     with running([binary, "-d", "-c", str(conf)], port, folder / "tinyproxy.out"):
         yield port, log
 

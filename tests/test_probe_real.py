@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from generator.config import Expect
+from generator.probe import format_table
 from tests import real_servers
-from tests.probe_helpers import make_probe, probe_one
+from tests.probe_helpers import make_probe, probe_one, run
 from tests.servers import Server, closed_port, http_server, make_ca, make_leaf, write_pem
 
 NOW = datetime.now(UTC)
@@ -173,3 +175,23 @@ def test_a_proxy_that_is_not_there_is_named(backend: Server,
     result = probe_one(make_probe("http", f"http://127.0.0.1:{backend.server_port}/ok"))
     assert (result.state, result.error, result.network) == \
         ("down", f"could not reach the proxy 127.0.0.1:{port} (connection refused)", True)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_proxy_that_asks_for_credentials(backend: Server, nginx: int, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch, scheme: str,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    port = backend.server_port if scheme == "http" else nginx
+    target = f"{scheme}://localhost:{port}/" + ("ok" if scheme == "http" else "")
+    with real_servers.tinyproxy(tmp_path, login=("runner", "pr0xy-pw")) as (proxy, _):
+        variable = "HTTP_PROXY" if scheme == "http" else "HTTPS_PROXY"
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{proxy}")
+        without = run(make_probe("http", target))
+        monkeypatch.setenv(variable, f"http://runner:pr0xy-pw@127.0.0.1:{proxy}")
+        with_login = run(make_probe("http", target))
+    assert [(r.state, r.error, r.network) for r in without.results] == \
+        [("down", f"the proxy 127.0.0.1:{proxy} asks for credentials (407)", True)]
+    assert [(r.state, r.error) for r in with_login.results] == [("up", None)]
+    written = json.dumps(with_login.to_json()) + format_table(with_login) + caplog.text
+    assert "pr0xy-pw" not in written

@@ -7,6 +7,7 @@ first byte and the certificate of each connection, and names what went wrong.
 
 from __future__ import annotations
 
+import base64
 import codecs
 import errno
 import functools
@@ -99,10 +100,17 @@ async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | No
     ``needle`` is seen (the only thing the check looks for)."""
     proxy = proxy_for(url, net.proxies)
     session = open_client(net, resolver)
+    via = URL(proxy) if proxy else None
+    login = _proxy_login(via)
+    if login and url.scheme == "http":  # no tunnel: the request itself goes to the proxy
+        headers, login = headers | login, None
     try:
-        async with session.request(method, url, headers=headers, data=body, proxy=proxy,
-                                   allow_redirects=False) as response:
+        async with session.request(
+                method, url, headers=headers, data=body, allow_redirects=False,
+                proxy=via.with_user(None) if via else None, proxy_headers=login) as response:
             answered = time.monotonic()
+            if via is not None and response.status == 407:
+                raise Failure("proxy_auth", network=True, proxy=_where(proxy))
             encoding = _encoding(response.charset)
             try:
                 data, whole = await _read(response, cap, _needle(needle, encoding))
@@ -157,6 +165,8 @@ async def _failure(exc: aiohttp.ClientError, url: URL, proxy: str | None,
         return Failure("proxy_failed", network=True, proxy=_where(proxy),
                        detail=os_failure(exc.os_error).error)
     if isinstance(exc, aiohttp.ClientHttpProxyError):
+        if exc.status == 407:
+            return Failure("proxy_auth", network=True, proxy=_where(proxy))
         return Failure("proxy_refused", network=True, proxy=_where(proxy), status=exc.status)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         error = exc.certificate_error
@@ -209,6 +219,14 @@ async def _only_http2(url: URL, proxy: str | None, resolver: str | None) -> bool
         return ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
     finally:
         transport.abort()
+
+
+def _proxy_login(proxy: URL | None) -> dict[str, str] | None:
+    """``Proxy-Authorization`` from ``user:password@`` in the proxy's URL."""
+    if proxy is None or proxy.user is None:
+        return None
+    login = f"{proxy.user}:{proxy.password or ''}".encode()
+    return {"Proxy-Authorization": f"Basic {base64.b64encode(login).decode()}"}
 
 
 def _where(proxy: str | None) -> str:
