@@ -56,6 +56,7 @@ WORDS: dict[str, str] = {
     "http2_only": "the server speaks only HTTP/2, which the probe does not support",
     "not_http": "the server's answer is not HTTP",
     "headers_too_large": "the response headers are too large",
+    "bad_body": "the response body is malformed ({detail})",
     "status": "expected {expected}, got {got}",
     "redirect_loop": "too many redirects (loop)",
     "redirect_limit": "too many redirects (more than {limit})",

@@ -171,6 +171,25 @@ def test_a_tls_server_that_speaks_only_http2_is_named(tmp_path: Path,
          "http2_only")
 
 
+@pytest.mark.parametrize(("answer", "code", "error"), [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", 200,
+     "the server closed the connection before the end of its response"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort", 200,
+     "the server closed the connection before the end of its response"),
+    # aiohttp reads the head and the first chunk at once: no status reaches the probe.
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", None,
+     "the response body is malformed (bad chunked encoding)"),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 8\r\n\r\nnot gzip", 200,
+     "the response body is malformed (not valid gzip)"),
+], ids=["short-length", "short-chunks", "bad-chunk", "bad-gzip"])
+def test_a_body_that_cannot_be_read_whole_is_named(answer: bytes, code: int | None,
+                                                   error: str) -> None:
+    with raw_server(answer) as port:
+        result = probe_one(make_probe("http", f"http://127.0.0.1:{port}/"))
+    assert (result.state, result.status_code, result.error, result.network) == \
+        ("down", code, error, False)
+
+
 def test_a_server_that_closes_without_answering_is_named_so() -> None:
     with raw_server(b"") as port:
         result = probe_one(make_probe("http", f"http://127.0.0.1:{port}/"))

@@ -114,9 +114,8 @@ async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | No
             encoding = _encoding(response.charset)
             try:
                 data, whole = await _read(response, cap, _needle(needle, encoding))
-            except aiohttp.ClientPayloadError:
-                raise Failure("closed_early", network=False,
-                              status_code=response.status) from None
+            except (aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
+                raise _body_failure(exc, response) from None
             return Response(response.status, response.headers, data, whole, encoding,
                             answered, progress.peercert if url.scheme == "https" else None)
     except aiohttp.ClientError as exc:
@@ -135,6 +134,19 @@ async def _read(response: aiohttp.ClientResponse, cap: int,
         if needle and body.find(needle, start) >= 0:
             return bytes(body), False
     return bytes(body), True
+
+
+def _body_failure(exc: aiohttp.ClientError, response: aiohttp.ClientResponse) -> Failure:
+    """Plain words for a body that could not be read to its end."""
+    text = str(exc.__cause__ or exc).lower()
+    if "not enough data" in text:
+        return Failure("closed_early", network=False, status_code=response.status)
+    if "content-encoding" in text:
+        coding = response.headers.get("Content-Encoding", "").strip().lower() or "encoding"
+        return Failure("bad_body", network=False, status_code=response.status,
+                       detail=f"not valid {coding}")
+    detail = "bad chunked encoding" if "chunk" in text else "unreadable"
+    return Failure("bad_body", network=False, status_code=response.status, detail=detail)
 
 
 def _encoding(charset: str | None) -> str:
@@ -190,8 +202,11 @@ async def _failure(exc: aiohttp.ClientError, url: URL, proxy: str | None,
             return Failure("http2_only", network=False)
         return Failure("closed", network=False)
     if isinstance(exc, aiohttp.ClientResponseError):  # what came back is not HTTP/1.x
-        if "Got more than" in str(exc.message) or "too long" in str(exc.message).lower():
+        said = f"{exc.message} {exc.__cause__ or ''}".lower()
+        if "got more than" in said or "too long" in said:
             return Failure("headers_too_large", network=False)
+        if "chunk" in said:  # the head was fine, the start of the body was not
+            return Failure("bad_body", network=False, detail="bad chunked encoding")
         if await _only_http2(url, proxy, resolver):
             return Failure("http2_only", network=False)
         return Failure("not_http", network=False)
