@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from generator.config import Config, Probe
 from generator.probe import certs
 from generator.probe.base import CURRENT, Failure, Net, Outcome, Progress, seconds
-from generator.probe.dns import check_dns
+from generator.probe.dns import LOOKUPS, check_dns
 from generator.probe.env import expand_env, prepare
 from generator.probe.http import check_http
 from generator.probe.netio import check_tcp, check_tls
@@ -56,8 +56,8 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
                    pause: float) -> list[Result]:
     if not jobs:
         return []
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup"))
+    lookups = ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup")
+    LOOKUPS.set(lookups)  # the probes' tasks, created below, inherit it
     net = Net(certs.context(), certs.context(alpn=()), proxies=urllib.request.getproxies())
     gate = asyncio.Semaphore(concurrency)
     cap = run_cap([probe for _, probe in jobs], concurrency, pause)
@@ -74,6 +74,7 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
     finally:
         for client in net.clients.values():
             await client.close()
+        lookups.shutdown(wait=False, cancel_futures=True)
     late = words("run_deadline", limit=seconds(round(cap, 1)))
     return [task.result() if not task.cancelled() else
             Result(cid, started, "down", error=late, network=True, reason="run_deadline")

@@ -7,10 +7,12 @@ again over TCP. The attempt's deadline ends a server that never answers.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import ipaddress
 import socket
 import time
-from typing import Any
+from concurrent.futures import Executor
 
 import dns.asyncbackend
 import dns.asyncquery
@@ -24,6 +26,9 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from generator.config import Probe
 from generator.probe.base import Failure, Net, Outcome, Progress
 
+# The run's threads for system lookups: its own, so a lookup the system never ends cannot
+# hold the run's end (the default executor is waited for when the loop closes).
+LOOKUPS: contextvars.ContextVar[Executor] = contextvars.ContextVar("kabar_lookups")
 RESEND_AFTER = 1.0  # seconds before a lost UDP query is sent again; the deadline ends it
 EDNS_PAYLOAD = 1232  # the size DNS flag day 2020 settled on
 
@@ -51,9 +56,9 @@ async def resolve(host: str, resolver: str | None) -> list[str]:
 
 async def system(host: str) -> list[str]:
     """Ask the system's resolver (``/etc/hosts``, ``resolv.conf``), as curl does."""
+    lookup = functools.partial(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None,
-                                                             type=socket.SOCK_STREAM)
+        infos = await asyncio.get_running_loop().run_in_executor(LOOKUPS.get(None), lookup)
     except socket.gaierror as exc:
         raise lookup_failure(exc) from None
     except UnicodeError:
@@ -154,8 +159,3 @@ class Resolver(AbstractResolver):
 
     async def close(self) -> None:
         pass
-
-
-def addrinfo(address: str, port: int) -> tuple[Any, ...]:
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    return family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port)
