@@ -195,3 +195,17 @@ def test_a_proxy_that_asks_for_credentials(backend: Server, nginx: int, tmp_path
     assert [(r.state, r.error) for r in with_login.results] == [("up", None)]
     written = json.dumps(with_login.to_json()) + format_table(with_login) + caplog.text
     assert "pr0xy-pw" not in written
+
+
+def test_a_runner_whose_proxy_is_gone_fails_every_probe_for_network_reasons(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What `kabar record` needs to record such a run as unknown, not as an outage.
+    dead = closed_port()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead}")
+    results = run(make_probe("http", "http://status.example/"),
+                  make_probe("http", "https://status.example/"),
+                  make_probe("tcp", f"127.0.0.1:{closed_port()}")).results
+    assert [(r.state, r.reason, r.network) for r in results] == [
+        ("down", "proxy_failed", True), ("down", "proxy_failed", True),
+        ("down", "refused", True)]
