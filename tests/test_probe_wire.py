@@ -6,6 +6,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -237,3 +240,24 @@ def _valid() -> tuple[object, object]:
     from datetime import UTC, datetime, timedelta
     now = datetime.now(UTC)
     return now - timedelta(days=1), now + timedelta(days=30)
+
+
+def test_aiohttp_pure_python_parser_reads_them_too() -> None:
+    # Where aiohttp's C parser is not built (AIOHTTP_NO_EXTENSIONS, other platforms), its
+    # pure-Python parser takes over: it too must read bare LF and 128 KB of headers.
+    big = [("Set-Cookie", f"c{n}={'v' * 4000}") for n in range(33)]
+    script = ("import sys; from tests.probe_helpers import make_probe, probe_one; "
+              "from generator.config import Expect; "
+              "import aiohttp.http_parser as p; "
+              "assert p.HttpResponseParser is p.HttpResponseParserPy, 'C parser in use'; "
+              "r = probe_one(make_probe('http', sys.argv[1], expect=Expect(contains='fine'))); "
+              "print(r.state, r.status_code, r.error)")
+    outputs = []
+    for answer in (http_answer("200 OK", [], PAGE, b"\n"), http_answer("200 OK", big, PAGE)):
+        with raw_server(answer) as port:
+            done = subprocess.run(
+                [sys.executable, "-c", script, f"http://127.0.0.1:{port}/"],
+                capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1],
+                env={**os.environ, "AIOHTTP_NO_EXTENSIONS": "1"})
+        outputs.append(done.stdout.strip() or done.stderr.strip()[-300:])
+    assert outputs == ["up 200 None", "up 200 None"]
