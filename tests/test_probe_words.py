@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,9 +13,11 @@ import pytest
 
 from generator.config import load_config
 from generator.reasons import WORDS, code_of, explain, words
+from generator.render import context
 from generator.render.i18n import Translator, catalogue
-from generator.render.pages import probe_words
+from generator.render.pages import probe_words, render
 from generator.results import Result, Run, read_run, write_run
+from tests.factories import sample_model
 
 AT = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
 FIELD = re.compile(r"\{(\w+)\}")
@@ -83,3 +86,18 @@ def test_max_body_is_read_from_status_yaml() -> None:
     fixture = Path(__file__).parent / "fixtures" / "validation" / "status" / "valid-full.yaml"
     probe = load_config(fixture).components[0].probe
     assert probe is not None and probe.max_body == 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("id", "Pemeriksaan terakhir: diharapkan 2xx atau 3xx, didapat 503"),
+    ("en", "Last check: expected 2xx or 3xx, got 503"),
+])
+def test_the_component_page_says_the_last_failure_in_the_site_language(
+        language: str, said: str) -> None:
+    model = sample_model(language)
+    components = tuple(
+        replace(cv, last=replace(cv.last, state="down", error="expected 2xx or 3xx, got 503"))
+        if cv.id == "api" and cv.last else cv for cv in model.components)
+    pages = dict(render(context(replace(model, components=components))))
+    html = pages["components/api.html"]
+    assert html is not None and said in html.decode("utf-8")
