@@ -47,6 +47,7 @@ class Probe:
     retries: int = 1
     cert_expiry_within: timedelta | None = None
     resolver: str | None = None  # "host:port" of a DNS server to ask instead of the system's
+    max_body: int = 5 * 1024 * 1024  # bytes of a response body read for the checks, at most
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,12 @@ log = logging.getLogger(__name__)
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 PROBE_KEYS = (*PROBE_KINDS, "method", "headers", "body", "timeout", "expect", "degraded_over",
-              "retries", "cert_expiry_within", "resolver")
+              "retries", "cert_expiry_within", "resolver", "max_body")
 EXPECT_KEYS = ("status", "contains", "not_contains", "json")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-_HTTP_ONLY = ("method", "headers", "body", "expect")
+_HTTP_ONLY = ("method", "headers", "body", "expect", "max_body")
+_SIZE = re.compile(r"\s*([1-9][0-9]*)\s*(KB|MB|GB)\s*")
+_SIZE_UNITS = {"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
 _COMPONENT_ID = re.compile(r"[a-z0-9-]+")
 _HOST_PORT = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):([1-9][0-9]{0,4})")
 _HOST = re.compile(r"[^\s:/\[\]]+")
@@ -298,6 +301,8 @@ def _probe(check: Checker, path: KeyPath, value: Any) -> Probe | None:
                                         "host:port like 1.1.1.1:53")
     if "expect" in data:
         fields["expect"] = _expect(check, (*path, "expect"), data["expect"])
+    if "max_body" in data:
+        fields["max_body"] = _size(check, (*path, "max_body"), data["max_body"])
     _probe_warnings(check, path, kind, data, fields)
     if target is None or check.failures > before:
         return None
@@ -319,6 +324,14 @@ def _probe_warnings(check: Checker, path: KeyPath, kind: str, data: dict[str, An
     if slow and timeout and slow >= timeout:
         check.warn((*path, "degraded_over"), f"'degraded_over': {data['degraded_over']} is not "
                    f"below the timeout ({data.get('timeout', '10s')}), so it never applies")
+
+
+def _size(check: Checker, path: KeyPath, value: Any) -> int | None:
+    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if match:
+        return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
+    check.expected(path, "a size like 512KB, 5MB or 1GB", value)
+    return None
 
 
 def _target(check: Checker, path: KeyPath, kind: str, value: Any) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.clock import isoformat
 from generator.errors import HistoryError
+from generator.reasons import code_of
 
 STATES = ("up", "degraded", "down")
 
@@ -26,6 +27,7 @@ class Result:
     error: str | None = None  # plain words: "connection refused", "expected 200, got 503"
     attempts: int = 1
     network: bool = False  # the failure was the network's (DNS, connect, timeout), not an answer
+    reason: str | None = None  # the stable code of ``error`` (``generator.reasons``)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +37,7 @@ class Result:
             "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
             "status_code": self.status_code,
             "error": self.error,
+            "reason": self.reason,
             "attempts": self.attempts,
             "network": self.network,
         }
@@ -75,6 +78,7 @@ def read_run(path: Path) -> Run:
                 error=r.get("error"),
                 attempts=int(r.get("attempts", 1)),
                 network=bool(r.get("network", False)),
+                reason=r.get("reason") or code_of(r.get("error")),  # older files have none
             )
             for r in data["results"]
         )

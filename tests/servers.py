@@ -12,10 +12,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Any
 
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -123,48 +128,105 @@ def closed_port() -> int:
 # --- DNS ---------------------------------------------------------------------------------
 
 @contextmanager
-def dns_server(zone: dict[str, list[str]]) -> Iterator[str]:
-    """A UDP DNS server answering A queries from ``zone``; other names get NXDOMAIN.
+def udp_server(reply: Callable[[bytes], bytes | None], host: str = "127.0.0.1"
+               ) -> Iterator[str]:
+    """A UDP server answering each datagram with ``reply(datagram)`` (None: no answer).
 
-    A name mapped to ``[]`` exists but has no address. Yields its ``"127.0.0.1:port"``.
+    Yields its ``"host:port"``.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.bind((host, 0))
     sock.settimeout(0.05)
     stop = threading.Event()
 
     def serve() -> None:
         while not stop.is_set():
             try:
-                data, peer = sock.recvfrom(512)
+                data, peer = sock.recvfrom(4096)
             except TimeoutError:
                 continue
-            sock.sendto(_dns_reply(data, zone), peer)
+            answer = reply(data)
+            if answer is not None:
+                sock.sendto(answer, peer)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"127.0.0.1:{sock.getsockname()[1]}"
+        shown = f"[{host}]" if ":" in host else host
+        yield f"{shown}:{sock.getsockname()[1]}"
     finally:
         stop.set()
         thread.join()
         sock.close()
 
 
-def _dns_reply(query: bytes, zone: dict[str, list[str]]) -> bytes:
-    labels, pos = [], 12
-    while query[pos]:
-        labels.append(query[pos + 1:pos + 1 + query[pos]].decode())
-        pos += 1 + query[pos]
-    question = query[12:pos + 5]
-    qtype = struct.unpack("!H", query[pos + 1:pos + 3])[0]
-    name = ".".join(labels).lower()
-    if name not in zone:
-        return query[:2] + struct.pack("!5H", 0x8183, 1, 0, 0, 0) + question
-    addresses = zone[name] if qtype == 1 else []
-    answers = b"".join(struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(a)
-                       for a in addresses)
-    return query[:2] + struct.pack("!5H", 0x8180, 1, len(addresses), 0, 0) + question + answers
+@contextmanager
+def dns_server(zone: dict[str, list[str]], udp_limit: int | None = None) -> Iterator[str]:
+    """A DNS server (UDP and TCP on one port) answering A and AAAA queries from ``zone``.
+
+    Other names get NXDOMAIN; a name mapped to ``[]`` exists but has no address. An answer
+    over UDP with more than ``udp_limit`` records is sent truncated (TC, no records), as BIND
+    and Unbound do when it does not fit: the full answer comes over TCP. dnspython builds the
+    messages. Yields ``"127.0.0.1:port"``.
+    """
+    def answer(data: bytes, over_udp: bool) -> bytes:
+        query = dns.message.from_wire(data)
+        question = query.question[0]
+        name = question.name.to_text(omit_final_dot=True).lower()
+        response = dns.message.make_response(query)
+        if name not in zone:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+            return response.to_wire()
+        wanted = [a for a in zone[name] if (":" in a) == (question.rdtype == dns.rdatatype.AAAA)]
+        if wanted and question.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            if over_udp and udp_limit is not None and len(wanted) > udp_limit:
+                response.flags |= dns.flags.TC
+                return response.to_wire()
+            response.answer.append(dns.rrset.from_text_list(
+                question.name, 60, "IN", dns.rdatatype.to_text(question.rdtype), wanted))
+        return response.to_wire()
+
+    tcp = socket.socket()
+    with udp_server(lambda data: answer(data, True)) as address:
+        tcp.bind(("127.0.0.1", int(address.rsplit(":", 1)[1])))
+        tcp.listen(16)
+        tcp.settimeout(0.05)
+        stop = threading.Event()
+
+        def serve_tcp() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = tcp.accept()
+                except TimeoutError:
+                    continue
+                with conn:
+                    conn.settimeout(2)
+                    try:
+                        size = struct.unpack("!H", _recv_exactly(conn, 2))[0]
+                        reply = answer(_recv_exactly(conn, size), False)
+                        conn.sendall(struct.pack("!H", len(reply)) + reply)
+                    except OSError:
+                        pass
+
+        thread = threading.Thread(target=serve_tcp, daemon=True)
+        thread.start()
+        try:
+            yield address
+        finally:
+            stop.set()
+            thread.join()
+            tcp.close()
+
+
+def _recv_exactly(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data
 
 
 # --- certificates --------------------------------------------------------------------------
@@ -198,7 +260,7 @@ def make_leaf(not_before: datetime, not_after: datetime,
     key = ec.generate_private_key(ec.SECP256R1())
     issuer, signer = (ca[0].subject, ca[1]) if ca else (_name(names[0]), key)
     sans: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
-    sans.append(x509.IPAddress(IPv4Address("127.0.0.1")))
+    sans += [x509.IPAddress(IPv4Address("127.0.0.1")), x509.IPAddress(IPv6Address("::1"))]
     builder = (x509.CertificateBuilder().subject_name(_name(names[0])).issuer_name(issuer)
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(not_before).not_valid_after(not_after)
@@ -224,3 +286,83 @@ def server_context(cert: x509.Certificate, key: Key, folder: Path) -> ssl.SSLCon
 def write_pem(cert: x509.Certificate, path: Path) -> Path:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return path
+
+
+# --- raw answers, for what a well-behaved library server would not send ---------------------
+
+@contextmanager
+def raw_server(answer: bytes, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
+               port: int = 0) -> Iterator[int]:
+    """Reads each request's head, then sends ``answer`` as it is and closes. Yields the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(64)
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        try:
+            if tls is not None:
+                conn = tls.wrap_socket(conn, server_side=True)
+            conn.settimeout(2)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            conn.sendall(answer)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def http_answer(status: str, headers: list[tuple[str, str]], body: bytes,
+                newline: bytes = b"\r\n") -> bytes:
+    """A whole HTTP/1.1 response as bytes (header values sent as UTF-8)."""
+    lines = [f"HTTP/1.1 {status}".encode()]
+    lines += [f"{name}: {value}".encode() for name, value in headers]
+    lines.append(f"Content-Length: {len(body)}".encode())
+    lines.append(b"Connection: close")
+    return newline.join(lines) + newline + newline + body
+
+
+# An HTTP/2 server's first words: a SETTINGS frame, then GOAWAY (PROTOCOL_ERROR) for a
+# client that did not send the HTTP/2 preface.
+H2_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+H2_GOAWAY = b"\x00\x00\x08\x07\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"
+
+
+def free_port() -> int:
+    """A TCP port free on both 127.0.0.1 and ::1 (for a server that listens on both)."""
+    for _ in range(50):
+        with socket.socket() as four:
+            four.bind(("127.0.0.1", 0))
+            port = int(four.getsockname()[1])
+            try:
+                with socket.socket(socket.AF_INET6) as six:
+                    six.bind(("::1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no port free on both 127.0.0.1 and ::1")

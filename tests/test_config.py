@@ -107,9 +107,12 @@ RULES = [
                  "got '1.1.1.1'", id="resolver-without-port"),
     pytest.param(SITE + API + "    probe: {http: 'https://a.example/', methd: GET}\n",
                  "status.yaml:7:41: error: 'methd': unknown key; expected one of body, "
-                 "cert_expiry_within, degraded_over, dns, expect, headers, http, method, "
-                 "resolver, retries, tcp, timeout, tls (did you mean 'method'?)",
+                 "cert_expiry_within, degraded_over, dns, expect, headers, http, max_body, "
+                 "method, resolver, retries, tcp, timeout, tls (did you mean 'method'?)",
                  id="probe-unknown-key"),
+    pytest.param(SITE + API + "    probe: {http: 'https://a.example/', max_body: 5M}\n",
+                 "status.yaml:7:51: error: 'max_body': expected a size like 512KB, 5MB or 1GB; "
+                 "got '5M'", id="max-body"),
     pytest.param(SITE + API + "    probe: {http: 'https://a.example/', method: get}\n",
                  "status.yaml:7:49: error: 'method': expected one of GET, HEAD, POST, PUT, "
                  "PATCH, DELETE, OPTIONS; got 'get'", id="method"),

@@ -7,10 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.probe.base import Failure
-from generator.probe.dns import A, build_query, parse_answer
 from tests.probe_helpers import make_probe, probe_one
-from tests.servers import closed_port, dns_server, silent_port
+from tests.servers import closed_port, dns_server, silent_port, udp_server
 
 ZONE = {"db.test": ["127.0.0.1"], "two.test": ["127.0.0.2", "127.0.0.1"], "empty.test": []}
 
@@ -99,10 +97,14 @@ def test_dns_probe_through_the_system_resolver() -> None:
 
 
 def test_a_malformed_dns_answer_is_reported() -> None:
-    packet = build_query(7, "db.test", A)
-    truncated = packet[:6] + b"\x00\x01" + packet[8:]  # claims an answer that is not there
-    with pytest.raises(Failure, match="^the DNS server sent a malformed answer$"):
-        parse_answer(truncated)
+    # The query's id and flags, then an answer count with no answer after it.
+    def reply(query: bytes) -> bytes:
+        return query[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + query[12:]
+
+    with udp_server(reply) as resolver:
+        result = probe_one(make_probe("dns", "db.test", resolver=resolver))
+    assert (result.state, result.error, result.network) == \
+        ("down", "the DNS server sent a malformed answer", True)
 
 
 def _closed_udp_port() -> int:

@@ -80,3 +80,24 @@ def atom_schema() -> Path:
             return base / "atom.rnc"
     missing("shared/atom.rnc (RFC 4287's schema) is not beside the repository")
     raise AssertionError("unreachable")
+
+
+def system_tool(path: str, package: str) -> str:
+    """A Debian tool by its full path (sbin is not always on PATH), else skip/fail."""
+    found = path if Path(path).exists() else shutil.which(Path(path).name)
+    if found is None:
+        missing(f"{Path(path).name} is not installed (Debian package {package})")
+        raise AssertionError("unreachable")
+    return found
+
+
+def nginx() -> str:
+    return system_tool("/usr/sbin/nginx", "nginx")
+
+
+def tinyproxy() -> str:
+    return system_tool("/usr/bin/tinyproxy", "tinyproxy")
+
+
+def dnsmasq() -> str:
+    return system_tool("/usr/sbin/dnsmasq", "dnsmasq-base")

@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import urllib.request
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from generator.config import Config, Probe
 from generator.probe import certs
-from generator.probe.base import Failure, Net, Outcome, Progress, seconds
-from generator.probe.dns import check_dns
+from generator.probe.base import CURRENT, Failure, Net, Outcome, Progress, seconds
+from generator.probe.dns import LOOKUPS, check_dns
 from generator.probe.env import expand_env, prepare
 from generator.probe.http import check_http
 from generator.probe.netio import check_tcp, check_tls
 from generator.probe.table import format_table
+from generator.reasons import words
 from generator.results import Result, Run
 
 __all__ = ["RETRY_PAUSE", "expand_env", "format_table", "run_probes"]
@@ -54,7 +56,9 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
                    pause: float) -> list[Result]:
     if not jobs:
         return []
-    net = Net(certs.context(), ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup"))
+    lookups = ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup")
+    LOOKUPS.set(lookups)  # the probes' tasks, created below, inherit it
+    net = Net(certs.context(), certs.context(alpn=()), proxies=urllib.request.getproxies())
     gate = asyncio.Semaphore(concurrency)
     cap = run_cap([probe for _, probe in jobs], concurrency, pause)
     started = _now()
@@ -68,10 +72,12 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
                         len(pending), seconds(cap))
             await asyncio.wait(pending)
     finally:
-        net.lookups.shutdown(wait=False, cancel_futures=True)
+        for client in net.clients.values():
+            await client.close()
+        lookups.shutdown(wait=False, cancel_futures=True)
+    late = words("run_deadline", limit=seconds(round(cap, 1)))
     return [task.result() if not task.cancelled() else
-            Result(cid, started, "down", error=f"did not finish within the run's deadline of "
-                   f"{seconds(round(cap, 1))}", network=True)
+            Result(cid, started, "down", error=late, network=True, reason="run_deadline")
             for (cid, _), task in zip(jobs, tasks, strict=True)]
 
 
@@ -105,24 +111,27 @@ async def _probe(component: str, probe: Probe, net: Net, gate: asyncio.Semaphore
             await asyncio.sleep(pause)
     log.debug("%s: %s after %d attempt(s)", component, outcome.state, attempts)
     return Result(component, at, outcome.state, outcome.latency_ms, outcome.status_code,
-                  outcome.error, attempts, outcome.network)
+                  outcome.error, attempts, outcome.network, outcome.reason)
 
 
 async def attempt(probe: Probe, net: Net) -> Outcome:
     """One check of ``probe`` under its deadline; never raises for a down service."""
     progress = Progress()
+    CURRENT.set(progress)  # this task's connections report their first byte to it
     limit = probe.timeout.total_seconds()
     try:
         async with asyncio.timeout(limit):
             return await CHECKS[probe.kind](probe, net, progress)
     except Failure as failure:
         return Outcome("down", status_code=failure.status_code, error=failure.error,
-                       network=failure.network)
+                       network=failure.network, reason=failure.reason)
     except TimeoutError:
         if progress.answered:
-            return Outcome("down", error=f"timed out after {seconds(limit)} while reading "
-                           "the response")
-        return Outcome("down", error=f"timed out after {seconds(limit)}", network=True)
+            return Outcome("down", error=words("timeout_reading", limit=seconds(limit)),
+                           reason="timeout_reading")
+        return Outcome("down", error=words("timeout", limit=seconds(limit)), network=True,
+                       reason="timeout")
     except Exception as exc:  # a bug in a check must not lose the whole run
         log.error("probe of %s failed unexpectedly: %s", probe.kind, type(exc).__name__)
-        return Outcome("down", error=f"the probe failed unexpectedly ({type(exc).__name__})")
+        return Outcome("down", error=words("unexpected", name=type(exc).__name__),
+                       reason="unexpected")

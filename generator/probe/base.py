@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextvars
 import ssl
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.reasons import words
 
 
 class Failure(Exception):
-    """A check found the component down; ``error`` is the plain-words reason."""
+    """A check found the component down: a reason code and its plain words."""
 
-    def __init__(self, error: str, *, network: bool, status_code: int | None = None) -> None:
-        super().__init__(error)
-        self.error = error
+    def __init__(self, reason: str, *, network: bool, status_code: int | None = None,
+                 **values: Any) -> None:
+        self.error = words(reason, **values)
+        super().__init__(self.error)
+        self.reason = reason
+        self.values = values
         self.network = network
         self.status_code = status_code
 
@@ -22,6 +28,11 @@ class Progress:
     """How far one attempt got (mutable on purpose: a timeout reads it after cancelling)."""
 
     answered: bool = False  # the service sent its first byte
+    peercert: dict[str, Any] | None = None  # the certificate of its latest connection
+
+
+# The attempt running in this task: a connection made for it marks its first byte there.
+CURRENT: contextvars.ContextVar[Progress] = contextvars.ContextVar("kabar_progress")
 
 
 @dataclass(frozen=True)
@@ -33,16 +44,27 @@ class Outcome:
     status_code: int | None = None
     error: str | None = None
     network: bool = False
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Net:
-    """Shared by every check of a run: one TLS context, the threads for system lookups."""
+    """Shared by every check of a run: the TLS context, the proxies, the HTTP clients."""
 
-    tls: ssl.SSLContext
-    lookups: ThreadPoolExecutor
+    tls: ssl.SSLContext  # for https: offers HTTP/1.1 (ALPN)
+    tls_plain: ssl.SSLContext  # for tls probes: offers no application protocol
+    proxies: dict[str, str]  # scheme -> proxy URL, from HTTP_PROXY / HTTPS_PROXY / NO_PROXY
+    clients: dict[str | None, Any] = field(default_factory=dict)  # resolver -> ClientSession
 
 
 def seconds(value: float) -> str:
     """``10`` -> ``"10 s"``, ``0.5`` -> ``"0.5 s"``: a duration as a person writes it."""
     return f"{value:g} s"
+
+
+def size(value: int) -> str:
+    """``5242880`` -> ``"5 MB"``: a size as the config writes it (1 MB is 1024 KB)."""
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if value >= factor:
+            return f"{round(value / factor, 1):g} {unit}"
+    return f"{value} bytes"

@@ -6,54 +6,59 @@ import ssl
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from generator.probe.base import Failure
+
 _EXPIRED, _NOT_YET_VALID = 10, 9
 _SELF_SIGNED, _SELF_SIGNED_IN_CHAIN, _UNKNOWN_ISSUER, _HOSTNAME = 18, 19, 20, 62
 DATED = (_EXPIRED, _NOT_YET_VALID)  # errors that read better with the certificate's dates
 
 
-def context() -> ssl.SSLContext:
+def context(alpn: tuple[str, ...] = ("http/1.1",)) -> ssl.SSLContext:
     """The system's trust store (``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` are honoured)."""
-    return ssl.create_default_context()
-
-
-def insecure_context() -> ssl.SSLContext:
-    """For reading the dates of a certificate that already failed verification; never trusted."""
     ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
     return ctx
 
 
-def describe_verify_error(exc: ssl.SSLCertVerificationError, host: str,
-                          der: bytes | None = None) -> str:
+def insecure_context(alpn: tuple[str, ...] = ()) -> ssl.SSLContext:
+    """For reading a certificate that already failed verification, or asking for HTTP/2."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    return ctx
+
+
+def verify_failure(exc: ssl.SSLCertVerificationError, host: str,
+                   der: bytes | None = None) -> Failure:
     """Plain words for a failed verification; ``der`` is the certificate when it was fetched."""
     code = exc.verify_code
     dates = validity(der) if der else None
     if code == _EXPIRED:
-        return f"certificate expired on {dates[1]:%Y-%m-%d}" if dates else \
-            "certificate has expired"
+        return Failure("cert_expired", network=False, date=f"{dates[1]:%Y-%m-%d}") if dates \
+            else Failure("cert_expired_undated", network=False)
     if code == _NOT_YET_VALID:
-        return f"certificate is not valid before {dates[0]:%Y-%m-%d}" if dates else \
-            "certificate is not valid yet"
-    if code == _SELF_SIGNED:
-        return "certificate is self-signed"
-    if code == _SELF_SIGNED_IN_CHAIN:
-        return "certificate chain ends in an untrusted self-signed root"
-    if code == _UNKNOWN_ISSUER:
-        return "certificate is signed by an unknown authority"
+        return Failure("cert_not_yet_valid", network=False, date=f"{dates[0]:%Y-%m-%d}") \
+            if dates else Failure("cert_not_yet_valid_undated", network=False)
+    simple = {_SELF_SIGNED: "cert_self_signed", _SELF_SIGNED_IN_CHAIN: "cert_untrusted_root",
+              _UNKNOWN_ISSUER: "cert_unknown_issuer"}
+    if code in simple:
+        return Failure(simple[code], network=False)
     if code == _HOSTNAME:
-        return f"certificate is not valid for {host!r}"
-    return f"certificate verify failed: {exc.verify_message}"
+        return Failure("cert_hostname", network=False, host=repr(host))
+    return Failure("cert_invalid", network=False, detail=exc.verify_message)
 
 
-def describe_ssl_error(exc: ssl.SSLError) -> str:
+def tls_failure(exc: ssl.SSLError) -> Failure:
     reason = exc.reason or str(exc)
-    return f"TLS handshake failed ({str(reason).lower().replace('_', ' ')})"
+    return Failure("tls_failed", network=False, detail=str(reason).lower().replace("_", " "))
 
 
 def expiry_warning(peercert: dict[str, Any] | None, within: timedelta | None,
-                   now: datetime | None = None) -> str | None:
-    """``"certificate expires on 2026-12-01 (in 6 days)"`` when it expires within ``within``."""
+                   now: datetime | None = None) -> tuple[str, dict[str, Any]] | None:
+    """``("cert_expiring", {date, days})`` when the certificate expires within ``within``."""
     if within is None or not peercert or "notAfter" not in peercert:
         return None
     expires = datetime.fromtimestamp(ssl.cert_time_to_seconds(peercert["notAfter"]), UTC)
@@ -61,8 +66,12 @@ def expiry_warning(peercert: dict[str, Any] | None, within: timedelta | None,
     if left > within:
         return None
     days = left // timedelta(days=1)
-    when = "less than a day" if days < 1 else f"{days} day{'s' if days != 1 else ''}"
-    return f"certificate expires on {expires:%Y-%m-%d} (in {when})"
+    date = f"{expires:%Y-%m-%d}"
+    if days < 1:
+        return "cert_expiring_hours", {"date": date}
+    if days == 1:
+        return "cert_expiring_day", {"date": date}
+    return "cert_expiring", {"date": date, "days": days}
 
 
 def validity(der: bytes) -> tuple[datetime, datetime] | None:

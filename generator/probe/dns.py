@@ -1,155 +1,161 @@
-"""Names to addresses: the system's resolver, or a small DNS client asking a chosen server."""
+"""Names to addresses: the system's resolver, or dnspython asking a chosen server.
+
+A chosen server is asked for A and AAAA at once, with EDNS; a truncated answer is asked
+again over TCP. The attempt's deadline ends a server that never answers.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import ipaddress
-import random
 import socket
-import struct
 import time
+from concurrent.futures import Executor
+
+import dns.asyncbackend
+import dns.asyncquery
+import dns.exception
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from generator.config import Probe
 from generator.probe.base import Failure, Net, Outcome, Progress
 
-A, AAAA = 1, 28
+# The run's threads for system lookups: its own, so a lookup the system never ends cannot
+# hold the run's end (the default executor is waited for when the loop closes).
+LOOKUPS: contextvars.ContextVar[Executor] = contextvars.ContextVar("kabar_lookups")
 RESEND_AFTER = 1.0  # seconds before a lost UDP query is sent again; the deadline ends it
-_RCODES = {1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
+EDNS_PAYLOAD = 1232  # the size DNS flag day 2020 settled on
 
 
 async def check_dns(probe: Probe, net: Net, progress: Progress) -> Outcome:
     """Up when the name has an A or AAAA record."""
     start = time.monotonic()
-    await resolve(probe.target, net, probe.resolver)
+    await resolve(probe.target, probe.resolver)
     progress.answered = True
     return Outcome("up", latency_ms=(time.monotonic() - start) * 1000)
 
 
-async def resolve(host: str, net: Net, resolver: str | None) -> list[str]:
-    """The addresses of ``host`` (IPv4 first); raise ``Failure`` when it has none."""
+async def resolve(host: str, resolver: str | None) -> list[str]:
+    """The addresses of ``host``, IPv6 and IPv4 interleaved; raise ``Failure`` when none."""
     try:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
     if resolver:
-        server = await _server_address(resolver, net)
-        addresses = await query(host, A, server)
-        return addresses or await query(host, AAAA, server)
-    return await _system(host, net)
+        found = await ask(host, await server_address(resolver))
+    else:
+        found = await system(host)
+    return interleave(found)
 
 
-async def _system(host: str, net: Net) -> list[str]:
-    loop = asyncio.get_running_loop()
+async def system(host: str) -> list[str]:
+    """Ask the system's resolver (``/etc/hosts``, ``resolv.conf``), as curl does."""
     lookup = functools.partial(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
     try:
-        infos = await loop.run_in_executor(net.lookups, lookup)
+        infos = await asyncio.get_running_loop().run_in_executor(LOOKUPS.get(None), lookup)
     except socket.gaierror as exc:
-        raise Failure(_gai_error(exc), network=True) from None
+        raise lookup_failure(exc) from None
     except UnicodeError:
-        raise Failure("name is not a valid DNS name", network=True) from None
-    ordered = sorted(infos, key=lambda info: info[0] != socket.AF_INET)
-    return list(dict.fromkeys(str(info[4][0]) for info in ordered))
+        raise Failure("bad_name", network=True) from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def _gai_error(exc: socket.gaierror) -> str:
+def lookup_failure(exc: OSError) -> Failure:
+    """Plain words for a failed system lookup."""
     if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
-        return "name does not resolve"
+        return Failure("no_such_name", network=True)
     if exc.errno == socket.EAI_AGAIN:
-        return "name lookup failed (the DNS server did not answer)"
-    return f"name lookup failed ({exc.strerror})"
+        return Failure("dns_failed", network=True, detail="the DNS server did not answer")
+    return Failure("dns_failed", network=True, detail=exc.strerror or "unknown error")
 
 
-async def _server_address(resolver: str, net: Net) -> tuple[str, int]:
+async def server_address(resolver: str) -> tuple[str, int]:
+    """``"dns.example:53"`` or ``"[::1]:53"`` -> the server's address and port."""
     host, _, port = resolver.rpartition(":")
-    host = host.strip("[]")
-    addresses = await resolve(host, net, None)
+    addresses = await resolve(host.strip("[]"), None)
     return addresses[0], int(port)
 
 
-async def query(name: str, qtype: int, server: tuple[str, int]) -> list[str]:
-    """Ask ``server`` for ``name``'s records of ``qtype``; the addresses in its answer."""
-    ident = random.getrandbits(16)
-    packet = build_query(ident, name, qtype)
-    loop = asyncio.get_running_loop()
-    answer: asyncio.Future[bytes] = loop.create_future()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: _Client(ident, answer, server), remote_addr=server)
-    try:
-        while not answer.done():
-            transport.sendto(packet)
-            await asyncio.wait({answer}, timeout=RESEND_AFTER)
-        data = answer.result()
-    finally:
-        transport.close()
-    rcode, addresses = parse_answer(data)
-    if rcode == 3:
-        raise Failure("name does not resolve (NXDOMAIN)", network=True)
-    if rcode:
-        raise Failure(f"name lookup failed ({_RCODES.get(rcode, f'rcode {rcode}')})",
-                      network=True)
-    if not addresses and qtype == AAAA:
-        raise Failure("name has no address (no A or AAAA record)", network=True)
+async def ask(name: str, server: tuple[str, int]) -> list[str]:
+    """``name``'s A and AAAA records from ``server``, asked at once."""
+    found = await asyncio.gather(query(name, dns.rdatatype.A, server),
+                                 query(name, dns.rdatatype.AAAA, server))
+    addresses = found[0] + found[1]
+    if not addresses:
+        raise Failure("no_address", network=True)
     return addresses
 
 
-class _Client(asyncio.DatagramProtocol):
-    def __init__(self, ident: int, answer: asyncio.Future[bytes],
-                 server: tuple[str, int]) -> None:
-        self.ident, self.answer, self.server = ident, answer, server
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        if len(data) >= 12 and int.from_bytes(data[:2], "big") == self.ident \
-                and data[2] & 0x80 and not self.answer.done():
-            self.answer.set_result(data)
-
-    def error_received(self, exc: Exception) -> None:
-        if not self.answer.done():
-            where = f"{self.server[0]}:{self.server[1]}"
-            reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else exc
-            self.answer.set_exception(
-                Failure(f"DNS server {where} does not answer ({reason})", network=True))
-
-
-def build_query(ident: int, name: str, qtype: int) -> bytes:
-    """A recursive query for one name and type."""
+async def query(name: str, rdtype: dns.rdatatype.RdataType,
+                server: tuple[str, int]) -> list[str]:
+    """The addresses of one type in ``server``'s answer (TCP when UDP's was truncated)."""
     try:
-        labels = [label.encode("idna") for label in name.rstrip(".").split(".")]
-    except UnicodeError:
-        raise Failure("name is not a valid DNS name", network=True) from None
-    if not all(0 < len(label) < 64 for label in labels):
-        raise Failure("name is not a valid DNS name", network=True)
-    qname = b"".join(bytes([len(label)]) + label for label in labels) + b"\0"
-    return struct.pack("!6H", ident, 0x0100, 1, 0, 0, 0) + qname + struct.pack("!2H", qtype, 1)
-
-
-def parse_answer(data: bytes) -> tuple[int, list[str]]:
-    """The response code and the A/AAAA addresses of a DNS answer."""
-    try:
-        _, flags, questions, answers = struct.unpack("!4H", data[:8])
-        pos = 12
-        for _ in range(questions):
-            pos = _skip_name(data, pos) + 4
-        addresses = []
-        for _ in range(answers):
-            pos = _skip_name(data, pos)
-            rtype, _, _, length = struct.unpack("!HHIH", data[pos:pos + 10])
-            rdata = data[pos + 10:pos + 10 + length]
-            pos += 10 + length
-            if rtype == A and len(rdata) == 4:
-                addresses.append(socket.inet_ntop(socket.AF_INET, rdata))
-            elif rtype == AAAA and len(rdata) == 16:
-                addresses.append(socket.inet_ntop(socket.AF_INET6, rdata))
-    except (struct.error, IndexError):
-        raise Failure("the DNS server sent a malformed answer", network=True) from None
-    return flags & 0xF, addresses
-
-
-def _skip_name(data: bytes, pos: int) -> int:
+        message = dns.message.make_query(name, rdtype, use_edns=0, payload=EDNS_PAYLOAD)
+    except (dns.exception.DNSException, UnicodeError):
+        raise Failure("bad_name", network=True) from None
+    family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+    backend = dns.asyncbackend.get_default_backend()
     while True:
-        length = data[pos]
-        if length == 0:
-            return pos + 1
-        if length & 0xC0 == 0xC0:
-            return pos + 2
-        pos += 1 + length
+        try:
+            # A connected socket, so that a closed port's ICMP answer reaches us.
+            async with await backend.make_socket(  # type: ignore[no-untyped-call]
+                    family, socket.SOCK_DGRAM, destination=server) as sock:
+                answer, _ = await dns.asyncquery.udp_with_fallback(
+                    message, server[0], timeout=RESEND_AFTER, port=server[1], udp_sock=sock)
+            break
+        except dns.exception.Timeout:
+            continue  # lost, or slow: ask again until the attempt's deadline
+        except OSError as exc:
+            detail = "connection refused" if isinstance(exc, ConnectionRefusedError) \
+                else exc.strerror or type(exc).__name__
+            raise Failure("dns_silent", network=True, server=_where(server),
+                          detail=detail) from None
+        except dns.exception.DNSException:
+            raise Failure("dns_malformed", network=True) from None
+    rcode = answer.rcode()
+    if rcode == dns.rcode.NXDOMAIN:
+        raise Failure("nxdomain", network=True)
+    if rcode != dns.rcode.NOERROR:
+        raise Failure("dns_failed", network=True, detail=dns.rcode.to_text(rcode))
+    return [item.address for rrset in answer.answer if rrset.rdtype == rdtype
+            for item in rrset]
+
+
+def _where(server: tuple[str, int]) -> str:
+    host = f"[{server[0]}]" if ":" in server[0] else server[0]
+    return f"{host}:{server[1]}"
+
+
+def interleave(addresses: list[str]) -> list[str]:
+    """IPv6 first, then IPv4, then IPv6 … (RFC 8305), each family in its own order."""
+    six = [a for a in addresses if ":" in a]
+    four = [a for a in addresses if ":" not in a]
+    mixed: list[str] = []
+    for pair in zip(six, four, strict=False):
+        mixed += pair
+    longer = six if len(six) > len(four) else four
+    return list(dict.fromkeys(mixed + longer[min(len(six), len(four)):]))
+
+
+class Resolver(AbstractResolver):
+    """aiohttp asks this for a host's addresses: from ``resolver:`` or the system."""
+
+    def __init__(self, server: str | None) -> None:
+        self.server = server
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        addresses = await resolve(host, self.server)
+        return [ResolveResult(hostname=host, host=address, port=port,
+                              family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                              proto=0, flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)
+                for address in addresses]
+
+    async def close(self) -> None:
+        pass

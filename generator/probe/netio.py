@@ -1,9 +1,12 @@
-"""Reaching a host: connecting (TLS included) with plain-word errors; the tcp and tls checks."""
+"""Reaching a host: connecting (both address families, TLS included) with plain-word errors;
+the tcp and tls checks."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
+import socket
 import ssl
 import time
 
@@ -12,9 +15,7 @@ from generator.probe import certs
 from generator.probe.base import Failure, Net, Outcome, Progress
 from generator.probe.dns import resolve
 
-READ_LIMIT = 64 * 1024  # the longest header line or header block we accept
-
-Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+STAGGER = 0.25  # seconds before the next address is tried while one is still connecting
 
 
 def split_host_port(target: str) -> tuple[str, int]:
@@ -23,78 +24,126 @@ def split_host_port(target: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-async def connect(host: str, port: int, net: Net, resolver: str | None, *,
-                  tls: bool) -> Stream:
-    """Open a connection to the first address of ``host`` that accepts, then shake hands."""
-    addresses = await resolve(host, net, resolver)
-    failure = Failure("name has no address", network=True)
-    for address in addresses:
+async def connect(host: str, port: int, resolver: str | None,
+                  tls: ssl.SSLContext | None = None) -> asyncio.Transport:
+    """A connection to the first address of ``host`` that accepts (happy eyeballs), then TLS."""
+    addresses = await resolve(host, resolver)
+    sock = await _race(addresses, port)
+    loop = asyncio.get_running_loop()
+    try:
+        transport, _ = await loop.create_connection(
+            asyncio.Protocol, sock=sock, ssl=tls,
+            server_hostname=host if tls is not None else None)
+    except ssl.SSLCertVerificationError as exc:
+        der = await peer_certificate(host, port, resolver) \
+            if exc.verify_code in certs.DATED else None
+        raise certs.verify_failure(exc, host, der) from None
+    except ssl.SSLError as exc:
+        raise certs.tls_failure(exc) from None
+    except OSError as exc:
+        detail = os_failure(exc).error
+        raise Failure("tls_failed", network=False, detail=detail) from None
+    return transport
+
+
+async def _race(addresses: list[str], port: int) -> socket.socket:
+    """Connect to each address in turn, starting the next one ``STAGGER`` s later or when
+    one fails; the first to connect wins and the others are closed (RFC 8305)."""
+    loop = asyncio.get_running_loop()
+    failures: list[OSError] = []
+    tasks: list[asyncio.Task[socket.socket]] = []
+
+    async def attempt(address: str) -> socket.socket:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
         try:
-            reader, writer = await asyncio.open_connection(address, port, limit=READ_LIMIT)
-        except OSError as exc:
-            failure = Failure(describe_os_error(exc), network=True)
-            continue
-        if tls:
-            try:
-                await writer.start_tls(net.tls, server_hostname=host)
-            except ssl.SSLCertVerificationError as exc:
-                writer.transport.abort()
-                der = await _peer_certificate(address, port, host) \
-                    if exc.verify_code in certs.DATED else None
-                raise Failure(certs.describe_verify_error(exc, host, der),
-                              network=False) from None
-            except ssl.SSLError as exc:
-                writer.transport.abort()
-                raise Failure(certs.describe_ssl_error(exc), network=False) from None
-            except (OSError, asyncio.IncompleteReadError) as exc:
-                writer.transport.abort()
-                raise Failure(f"TLS handshake failed ({describe_os_error(exc)})",
-                              network=False) from None
-            except BaseException:
-                writer.transport.abort()
-                raise
-        return reader, writer
-    raise failure
+            await loop.sock_connect(sock, (address, port))
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    try:
+        pending: set[asyncio.Task[socket.socket]] = set()
+        for address in addresses:
+            tasks.append(asyncio.create_task(attempt(address)))
+            pending.add(tasks[-1])
+            winner = await _first(pending, failures, STAGGER)
+            if winner is not None:
+                return winner
+        while pending:
+            winner = await _first(pending, failures, None)
+            if winner is not None:
+                return winner
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+    raise os_failure(failures[0]) if failures else Failure("no_address", network=True)
 
 
-async def _peer_certificate(address: str, port: int, host: str) -> bytes | None:
+async def _first(pending: set[asyncio.Task[socket.socket]], failures: list[OSError],
+                 wait: float | None) -> socket.socket | None:
+    """Wait up to ``wait`` s (None: until one ends) for a connection; collect failures."""
+    done, _ = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+    winner = None
+    for task in done:
+        pending.discard(task)
+        error = task.exception()
+        if error is None and winner is None:
+            winner = task.result()
+        elif error is None:
+            task.result().close()
+        elif isinstance(error, OSError):
+            failures.append(error)
+        else:
+            raise error
+    if winner is not None:
+        for task in pending:
+            task.cancel()
+    return winner
+
+
+async def peer_certificate(host: str, port: int, resolver: str | None) -> bytes | None:
     """The certificate a server presents, read without trusting it (to name its dates)."""
     try:
-        reader, writer = await asyncio.open_connection(
-            address, port, ssl=certs.insecure_context(), server_hostname=host)
-    except (OSError, ssl.SSLError):
+        transport = await connect(host, port, resolver, certs.insecure_context())
+    except Failure:
         return None
     try:
-        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+        der = transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
         return bytes(der) if der else None
     finally:
-        writer.transport.abort()
+        transport.abort()
 
 
-def describe_os_error(exc: BaseException) -> str:
-    """Plain words for a socket error."""
+def os_failure(exc: BaseException) -> Failure:
+    """Plain words for a socket error while connecting."""
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+        return Failure("refused", network=True)
     if isinstance(exc, ConnectionResetError):
-        return "connection reset by the server"
-    if isinstance(exc, asyncio.IncompleteReadError | ConnectionAbortedError | BrokenPipeError):
-        return "the server closed the connection"
+        return Failure("reset", network=True)
     code = getattr(exc, "errno", None)
     if code == errno.ENETUNREACH:
-        return "network is unreachable"
+        return Failure("net_unreachable", network=True)
     if code == errno.EHOSTUNREACH:
-        return "host is unreachable"
+        return Failure("host_unreachable", network=True)
     if code == errno.ETIMEDOUT:
-        return "connection timed out"
-    return getattr(exc, "strerror", None) or type(exc).__name__
+        return Failure("connect_timeout", network=True)
+    detail = getattr(exc, "strerror", None) or type(exc).__name__
+    return Failure("connect_failed", network=True, detail=str(detail).lower())
 
 
 async def check_tcp(probe: Probe, net: Net, progress: Progress) -> Outcome:
     """Up when the port accepts a connection."""
     start = time.monotonic()
     host, port = split_host_port(probe.target)
-    _, writer = await connect(host, port, net, probe.resolver, tls=False)
-    writer.transport.abort()
+    transport = await connect(host, port, probe.resolver)
+    transport.abort()
     progress.answered = True
     return Outcome("up", latency_ms=(time.monotonic() - start) * 1000)
 
@@ -103,12 +152,16 @@ async def check_tls(probe: Probe, net: Net, progress: Progress) -> Outcome:
     """Up when the handshake succeeds with a valid certificate; degraded when it expires soon."""
     start = time.monotonic()
     host, port = split_host_port(probe.target)
-    _, writer = await connect(host, port, net, probe.resolver, tls=True)
+    transport = await connect(host, port, probe.resolver, net.tls_plain)
     try:
-        peercert = writer.get_extra_info("peercert")
+        peercert = transport.get_extra_info("peercert")
     finally:
-        writer.transport.abort()
+        transport.abort()
     progress.answered = True
     latency = (time.monotonic() - start) * 1000
     warning = certs.expiry_warning(peercert, probe.cert_expiry_within)
-    return Outcome("degraded" if warning else "up", latency_ms=latency, error=warning)
+    if warning:
+        failure = Failure(warning[0], network=False, **warning[1])
+        return Outcome("degraded", latency_ms=latency, error=failure.error,
+                       reason=failure.reason)
+    return Outcome("up", latency_ms=latency)

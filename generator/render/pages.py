@@ -30,8 +30,10 @@ from generator.model import (
     IncidentView,
     Month,
 )
+from generator.reasons import SEPARATOR, explain
 from generator.render import RenderContext, template_globals
 from generator.render.charts import daily_chart, recent_chart
+from generator.render.i18n import Translator
 from generator.resources import site_templates
 
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
@@ -148,6 +150,7 @@ class _Pages:
             "uptime_label": self.uptime_label,
             "uptime_value": self.uptime_value,
             "notice": self.notice,
+            "said": lambda error: probe_words(self.t, error),
         }
         # The build's own environment: its globals reach imported macros, whose compiled module
         # is then reused for every page (the shared environment is language-neutral).
@@ -312,6 +315,20 @@ class _Pages:
         # Served at any depth, so its links are absolute.
         title = self.t("page.not_found")
         return self.page("404.html", "404.html", title, title, root=self.ctx.base_url)
+
+
+def probe_words(t: Translator, error: str) -> str:
+    """A probe's failure in the site's language, by its reason code; as recorded if unknown."""
+    parts = explain(error)
+    if parts is None:
+        return error
+    said = []
+    for code, values in parts:
+        if code == "status":  # "200, 204 or 3xx"
+            joined = values["expected"].replace(" or ", f" {t('reason.or')} ")
+            values = values | {"expected": joined}
+        said.append(t(f"reason.{code}", **values))
+    return SEPARATOR.join(said)
 
 
 def _minutes(count: int) -> timedelta:

@@ -1,0 +1,103 @@
+"""Each probe failure has a stable reason code beside its words, in the results file and on
+the page, in the site's language."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from generator.config import load_config
+from generator.reasons import WORDS, code_of, explain, words
+from generator.render import context
+from generator.render.i18n import Translator, catalogue
+from generator.render.pages import probe_words, render
+from generator.results import Result, Run, read_run, write_run
+from tests.factories import sample_model
+
+AT = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
+FIELD = re.compile(r"\{(\w+)\}")
+
+
+@pytest.mark.parametrize("code", sorted(WORDS))
+def test_the_words_of_each_code_read_back_to_it(code: str) -> None:
+    values = {name: f"<{name} of {code}>" for name in FIELD.findall(WORDS[code])}
+    assert explain(words(code, **values)) == [(code, values)]
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_each_code_has_its_words_in_each_language(language: str) -> None:
+    strings = catalogue(language)
+    for code, english in WORDS.items():
+        assert sorted(FIELD.findall(strings[f"reason.{code}"])) == \
+            sorted(FIELD.findall(english)), code
+    if language == "en":  # an English page says exactly what the results file says
+        assert {code: strings[f"reason.{code}"] for code in WORDS} == WORDS
+
+
+@pytest.mark.parametrize(("error", "en", "id_"), [
+    ("expected 2xx or 3xx, got 503", "expected 2xx or 3xx, got 503",
+     "diharapkan 2xx atau 3xx, didapat 503"),
+    ("timed out after 10 s", "timed out after 10 s", "habis waktu setelah 10 s"),
+    ("answered in 2.31 s, over 2 s; certificate expires on 2026-12-01 (in 6 days)",
+     "answered in 2.31 s, over 2 s; certificate expires on 2026-12-01 (in 6 days)",
+     "menjawab dalam 2.31 s, melebihi 2 s; sertifikat kedaluwarsa pada 2026-12-01 "
+     "(6 hari lagi)"),
+    ("response contains 'x; y'", "response contains 'x; y'", "respons memuat 'x; y'"),
+    ("something a newer Kabar said", "something a newer Kabar said",
+     "something a newer Kabar said"),
+], ids=["status", "timeout", "two-warnings", "separator-in-a-keyword", "unknown"])
+def test_the_page_says_a_failure_in_the_site_language(error: str, en: str, id_: str) -> None:
+    assert probe_words(Translator("en", "UTC"), error) == en
+    assert probe_words(Translator("id", "Asia/Jakarta"), error) == id_
+
+
+def test_the_results_file_carries_the_reason(tmp_path: Path) -> None:
+    run = Run("default", AT, AT, (
+        Result("api", AT, "down", None, 503, "expected 200, got 503", reason="status"),
+        Result("web", AT, "up", 12.5, 200)))
+    write_run(run, tmp_path / "run.json")
+    data = json.loads((tmp_path / "run.json").read_text())
+    assert [(r["error"], r["reason"]) for r in data["results"]] == \
+        [("expected 200, got 503", "status"), (None, None)]
+    assert read_run(tmp_path / "run.json") == run
+
+
+def test_an_older_results_file_without_reasons_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({
+        "location": "eu", "started": "2026-11-24T22:00:00Z", "finished": "2026-11-24T22:00:01Z",
+        "results": [{"component": "api", "at": "2026-11-24T22:00:00Z", "state": "down",
+                     "latency_ms": None, "status_code": None, "error": "connection refused",
+                     "attempts": 2, "network": True},
+                    {"component": "db", "at": "2026-11-24T22:00:00Z", "state": "down",
+                     "error": "words from elsewhere"}]}))
+    results = read_run(path).results
+    assert [(r.error, r.reason) for r in results] == \
+        [("connection refused", "refused"), ("words from elsewhere", None)]
+    assert code_of(None) is None
+
+
+def test_max_body_is_read_from_status_yaml() -> None:
+    fixture = Path(__file__).parent / "fixtures" / "validation" / "status" / "valid-full.yaml"
+    probe = load_config(fixture).components[0].probe
+    assert probe is not None and probe.max_body == 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("id", "Pemeriksaan terakhir: diharapkan 2xx atau 3xx, didapat 503"),
+    ("en", "Last check: expected 2xx or 3xx, got 503"),
+])
+def test_the_component_page_says_the_last_failure_in_the_site_language(
+        language: str, said: str) -> None:
+    model = sample_model(language)
+    components = tuple(
+        replace(cv, last=replace(cv.last, state="down", error="expected 2xx or 3xx, got 503"))
+        if cv.id == "api" and cv.last else cv for cv in model.components)
+    pages = dict(render(context(replace(model, components=components))))
+    html = pages["components/api.html"]
+    assert html is not None and said in html.decode("utf-8")
