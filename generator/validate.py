@@ -172,5 +172,32 @@ class Checker:
         parsed = parse_time(value, tz) if isinstance(value, str) else None
         if parsed is None:
             self.expected(keypath, f"a time like 2025-07-16 06:15 (in {tzname}) "
-                                   "or 2025-07-16T06:15+07:00", value)
+                                   "or 2025-07-16T06:15+07:00", value, _time_hint(value))
         return parsed
+
+
+_CLOCK = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_ZONE_NAME = re.compile(r"(.*[0-9]) *([A-Za-z][A-Za-z_/+-]*)")
+
+
+def _time_hint(value: Any) -> str:
+    """What is wrong with a time that did not parse, when it is a common mistake."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    if _CLOCK.fullmatch(text):
+        return f" (a clock time alone: write a date and a time, like 2025-07-16 {text})"
+    date = _DATE.match(text)
+    if date and text == date.group(0):
+        return f" (a date alone: add the time, like {text} 06:15)"
+    if date:
+        try:
+            datetime(*(int(part) for part in date.groups()))
+        except ValueError:
+            return f" (there is no {date.group(0)})"
+    zone = _ZONE_NAME.fullmatch(text)
+    if zone and zone.group(2) not in ("Z", "z") and parse_time(zone.group(1), UTC):
+        return (f" (a zone name like {zone.group(2)!r} is not read: write an offset like "
+                "+07:00, or leave it out for the site's time zone)")
+    return ""

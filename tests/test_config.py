@@ -35,8 +35,8 @@ def _problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> lis
 RULES = [
     pytest.param("site: [\n", "status.yaml:2:1: error: YAML syntax: did not find expected node "
                  "content", id="yaml-syntax"),
-    pytest.param(SITE + "site: {}\n" + API, "status.yaml:4:1: error: 'site': duplicate key; "
-                 "keep only one", id="duplicate-key"),
+    pytest.param(SITE + "site: {}\n" + API, "status.yaml:4:1: error: 'site': duplicate key "
+                 "(also on line 1); keep only one", id="duplicate-key"),
     pytest.param("", "status.yaml:1:1: error: the file is empty; expected the keys 'site' and "
                  "'components'", id="empty-file"),
     pytest.param("- site\n", "status.yaml:1:1: error: the file: expected a mapping with the "
