@@ -44,7 +44,7 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
     from generator.model import compute
     from generator.validate import load_site
 
-    config, incidents, problems = load_site(config_path, incidents_dir, cache)
+    config, incidents, problems = load_site(config_path, incidents_dir, cache, now)
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings
@@ -115,6 +115,8 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
 
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:
     if strict and warnings:
+        for warning in warnings:  # the build stops here: show what stopped it
+            log.warning("%s", warning)
         raise BuildError(f"{len(warnings)} warning(s) and --strict is on; fix them first")
 
 

@@ -181,6 +181,8 @@ def _site(check: Checker, value: Any) -> Site | None:
             fields["timezone"] = zone
         else:
             hint = did_you_mean(zone, available_timezones()) if isinstance(zone, str) else ""
+            if isinstance(zone, str) and zone[:1] in "+-" and zone[1:2].isdigit():
+                hint = " (an offset is not a zone: name the zone, like Asia/Jakarta)"
             check.expected((*path, "timezone"), "an IANA time zone like Asia/Jakarta or UTC",
                            zone, hint)
     if "language" in data:
@@ -251,12 +253,13 @@ def _component(check: Checker, path: KeyPath, value: Any, seen: dict[str, int]) 
 
 
 def _day(check: Checker, path: KeyPath, value: Any) -> date | None:
+    hint = ""
     if isinstance(value, str) and _DAY.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            pass
-    check.expected(path, "a date like 2025-07-16", value)
+            hint = f" (there is no {value})"
+    check.expected(path, "a date like 2025-07-16", value, hint)
     return None
 
 

@@ -280,7 +280,8 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
     if not isinstance(value, list) or not (value or maintenance):
         what = "at least one update" if isinstance(value, list) else (
             "a list of updates, each with at, status and message")
-        check.expected(("updates",), what, value)
+        hint = " (start each update with '- ')" if isinstance(value, dict) else ""
+        check.expected(("updates",), what, value, hint)
         return ()
     statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
     parsed: list[tuple[Update, int]] = []

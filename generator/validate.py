@@ -32,13 +32,15 @@ _TIME = re.compile(
 
 
 def load_site(
-    config_path: Path, incidents_dir: Path, cache: Cache | None = None
+    config_path: Path, incidents_dir: Path, cache: Cache | None = None,
+    now: datetime | None = None,
 ) -> tuple[Config, tuple[Incident, ...], tuple[Problem, ...]]:
     """Load ``status.yaml`` and every incident; raise one ``ValidationError`` for all errors.
 
     Returns the config, the incidents (by id) and the warnings, which never fail a load.
     Incidents are checked even when ``status.yaml`` is broken, against what did parse.
-    ``cache`` keeps parsed incident files between builds.
+    ``cache`` keeps parsed incident files between builds. With ``now``, updates dated more
+    than a day after it are warned about (``generator/ahead.py``).
     """
     # Imported here: config and incidents build on the Checker defined in this module.
     from generator.config import check_config
@@ -50,6 +52,10 @@ def load_site(
     problems = [*checked.problems, *incident_problems]
     if checked.config is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
+    if now is not None:
+        from generator.ahead import ahead_warnings
+
+        problems += ahead_warnings(incidents, now, checked.config.site.timezone)
     warnings = tuple(sorted(p for p in problems if p.severity != "error"))
     return checked.config, incidents, warnings
 
@@ -176,7 +182,7 @@ class Checker:
         return parsed
 
 
-_CLOCK = re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::[0-9]{2})?")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _ZONE_NAME = re.compile(r"(.*[0-9]) *([A-Za-z][A-Za-z_/+-]*)")
 
@@ -193,9 +199,13 @@ def _time_hint(value: Any) -> str:
         return f" (a date alone: add the time, like {text} 06:15)"
     if date:
         try:
-            datetime(*(int(part) for part in date.groups()))
+            year, month, day = (int(part) for part in date.groups())
+            datetime(year, month, day)
         except ValueError:
             return f" (there is no {date.group(0)})"
+        clock = _CLOCK.search(text, date.end())
+        if clock and (int(clock.group(1)) > 23 or int(clock.group(2)) > 59):
+            return f" (there is no {clock.group(0)}: hours go to 23, minutes to 59)"
     zone = _ZONE_NAME.fullmatch(text)
     if zone and zone.group(2) not in ("Z", "z") and parse_time(zone.group(1), UTC):
         return (f" (a zone name like {zone.group(2)!r} is not read: write an offset like "

@@ -37,7 +37,7 @@ def syntax_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
                        "spaces, not tabs")
     if what.startswith("mapping values are not allowed"):
         key = _KEY.match(here)
-        if key and ":" not in key.group(2):
+        if key and col - 1 <= key.end(1):  # the key's own colon: it is indented too far
             return Problem(path, line, col, f"YAML syntax: {key.group(1)!r} is indented more "
                            "than the line above allows; line it up with the keys it belongs "
                            "with (same number of spaces)")

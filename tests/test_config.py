@@ -85,7 +85,8 @@ RULES = [
     pytest.param(SITE + "components:\n  - id: api\n", "status.yaml:5:5: error: 'name': "
                  "required key is missing", id="component-name-missing"),
     pytest.param(SITE + API + "    since: 2025-02-30\n", "status.yaml:7:12: error: 'since': "
-                 "expected a date like 2025-07-16; got '2025-02-30'", id="since-not-a-date"),
+                 "expected a date like 2025-07-16; got '2025-02-30' (there is no 2025-02-30)",
+                 id="since-not-a-date"),
     pytest.param(SITE + API + "    probe: {timeout: 5s}\n", "status.yaml:7:12: error: 'probe': "
                  "expected exactly one of http, tcp, dns, tls; got none", id="probe-no-kind"),
     pytest.param(SITE + API + "    probe: {http: 'https://a.example/', dns: a.example}\n",
