@@ -127,6 +127,10 @@ def load_config(path: Path) -> Config:
 def check_config(path: Path) -> ConfigCheck:
     """Read ``status.yaml`` collecting every problem instead of stopping at the first."""
     problems: list[Problem] = []
+    if yamlsource.escapes(path, path.parent):
+        return ConfigCheck(None, (Problem(display_path(path), 1, 1, "a symbolic link to a file "
+                                          "outside its folder; put the file itself there"),),
+                           None, "UTC")
     try:
         source = yamlsource.load(path, display_path(path))
     except ValidationError as exc:

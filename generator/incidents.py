@@ -94,9 +94,21 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
     base = display_path(directory) + "/"
     if base == "./":
         base = ""
-    names = sorted(name for name in os.listdir(directory) if _suffix(name) in (".yaml", ".yml"))
-    started = time.time_ns()
+    names = []
     folder = os.fspath(directory)
+    with os.scandir(folder) as listing:
+        for item in listing:
+            if _suffix(item.name) not in (".yaml", ".yml"):
+                continue
+            if item.is_symlink() and yamlsource.escapes(Path(item.path), directory):
+                # Never read: its text could reach an error message, a log or the site.
+                problems.append(Problem(base + yamlsource.printable(item.name), 1, 1,
+                                        "a symbolic link to a file outside the incidents "
+                                        "folder; put the incident file itself in the folder"))
+                continue
+            names.append(item.name)
+    names.sort()
+    started = time.time_ns()
     keys = {name: stat_key(os.path.join(folder, name)) for name in names}
     deps = digest(base, sorted(component_ids) if component_ids is not None else None, timezone)
     known = _cached(cache, deps)
@@ -114,13 +126,14 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
     if todo:
         # A file whose time changed (a fresh checkout) but whose bytes did not is not parsed.
         parse = partial(_check_files, component_ids, timezone)
-        jobs = [(os.path.join(folder, name), base + name, _stem(name),
+        jobs = [(os.path.join(folder, name), base + yamlsource.printable(name), _stem(name),
                  entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
         for name, (sha, checked) in zip(todo, split_map(parse, jobs), strict=True):
             cached = _decode(known[name][3:]) if checked is None else checked
             if cached is None:  # damaged after all: parse it here
                 _, cached = _check_files(component_ids, timezone,
-                                         [(os.path.join(folder, name), base + name,
+                                         [(os.path.join(folder, name),
+                                           base + yamlsource.printable(name),
                                            _stem(name), "")])[0]
                 assert cached is not None
             results[name], digests[name] = cached, sha
@@ -134,7 +147,7 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
     first: dict[str, str] = {}  # incident id -> the file that has it
     incidents: list[Incident] = []
     for name in names:
-        _check_id(_stem(name), base + name, first, problems)
+        _check_id(_stem(name), base + yamlsource.printable(name), first, problems)
         incident, found = results[name]
         problems.extend(found)
         if incident is not None:

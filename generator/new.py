@@ -22,7 +22,7 @@ from generator.errors import KabarError
 from generator.incidents import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from generator.results import atomic_write
 from generator.validate import did_you_mean, display_path
-from generator.yamlsource import loads
+from generator.yamlsource import escapes, loads
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,9 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
     stem = Path(incident_id).name.removesuffix(".yaml").removesuffix(".yml")
     path = incidents_dir / f"{stem}.yaml"
     shown = display_path(path)
+    if escapes(path, incidents_dir):
+        raise KabarError(f"{shown}: a symbolic link to a file outside the incidents folder; "
+                         "refusing to write through it")
     if not stem or not path.is_file():
         known = sorted(p.stem for p in incidents_dir.glob("*.yaml"))
         raise KabarError(f"{shown}: no such incident{did_you_mean(stem, known)}; "

@@ -11,6 +11,8 @@ nested deeper than ``MAX_DEPTH``, or aliases (``*name``) that would expand it to
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,16 +74,43 @@ def load(path: Path, display: str | None = None) -> Source:
     return loads(read_text(path, shown)[0], shown)
 
 
+def escapes(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is a symbolic link that leads out of ``folder`` (both resolved)."""
+    if not os.path.islink(path):
+        return False
+    target, root = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([target, root]) != root
+
+
+def printable(name: str) -> str:
+    """A file name as a message shows it: control characters escaped, so it stays one line."""
+    return name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
+
+
 def read_text(path: Path, shown: str) -> tuple[str, str]:
-    """The text of ``path`` and the SHA-256 of its bytes; ``ValidationError`` when unreadable."""
+    """The text of ``path`` and the SHA-256 of its bytes; ``ValidationError`` when unreadable.
+
+    Only a regular file is read (a FIFO would block, a device never end), and only its
+    first ``MAX_BYTES``.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise ValidationError([Problem(shown, 1, 1, "cannot read: it is a folder, not a "
-                                       "file")]) from None
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise ValidationError([Problem(shown, 1, 1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            kind = "a folder" if os.path.isdir(path) else "not a regular file"
+            raise ValidationError([Problem(shown, 1, 1, f"cannot read: it is {kind}; an "
+                                           "incident or status.yaml must be a plain file")])
+        chunks, size = [], 0
+        while size <= MAX_BYTES and (chunk := os.read(handle, MAX_BYTES + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise ValidationError([Problem(shown, 1, 1, f"cannot read: {exc.strerror}")]) from None
+    finally:
+        os.close(handle)
     if len(data) > MAX_BYTES:
         raise ValidationError([Problem(
             shown, 1, 1, f"the file is larger than {MAX_BYTES // 1024 // 1024} MB; this is not "

@@ -299,3 +299,95 @@ def test_an_update_a_year_ahead_is_a_warning_and_strict_makes_it_an_error(
 
     assert main(["build", "--no-cache"]) == 0
     assert capsys.readouterr().err.splitlines() == [AHEAD]
+
+
+# Paths: nothing outside the site's folders is read, and odd names stay one line.
+
+def _good_site(here: Path) -> None:
+    (here / "incidents").mkdir()
+    (here / "status.yaml").write_bytes((BAD / "good-status.yaml").read_bytes())
+
+
+def test_an_incident_linked_to_a_file_outside_is_refused_unread(
+        here: Path, tmp_path_factory: pytest.TempPathFactory,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _good_site(here)
+    outside = tmp_path_factory.mktemp("elsewhere") / "secret.yaml"
+    outside.write_text("title: the secret is hunter2\n")
+    (here / "incidents" / "passwd.yaml").symlink_to("/etc/passwd")
+    (here / "incidents" / "secret.yaml").symlink_to(outside)
+    (here / "incidents" / "up.yaml").symlink_to("../status.yaml")  # out of the folder, too
+    good = here / "incidents" / "real.yaml"
+    good.write_bytes((BAD / "good-incident.yaml").read_bytes())
+    (here / "incidents" / "alias.yaml").symlink_to("real.yaml")  # inside: fine
+    link = "a symbolic link to a file outside the incidents folder; put the incident file " \
+           "itself in the folder"
+    expected = [f"incidents/{name}.yaml:1:1: error: {link}" for name in ("passwd", "secret", "up")]
+
+    assert main(["validate"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [*expected, "3 error(s)"]
+    assert main(["build", "--no-cache"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [*expected, "3 error(s); nothing was written"]
+    assert "root:" not in err and "hunter2" not in err
+    assert not (here / "_site").exists()
+
+    assert main(["new", "--update", "secret", "--status", "resolved", "--message", "x"]) == 1
+    assert capsys.readouterr().err == ("error: incidents/secret.yaml: a symbolic link to a "
+                                       "file outside the incidents folder; refusing to write "
+                                       "through it\n")
+    assert outside.read_text() == "title: the secret is hunter2\n"
+
+
+def test_a_status_yaml_linked_outside_is_refused_unread(here: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    (here / "incidents").mkdir()
+    (here / "status.yaml").symlink_to("/etc/passwd")
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().err == ("status.yaml:1:1: error: a symbolic link to a file "
+                                       "outside its folder; put the file itself there\n"
+                                       "1 error(s)\n")
+
+
+def test_odd_file_names_are_one_line_each_and_nothing_blocks(
+        here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _good_site(here)
+    good = (BAD / "good-incident.yaml").read_bytes()
+    for name in ("line\nbreak.yaml", "Login Errors.yaml", ".hidden.yaml"):
+        (here / "incidents" / name).write_bytes(good)
+    os.mkfifo(here / "incidents" / "pipe.yaml")  # reading it would wait for a writer forever
+    (here / "incidents" / "folder.yaml").mkdir()
+    assert main(["validate"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "incidents/.hidden.yaml:1:1: error: incident id '.hidden' (the file name) is not "
+        "URL-safe; rename the file to lowercase letters, digits, '.', '_' and '-', like "
+        "'hidden.yaml'",
+        "incidents/Login Errors.yaml:1:1: error: incident id 'Login Errors' (the file name) is "
+        "not URL-safe; rename the file to lowercase letters, digits, '.', '_' and '-', like "
+        "'login-errors.yaml'",
+        "incidents/folder.yaml:1:1: error: cannot read: it is a folder; an incident or "
+        "status.yaml must be a plain file",
+        "incidents/line\\nbreak.yaml:1:1: error: incident id 'line\\nbreak' (the file name) is "
+        "not URL-safe; rename the file to lowercase letters, digits, '.', '_' and '-', like "
+        "'line-break.yaml'",
+        "incidents/pipe.yaml:1:1: error: cannot read: it is not a regular file; an incident or "
+        "status.yaml must be a plain file",
+        "5 error(s)"]
+
+
+def test_a_file_name_cannot_forge_a_github_annotation(here: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    _good_site(here)
+    (here / "incidents" / "x,line=99::hi%.yaml").write_text("title: [\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "::error file=incidents/x%2Cline=99%3A%3Ahi%25.yaml,line=1,col=1::incident id "
+        "'x,line=99::hi%25' (the file name) is not URL-safe; rename the file to lowercase "
+        "letters, digits, '.', '_' and '-', like 'x-line-99-hi.yaml'",
+        "::error file=incidents/x%2Cline=99%3A%3Ahi%25.yaml,line=2,col=1::YAML syntax: did not "
+        "find expected node content"]
