@@ -48,5 +48,9 @@ class ProbeError(KabarError):
     """A probe could not be run at all (not: a service is down, which is data)."""
 
 
+class WriteError(KabarError):
+    """A file could not be written (a full disk, a read-only folder); the old one is intact."""
+
+
 class HistoryError(KabarError):
     """History or results files could not be read or written."""
