@@ -179,7 +179,39 @@ class Checker:
         if parsed is None:
             self.expected(keypath, f"a time like 2025-07-16 06:15 (in {tzname}) "
                                    "or 2025-07-16T06:15+07:00", value, _time_hint(value))
+            return None
+        local = _local_time(value, tz)
+        if local is None:
+            return parsed
+        first, second = (local.replace(fold=fold) for fold in (0, 1))
+        before, after = first.utcoffset(), second.utcoffset()
+        if before == after:
+            return parsed
+        assert before is not None and after is not None
+        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(
+                tzinfo=None):  # in the gap when the clocks go forward
+            self.error(keypath, f"{label(keypath)}: {value} does not exist in {tzname}: the "
+                       "clocks skipped that hour; write it with the offset meant, like "
+                       f"{local:%Y-%m-%dT%H:%M}{_offset(before)}")
+            return None
+        self.warn(keypath, f"{label(keypath)}: {value} happens twice in {tzname} (the clocks "
+                  f"went back); it is taken as the first, {_offset(before)}; write "
+                  f"{local:%Y-%m-%dT%H:%M}{_offset(after)} for the second")
         return parsed
+
+
+def _local_time(value: str, tz: tzinfo) -> datetime | None:
+    """``value`` as a wall-clock time in ``tz`` when it has no offset of its own, else None."""
+    match = _TIME.fullmatch(value)
+    if match is None or match.group(3) or match.group(4):
+        return None
+    return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}").replace(tzinfo=tz)
+
+
+def _offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::[0-9]{2})?")
