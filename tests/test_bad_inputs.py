@@ -161,6 +161,10 @@ GENERATED: dict[str, tuple[bytes, list[str]]] = {
         "3:1: error: a NUL byte: this is binary data, not YAML text; replace the file with a "
         "text one"]),
     "latin-1": (LATIN_1, ["3:63: error: not UTF-8 text (byte 0xe9); save the file as UTF-8"]),
+    # Under 1 MB, but 500,000 values: counted before a node is made for each.
+    "many-values": (b"[" + b"1," * 500_000 + b"]\n", [
+        "1:200000: error: more than 100,000 values in one file; this is not a Kabar file, or it "
+        "needs to be split or shortened"]),
 }
 
 CASES = ([pytest.param("status", name, id=f"status-{name}") for name in STATUS]
@@ -235,7 +239,7 @@ def _limited() -> None:
 
 @pytest.mark.parametrize(("kind", "name"), [
     ("incidents", "alias-bomb"), ("status", "alias-bomb"), ("incidents", "deep-nesting"),
-    ("incidents", "ten-megabytes"), ("status", "binary-garbage")])
+    ("incidents", "ten-megabytes"), ("status", "binary-garbage"), ("status", "many-values")])
 @pytest.mark.parametrize("command", ["validate", "build"])
 def test_hostile_files_end_quickly_in_bounded_memory(kind: str, name: str, command: str,
                                                       tmp_path: Path) -> None:
