@@ -31,6 +31,9 @@ def syntax_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
     lines = text.split("\n")
     here = lines[line - 1] if 0 < line <= len(lines) else ""
     what = exc.problem or "invalid YAML"
+    if "maximum nesting depth" in what:  # libyaml's own limit, 1,000 levels
+        return Problem(path, line, col, "values nested more than 32 levels deep; Kabar's "
+                       "files need a few levels: flatten it")
     tab = _tab(lines, line, col)
     if tab is not None:
         return Problem(path, tab[0], tab[1], "YAML syntax: a tab character; indent with "

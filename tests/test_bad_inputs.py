@@ -161,6 +161,8 @@ GENERATED: dict[str, tuple[bytes, list[str]]] = {
         "3:1: error: a NUL byte: this is binary data, not YAML text; replace the file with a "
         "text one"]),
     "latin-1": (LATIN_1, ["3:63: error: not UTF-8 text (byte 0xe9); save the file as UTF-8"]),
+    # Deeper than libyaml itself allows (1,000 levels).
+    "very-deep": (b"x: " + b"[" * 2000 + b"]" * 2000 + b"\n", [f"1:1003: error: {DEEP}"]),
     # Under 1 MB, but 500,000 values: counted before a node is made for each.
     "many-values": (b"[" + b"1," * 500_000 + b"]\n", [
         "1:200000: error: more than 100,000 values in one file; this is not a Kabar file, or it "
