@@ -397,3 +397,15 @@ def test_a_file_name_cannot_forge_a_github_annotation(here: Path,
         "letters, digits, '.', '_' and '-', like 'x-line-99-hi.yaml'",
         "::error file=incidents/x%2Cline=99%3A%3Ahi%25.yaml,line=2,col=1::YAML syntax: did not "
         "find expected node content"]
+
+
+def test_an_incident_id_given_as_a_path_stays_in_the_folder(
+        here: Path, tmp_path_factory: pytest.TempPathFactory,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _good_site(here)
+    outside = tmp_path_factory.mktemp("elsewhere") / "x.yaml"
+    outside.write_bytes((BAD / "good-incident.yaml").read_bytes())
+    for given in (f"../{outside.parent.name}/x", str(outside)):
+        assert main(["new", "--update", given, "--status", "resolved", "--message", "x"]) == 1
+        assert capsys.readouterr().err.startswith("error: incidents/x.yaml: no such incident")
+    assert outside.read_bytes() == (BAD / "good-incident.yaml").read_bytes()
