@@ -311,16 +311,16 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
             "message" in data) else None
         if at is not None and status is not None and message is not None:
             parsed.append((Update(at, status, message), index))
-    # Oldest first; a resolved update sorts after others given the same minute.
-    parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == "resolved"))
-    resolved = next((i for i, (update, _) in enumerate(parsed) if update.status == "resolved"),
-                    None)
-    if resolved is not None and not maintenance and resolved + 1 < len(parsed):
-        line = check.source.where(("updates", parsed[resolved][1]))[0]
-        for _, index in parsed[resolved + 1:]:
-            check.error(("updates", index), f"'updates[{index}]': comes after the 'resolved' "
-                        f"update on line {line}; nothing may follow 'resolved', so make the "
-                        "latest update the resolved one")
+    # Oldest first; the final update (resolved, completed) sorts after others of its minute.
+    final = "completed" if maintenance else "resolved"
+    parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == final))
+    last = next((i for i, (update, _) in enumerate(parsed) if update.status == final), None)
+    if last is not None and last + 1 < len(parsed):
+        line = check.source.where(("updates", parsed[last][1]))[0]
+        for _, index in parsed[last + 1:]:
+            check.error(("updates", index), f"'updates[{index}]': comes after the {final!r} "
+                        f"update on line {line}; nothing may follow {final!r}, so make the "
+                        f"latest update the {final} one")
     return tuple(update for update, _ in parsed)
 
 

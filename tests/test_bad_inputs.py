@@ -101,6 +101,9 @@ INCIDENTS: dict[str, list[str]] = {
                               "holds ',' or ': '"],
     "colon-in-message": ["6:19: error: YAML syntax: ': ' inside the value of 'message'; quote "
                          "the message, like message: \"Cause: a bad deploy\""],
+    "completed-then-more": ["7:5: error: 'updates[2]': comes after the 'completed' update on "
+                            "line 6; nothing may follow 'completed', so make the latest update "
+                            "the completed one"],
     "components-list": ["2:13: error: 'components': expected a mapping of component id to "
                         "state like {api: major_outage}; got ['api']"],
     "date-only": [f"4:9: error: 'at': {TIME}; got '2025-07-16' (a date alone: add the time, "
