@@ -412,3 +412,16 @@ def test_an_incident_id_given_as_a_path_stays_in_the_folder(
         assert main(["new", "--update", given, "--status", "resolved", "--message", "x"]) == 1
         assert capsys.readouterr().err.startswith("error: incidents/x.yaml: no such incident")
     assert outside.read_bytes() == (BAD / "good-incident.yaml").read_bytes()
+
+
+def test_two_files_with_one_id_are_one_line(here: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    _good_site(here)
+    for name in ("login.yaml", "login.yml"):
+        (here / "incidents" / name).write_bytes((BAD / "good-incident.yaml").read_bytes())
+    assert main(["build", "--no-cache"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "incidents/login.yml:1:1: error: incident id 'login' is also the id of "
+        "incidents/login.yaml; rename or remove one of the two files",
+        "1 error(s); nothing was written"]
+    assert not (here / "_site").exists()
