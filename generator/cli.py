@@ -126,6 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KabarError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a read-only folder: one line, not a traceback
+        if getattr(args, "verbose", False):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -76,10 +76,16 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
     for n in range(1, 1000):
         path = incidents_dir / (f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml")
         try:
-            with path.open("x", encoding="utf-8", newline="\n") as handle:  # never clobber
-                handle.write(text)
+            handle = path.open("x", encoding="utf-8", newline="\n")  # never clobber
         except FileExistsError:
             continue
+        try:
+            with handle:
+                handle.write(text)
+        except OSError as exc:  # a full disk: leave no empty incident behind
+            path.unlink(missing_ok=True)
+            raise KabarError(f"{display_path(path)}: cannot write: {exc.strerror or exc}"
+                             ) from None
         log.debug("wrote %s", path)
         return path
     raise KabarError(f"{display_path(incidents_dir)}: too many incidents named {stem}; "

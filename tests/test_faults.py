@@ -320,3 +320,15 @@ def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path: Path) -> 
     with pytest.raises(BuildError):
         write_site(tmp_path / "blocker", [(SITE_MARK, b"{}")])
     assert json.loads(target.read_text()) == {"old": True}
+
+
+def test_any_command_on_a_full_disk_is_one_line(site: Path, small_disk: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(site / "incidents", small_disk / "incidents")
+    _fill(small_disk, 0)
+    assert main(["new", "Login failures", "--component", "api=major_outage", "--incidents",
+                 str(small_disk / "incidents"), "--now", NOW_A]) == 1
+    assert capsys.readouterr().err == ("error: disk/incidents/2025-07-16-login-failures.yaml: "
+                                       "cannot write: No space left on device\n")
+    assert sorted(p.name for p in (small_disk / "incidents").iterdir()) == sorted(
+        p.name for p in (site / "incidents").iterdir())
