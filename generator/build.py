@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from generator import clock
 from generator.cache import Cache, StatKey, digest, engine_stamp, racy, stat_key, tree_keys
 from generator.errors import BuildError
-from generator.output import FileStamp, WriteReport, write_site
+from generator.output import FileStamp, WriteReport, recover, write_site
 
 if TYPE_CHECKING:
     from generator.model import SiteModel
@@ -44,7 +44,7 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
     from generator.model import compute
     from generator.validate import load_site
 
-    config, incidents, problems = load_site(config_path, incidents_dir, cache)
+    config, incidents, problems = load_site(config_path, incidents_dir, cache, now)
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings
@@ -80,6 +80,7 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
     params = _params(config_path, incidents_dir, history_dir, out, at)
     inputs = _inputs(config_path, incidents_dir, history_dir) if store.enabled else {}
     last = _last_build(store, out)
+    recover(out)  # what a build killed mid-write left beside out
     current = tree_keys(out) if out.is_dir() else {}
     manifest: dict[str, FileStamp] = last["manifest"]
     if (store.enabled and last["params"] == params and _matches(manifest, current)
@@ -115,6 +116,8 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
 
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:
     if strict and warnings:
+        for warning in warnings:  # the build stops here: show what stopped it
+            log.warning("%s", warning)
         raise BuildError(f"{len(warnings)} warning(s) and --strict is on; fix them first")
 
 

@@ -16,6 +16,8 @@ from generator.cache import DEFAULT_FOLDER
 from generator.errors import KabarError, ValidationError
 
 log = logging.getLogger("generator")
+# The default --incidents, compared by identity: a folder the user names must exist.
+INCIDENTS = Path("incidents")
 
 
 STATES = "degraded_performance, partial_outage, major_outage"
@@ -43,7 +45,7 @@ def _port(text: str) -> int:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=Path("status.yaml"),
                         help="the site's configuration (default: status.yaml)")
-    parser.add_argument("--incidents", type=Path, default=Path("incidents"),
+    parser.add_argument("--incidents", type=Path, default=INCIDENTS,
                         help="the folder of incident files (default: incidents/)")
     parser.add_argument("--history", type=Path, default=Path("history"),
                         help="the folder of recorded probe results (default: history/)")
@@ -190,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from generator import commands
 
+        named = getattr(args, "incidents", INCIDENTS)
+        if named is not INCIDENTS and args.command != "new" and not named.exists():
+            raise KabarError(f"--incidents {named}: no such folder; give the folder that "
+                             "holds the incident files")
         handler = getattr(commands, args.command.replace("-", "_"))
         return int(handler(args))
     except ValidationError as exc:
@@ -199,10 +205,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             if github:
                 print(problem.annotation(), file=sys.stdout)
         errors = sum(1 for p in exc.problems if p.severity == "error")
-        print(f"{errors} error(s); nothing was written", file=sys.stderr)
+        written = "" if args.command == "validate" else "; nothing was written"
+        print(f"{errors} error(s){written}", file=sys.stderr)
         return 1
     except KabarError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk, a read-only folder: one line, not a traceback
+        if getattr(args, "verbose", False):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

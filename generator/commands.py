@@ -23,7 +23,7 @@ def _print_warnings(lines: tuple[str, ...]) -> None:
 def validate(args: argparse.Namespace) -> int:
     from generator.validate import load_site
 
-    config, incidents, warnings = load_site(args.config, args.incidents)
+    config, incidents, warnings = load_site(args.config, args.incidents, now=clock.now())
     for problem in warnings:
         print(problem, file=sys.stderr)
         if _github():

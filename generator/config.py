@@ -130,6 +130,10 @@ def load_config(path: Path) -> Config:
 def check_config(path: Path) -> ConfigCheck:
     """Read ``status.yaml`` collecting every problem instead of stopping at the first."""
     problems: list[Problem] = []
+    if yamlsource.escapes(path, path.parent):
+        return ConfigCheck(None, (Problem(display_path(path), 1, 1, "a symbolic link to a file "
+                                          "outside its folder; put the file itself there"),),
+                           None, "UTC")
     try:
         source = yamlsource.load(path, display_path(path))
     except ValidationError as exc:
@@ -184,6 +188,8 @@ def _site(check: Checker, value: Any) -> Site | None:
             fields["timezone"] = zone
         else:
             hint = did_you_mean(zone, available_timezones()) if isinstance(zone, str) else ""
+            if isinstance(zone, str) and zone[:1] in "+-" and zone[1:2].isdigit():
+                hint = " (an offset is not a zone: name the zone, like Asia/Jakarta)"
             check.expected((*path, "timezone"), "an IANA time zone like Asia/Jakarta or UTC",
                            zone, hint)
     if "language" in data:
@@ -254,12 +260,13 @@ def _component(check: Checker, path: KeyPath, value: Any, seen: dict[str, int]) 
 
 
 def _day(check: Checker, path: KeyPath, value: Any) -> date | None:
+    hint = ""
     if isinstance(value, str) and _DAY.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            pass
-    check.expected(path, "a date like 2025-07-16", value)
+            hint = f" (there is no {value})"
+    check.expected(path, "a date like 2025-07-16", value, hint)
     return None
 
 

@@ -22,7 +22,10 @@ class Problem:
         """The GitHub Actions workflow command for this problem."""
         kind = "error" if self.severity == "error" else "warning"
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{kind} file={self.path},line={self.line},col={self.col}::{message}"
+        # A property is cut at ',' and ':' (a file may be named "a,line=1.yaml"): escape them.
+        path = self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = path.replace(":", "%3A").replace(",", "%2C")
+        return f"::{kind} file={path},line={self.line},col={self.col}::{message}"
 
 
 class KabarError(Exception):
@@ -43,6 +46,10 @@ class BuildError(KabarError):
 
 class ProbeError(KabarError):
     """A probe could not be run at all (not: a service is down, which is data)."""
+
+
+class WriteError(KabarError):
+    """A file could not be written (a full disk, a read-only folder); the old one is intact."""
 
 
 class HistoryError(KabarError):

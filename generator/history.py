@@ -101,6 +101,11 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
 def record(directory: Path, result_files: Sequence[Path], config: Config, quorum: int = 1,
            retention: timedelta = timedelta(days=400)) -> RecordSummary:
     """Merge one run's results (one file per location) into ``directory``."""
+    from generator.errors import HistoryError
     from generator.history_record import record as record_run  # imports this module
 
-    return record_run(directory, result_files, config, quorum, retention)
+    try:
+        return record_run(directory, result_files, config, quorum, retention)
+    except OSError as exc:  # a full disk, a read-only folder: what was recorded stays
+        where = exc.filename or directory
+        raise HistoryError(f"{where}: cannot write: {exc.strerror or exc}") from None

@@ -94,9 +94,21 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
     base = display_path(directory) + "/"
     if base == "./":
         base = ""
-    names = sorted(name for name in os.listdir(directory) if _suffix(name) in (".yaml", ".yml"))
-    started = time.time_ns()
+    names = []
     folder = os.fspath(directory)
+    with os.scandir(folder) as listing:
+        for item in listing:
+            if _suffix(item.name) not in (".yaml", ".yml"):
+                continue
+            if item.is_symlink() and yamlsource.escapes(Path(item.path), directory):
+                # Never read: its text could reach an error message, a log or the site.
+                problems.append(Problem(base + yamlsource.printable(item.name), 1, 1,
+                                        "a symbolic link to a file outside the incidents "
+                                        "folder; put the incident file itself in the folder"))
+                continue
+            names.append(item.name)
+    names.sort()
+    started = time.time_ns()
     keys = {name: stat_key(os.path.join(folder, name)) for name in names}
     deps = digest(base, sorted(component_ids) if component_ids is not None else None, timezone)
     known = _cached(cache, deps)
@@ -114,13 +126,14 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
     if todo:
         # A file whose time changed (a fresh checkout) but whose bytes did not is not parsed.
         parse = partial(_check_files, component_ids, timezone)
-        jobs = [(os.path.join(folder, name), base + name, _stem(name),
+        jobs = [(os.path.join(folder, name), base + yamlsource.printable(name), _stem(name),
                  entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
         for name, (sha, checked) in zip(todo, split_map(parse, jobs), strict=True):
             cached = _decode(known[name][3:]) if checked is None else checked
             if cached is None:  # damaged after all: parse it here
                 _, cached = _check_files(component_ids, timezone,
-                                         [(os.path.join(folder, name), base + name,
+                                         [(os.path.join(folder, name),
+                                           base + yamlsource.printable(name),
                                            _stem(name), "")])[0]
                 assert cached is not None
             results[name], digests[name] = cached, sha
@@ -134,7 +147,7 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
     first: dict[str, str] = {}  # incident id -> the file that has it
     incidents: list[Incident] = []
     for name in names:
-        _check_id(_stem(name), base + name, first, problems)
+        _check_id(_stem(name), base + yamlsource.printable(name), first, problems)
         incident, found = results[name]
         problems.extend(found)
         if incident is not None:
@@ -280,7 +293,8 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
     if not isinstance(value, list) or not (value or maintenance):
         what = "at least one update" if isinstance(value, list) else (
             "a list of updates, each with at, status and message")
-        check.expected(("updates",), what, value)
+        hint = " (start each update with '- ')" if isinstance(value, dict) else ""
+        check.expected(("updates",), what, value, hint)
         return ()
     statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
     parsed: list[tuple[Update, int]] = []
@@ -297,16 +311,16 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
             "message" in data) else None
         if at is not None and status is not None and message is not None:
             parsed.append((Update(at, status, message), index))
-    # Oldest first; a resolved update sorts after others given the same minute.
-    parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == "resolved"))
-    resolved = next((i for i, (update, _) in enumerate(parsed) if update.status == "resolved"),
-                    None)
-    if resolved is not None and not maintenance and resolved + 1 < len(parsed):
-        line = check.source.where(("updates", parsed[resolved][1]))[0]
-        for _, index in parsed[resolved + 1:]:
-            check.error(("updates", index), f"'updates[{index}]': comes after the 'resolved' "
-                        f"update on line {line}; nothing may follow 'resolved', so make the "
-                        "latest update the resolved one")
+    # Oldest first; the final update (resolved, completed) sorts after others of its minute.
+    final = "completed" if maintenance else "resolved"
+    parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == final))
+    last = next((i for i, (update, _) in enumerate(parsed) if update.status == final), None)
+    if last is not None and last + 1 < len(parsed):
+        line = check.source.where(("updates", parsed[last][1]))[0]
+        for _, index in parsed[last + 1:]:
+            check.error(("updates", index), f"'updates[{index}]': comes after the {final!r} "
+                        f"update on line {line}; nothing may follow {final!r}, so make the "
+                        f"latest update the {final} one")
     return tuple(update for update, _ in parsed)
 
 

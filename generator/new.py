@@ -22,7 +22,7 @@ from generator.errors import KabarError
 from generator.incidents import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from generator.results import atomic_write
 from generator.validate import did_you_mean, display_path
-from generator.yamlsource import loads
+from generator.yamlsource import escapes, loads
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,16 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
     for n in range(1, 1000):
         path = incidents_dir / (f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml")
         try:
-            with path.open("x", encoding="utf-8", newline="\n") as handle:  # never clobber
-                handle.write(text)
+            handle = path.open("x", encoding="utf-8", newline="\n")  # never clobber
         except FileExistsError:
             continue
+        try:
+            with handle:
+                handle.write(text)
+        except OSError as exc:  # a full disk: leave no empty incident behind
+            path.unlink(missing_ok=True)
+            raise KabarError(f"{display_path(path)}: cannot write: {exc.strerror or exc}"
+                             ) from None
         log.debug("wrote %s", path)
         return path
     raise KabarError(f"{display_path(incidents_dir)}: too many incidents named {stem}; "
@@ -95,6 +101,9 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
     stem = Path(incident_id).name.removesuffix(".yaml").removesuffix(".yml")
     path = incidents_dir / f"{stem}.yaml"
     shown = display_path(path)
+    if escapes(path, incidents_dir):
+        raise KabarError(f"{shown}: a symbolic link to a file outside the incidents folder; "
+                         "refusing to write through it")
     if not stem or not path.is_file():
         known = sorted(p.stem for p in incidents_dir.glob("*.yaml"))
         raise KabarError(f"{shown}: no such incident{did_you_mean(stem, known)}; "

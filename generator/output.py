@@ -11,11 +11,13 @@ given as ``None`` ("keep") is taken from the old site unread.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import logging
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +57,9 @@ SITE_MARK = "api/v2/status.json"
 
 def _guard(out: Path, current: Mapping[str, StatKey]) -> None:
     """Refuse to replace a folder Kabar did not build (``--out .``, ``--out ~/Documents``)."""
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"--out {out}: that is a file, not a folder; give the site a folder "
+                         "of its own, e.g. --out _site")
     here = Path.cwd().resolve()
     target = out.resolve()
     if target == here or target in here.parents:
@@ -79,6 +84,7 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
         if name.startswith("/") or ".." in Path(name).parts:
             raise BuildError(f"refusing to write outside the site: {name}")
     old = manifest or {}
+    recover(out)
     if current is None:
         current = tree_keys(out) if out.is_dir() else {}
     _guard(out, current)
@@ -107,8 +113,11 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
     if out.is_dir() and not written and not removed:
         return WriteReport((), len(wanted), (), stamps)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = _new_folder(out.parent, f".{out.name}.new-")
+    except OSError as exc:
+        raise BuildError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
     changed = set(written)
     old_site = os.fspath(out)
     try:
@@ -154,11 +163,30 @@ def _write(path: str, data: bytes) -> os.stat_result:
         os.close(handle)
 
 
+def _new_folder(parent: Path, prefix: str) -> str:
+    """A new empty folder in ``parent``; unlike ``mkdtemp`` (0700) it follows the umask, so
+    a web server running as another user can read the site."""
+    for _ in range(100):
+        path = os.path.join(parent, prefix + secrets.token_hex(4))
+        try:
+            os.mkdir(path, 0o777)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{parent}: no free name for {prefix}…")
+
+
 def _swap(staging: Path, out: Path) -> None:
+    """Put ``staging`` in the place of ``out`` so that ``out`` is, at every moment, the old
+    site or the new one: one atomic exchange where the system has it (Linux), else two
+    renames, which a crash between them leaves for :func:`recover` to undo."""
     if not out.exists():
         os.replace(staging, out)
         return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the old site now
+        return
+    retired = _new_folder(out.parent, f".{out.name}.old-")
     os.rmdir(retired)
     os.replace(out, retired)
     try:
@@ -167,3 +195,45 @@ def _swap(staging: Path, out: Path) -> None:
         os.replace(retired, out)  # put the old site back
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                 _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # this kernel or file system cannot: fall back to two renames
+    raise OSError(code, os.strerror(code), os.fspath(first))
+
+
+def recover(out: Path) -> None:
+    """Undo what a build killed mid-write left beside ``out``.
+
+    A staging folder (``.NAME.new-…``) is removed. A retired site (``.NAME.old-…``) is put
+    back when ``out`` is missing (killed between the two renames of :func:`_swap`), else
+    removed. Only folders that hold a Kabar site are touched.
+    """
+    try:
+        leftovers = [entry for entry in os.scandir(out.parent)
+                     if entry.name.startswith((f".{out.name}.new-", f".{out.name}.old-"))
+                     and entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for entry in sorted(leftovers, key=lambda item: item.name):
+        if not os.path.exists(os.path.join(entry.path, SITE_MARK)) and ".new-" not in entry.name:
+            continue
+        if ".old-" in entry.name and not out.exists():
+            os.replace(entry.path, out)
+            log.warning("%s: put back the site an interrupted build had moved aside", out)
+        else:
+            shutil.rmtree(entry.path, ignore_errors=True)

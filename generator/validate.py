@@ -32,13 +32,15 @@ _TIME = re.compile(
 
 
 def load_site(
-    config_path: Path, incidents_dir: Path, cache: Cache | None = None
+    config_path: Path, incidents_dir: Path, cache: Cache | None = None,
+    now: datetime | None = None,
 ) -> tuple[Config, tuple[Incident, ...], tuple[Problem, ...]]:
     """Load ``status.yaml`` and every incident; raise one ``ValidationError`` for all errors.
 
     Returns the config, the incidents (by id) and the warnings, which never fail a load.
     Incidents are checked even when ``status.yaml`` is broken, against what did parse.
-    ``cache`` keeps parsed incident files between builds.
+    ``cache`` keeps parsed incident files between builds. With ``now``, updates dated more
+    than a day after it are warned about (``generator/ahead.py``).
     """
     # Imported here: config and incidents build on the Checker defined in this module.
     from generator.config import check_config
@@ -50,6 +52,10 @@ def load_site(
     problems = [*checked.problems, *incident_problems]
     if checked.config is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
+    if now is not None:
+        from generator.ahead import ahead_warnings
+
+        problems += ahead_warnings(incidents, now, checked.config.site.timezone)
     warnings = tuple(sorted(p for p in problems if p.severity != "error"))
     return checked.config, incidents, warnings
 
@@ -172,5 +178,68 @@ class Checker:
         parsed = parse_time(value, tz) if isinstance(value, str) else None
         if parsed is None:
             self.expected(keypath, f"a time like 2025-07-16 06:15 (in {tzname}) "
-                                   "or 2025-07-16T06:15+07:00", value)
+                                   "or 2025-07-16T06:15+07:00", value, _time_hint(value))
+            return None
+        local = _local_time(value, tz)
+        if local is None:
+            return parsed
+        first, second = (local.replace(fold=fold) for fold in (0, 1))
+        before, after = first.utcoffset(), second.utcoffset()
+        if before == after:
+            return parsed
+        assert before is not None and after is not None
+        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(
+                tzinfo=None):  # in the gap when the clocks go forward
+            self.error(keypath, f"{label(keypath)}: {value} does not exist in {tzname}: the "
+                       "clocks skipped that hour; write it with the offset meant, like "
+                       f"{local:%Y-%m-%dT%H:%M}{_offset(before)}")
+            return None
+        self.warn(keypath, f"{label(keypath)}: {value} happens twice in {tzname} (the clocks "
+                  f"went back); it is taken as the first, {_offset(before)}; write "
+                  f"{local:%Y-%m-%dT%H:%M}{_offset(after)} for the second")
         return parsed
+
+
+def _local_time(value: str, tz: tzinfo) -> datetime | None:
+    """``value`` as a wall-clock time in ``tz`` when it has no offset of its own, else None."""
+    match = _TIME.fullmatch(value)
+    if match is None or match.group(3) or match.group(4):
+        return None
+    return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}").replace(tzinfo=tz)
+
+
+def _offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::[0-9]{2})?")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_ZONE_NAME = re.compile(r"(.*[0-9]) *([A-Za-z][A-Za-z_/+-]*)")
+
+
+def _time_hint(value: Any) -> str:
+    """What is wrong with a time that did not parse, when it is a common mistake."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    if _CLOCK.fullmatch(text):
+        return f" (a clock time alone: write a date and a time, like 2025-07-16 {text})"
+    date = _DATE.match(text)
+    if date and text == date.group(0):
+        return f" (a date alone: add the time, like {text} 06:15)"
+    if date:
+        try:
+            year, month, day = (int(part) for part in date.groups())
+            datetime(year, month, day)
+        except ValueError:
+            return f" (there is no {date.group(0)})"
+        clock = _CLOCK.search(text, date.end())
+        if clock and (int(clock.group(1)) > 23 or int(clock.group(2)) > 59):
+            return f" (there is no {clock.group(0)}: hours go to 23, minutes to 59)"
+    zone = _ZONE_NAME.fullmatch(text)
+    if zone and zone.group(2) not in ("Z", "z") and parse_time(zone.group(1), UTC):
+        return (f" (a zone name like {zone.group(2)!r} is not read: write an offset like "
+                "+07:00, or leave it out for the site's time zone)")
+    return ""

@@ -35,8 +35,8 @@ def _problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> lis
 RULES = [
     pytest.param("site: [\n", "status.yaml:2:1: error: YAML syntax: did not find expected node "
                  "content", id="yaml-syntax"),
-    pytest.param(SITE + "site: {}\n" + API, "status.yaml:4:1: error: 'site': duplicate key; "
-                 "keep only one", id="duplicate-key"),
+    pytest.param(SITE + "site: {}\n" + API, "status.yaml:4:1: error: 'site': duplicate key "
+                 "(also on line 1); keep only one", id="duplicate-key"),
     pytest.param("", "status.yaml:1:1: error: the file is empty; expected the keys 'site' and "
                  "'components'", id="empty-file"),
     pytest.param("- site\n", "status.yaml:1:1: error: the file: expected a mapping with the "
@@ -85,7 +85,8 @@ RULES = [
     pytest.param(SITE + "components:\n  - id: api\n", "status.yaml:5:5: error: 'name': "
                  "required key is missing", id="component-name-missing"),
     pytest.param(SITE + API + "    since: 2025-02-30\n", "status.yaml:7:12: error: 'since': "
-                 "expected a date like 2025-07-16; got '2025-02-30'", id="since-not-a-date"),
+                 "expected a date like 2025-07-16; got '2025-02-30' (there is no 2025-02-30)",
+                 id="since-not-a-date"),
     pytest.param(SITE + API + "    probe: {timeout: 5s}\n", "status.yaml:7:12: error: 'probe': "
                  "expected exactly one of http, tcp, dns, tls; got none", id="probe-no-kind"),
     pytest.param(SITE + API + "    probe: {http: 'https://a.example/', dns: a.example}\n",

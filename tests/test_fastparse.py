@@ -48,15 +48,15 @@ def test_a_duplicate_key_is_still_an_error(tmp_path: Path) -> None:
     text = VALID.replace("components:", "title: Again\ncomponents:")
     incidents, problems = _check(tmp_path / "incidents", {"x.yaml": text})
     assert incidents == ()
-    assert problems == [f"{tmp_path}/incidents/x.yaml:2:1: error: 'title': duplicate key; "
-                        "keep only one"]
+    assert problems == [f"{tmp_path}/incidents/x.yaml:2:1: error: 'title': duplicate key "
+                        "(also on line 1); keep only one"]
 
 
 def test_a_duplicate_key_deep_inside_is_still_an_error(tmp_path: Path) -> None:
     text = VALID.replace("    status: resolved\n", "    status: resolved\n    at: 2025-07-17\n")
     _, problems = _check(tmp_path / "incidents", {"x.yaml": text})
-    assert problems == [f"{tmp_path}/incidents/x.yaml:9:5: error: 'at': duplicate key; "
-                        "keep only one"]
+    assert problems == [f"{tmp_path}/incidents/x.yaml:9:5: error: 'at': duplicate key "
+                        "(also on line 7); keep only one"]
 
 
 def test_times_with_and_without_seconds_stay_in_the_site_zone(tmp_path: Path) -> None:

@@ -96,7 +96,8 @@ RULES = [
                  id="time-format"),
     pytest.param(HEAD + UPDATE.replace("2025-07-16", "2025-02-30"), "incidents/x.yaml:4:9: "
                  "error: 'at': expected a time like 2025-07-16 06:15 (in Asia/Jakarta) or "
-                 "2025-07-16T06:15+07:00; got '2025-02-30 06:15'", id="time-impossible-date"),
+                 "2025-07-16T06:15+07:00; got '2025-02-30 06:15' (there is no 2025-02-30)",
+                 id="time-impossible-date"),
     pytest.param(HEAD + UPDATE.replace("at: 2025-07-16 06:15", "at: 1752621300"),
                  "incidents/x.yaml:4:9: error: 'at': expected a time like 2025-07-16 06:15 (in "
                  "Asia/Jakarta) or 2025-07-16T06:15+07:00; got 1752621300", id="time-number"),

@@ -36,7 +36,7 @@ VALIDATOR_ONLY = {
         "component at line 7; ids must be unique",
     "status/validator-only-impossible-since.yaml":
         "validator-only-impossible-since.yaml:9:12: error: 'since': expected a date like "
-        "2025-07-16; got '2025-02-30'",
+        "2025-07-16; got '2025-02-30' (there is no 2025-02-30)",
     "incidents/validator-only-unknown-component.yaml":
         "incidents/validator-only-unknown-component.yaml:3:14: error: 'chatgtp': unknown "
         "component id; expected one of api, chatgpt, db, dns (did you mean 'chatgpt'?)",
@@ -49,7 +49,8 @@ VALIDATOR_ONLY = {
         "expected a time after start (2026-12-01 03:00); got '2026-12-01 01:00'",
     "incidents/validator-only-impossible-date.yaml":
         "incidents/validator-only-impossible-date.yaml:6:9: error: 'at': expected a time like "
-        "2025-07-16 06:15 (in Asia/Jakarta) or 2025-07-16T06:15+07:00; got '2025-02-30 06:15'",
+        "2025-07-16 06:15 (in Asia/Jakarta) or 2025-07-16T06:15+07:00; got '2025-02-30 06:15' "
+        "(there is no 2025-02-30)",
     "incidents/Validator-Only-Bad-Name.yaml":
         "incidents/Validator-Only-Bad-Name.yaml:1:1: error: incident id "
         "'Validator-Only-Bad-Name' (the file name) is not URL-safe; rename the file to "

@@ -66,7 +66,9 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(tmp_path: Path) -
         (tmp_path / "incidents" / "2025-07-16-video.yaml").write_text("title: [oops\n")
         _wait(lambda: any("still serving the last good site" in line for line in said))
         assert any(line.endswith("incidents/2025-07-16-video.yaml:2:1: error: YAML syntax: "
-                                 "did not find expected ',' or ']'") for line in said)
+                                 "did not find expected ',' or ']'; close the '[' opened at "
+                                 "line 1 col 8, or quote a value that holds ',' or ': '")
+                   for line in said)
         assert "Video rendering is slow" in _get(base)[1]
 
         status, page = _get(base + "no/such/page.html")
