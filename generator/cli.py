@@ -58,6 +58,16 @@ def parser() -> argparse.ArgumentParser:
     _cache_options(p)
     p.add_argument("--location", default="default", help="this runner's name (default: default)")
 
+    p = sub.add_parser("notify", help="send a message about each new event to every channel "
+                       "in notify:")
+    _common(p)
+    p.add_argument("--dry-run", action="store_true", help="print what is due; send nothing")
+    p.add_argument("--test", action="store_true", help="send one test message to every channel")
+    p.add_argument("--now", help="as at this time (ISO 8601); else SOURCE_DATE_EPOCH")
+    p.add_argument("--merge", type=Path, metavar="FILE",
+                   help="add what another notified.json says was sent (scripts/job.sh uses "
+                        "it after a push race)")
+
     p = sub.add_parser("new", help="write a new incident file, or add an update to one")
     _common(p)
     p.add_argument("title", nargs="?", help="the new incident's title")
