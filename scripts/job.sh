@@ -64,7 +64,7 @@ for file in "$@"; do
     files+=("$(cd "$(dirname "$file")" && pwd)/$(basename "$file")")
 done
 config="$(cd "$(dirname "$config")" && pwd)/$(basename "$config")"
-incidents="$(pwd)/$incidents"
+[[ $incidents == /* ]] || incidents="$(pwd)/$incidents"
 
 # A ref of our own, so KABAR_REMOTE may be a URL as well as a remote's name.
 tracking="refs/kabar/$branch"

@@ -306,3 +306,30 @@ def test_indonesian_site_words_its_messages_in_indonesian(
         "API mati sejak 25 November 2026 05.05 WIB.\n"
         "Pemeriksaan terakhir: connection refused\n"
         "Rincian: https://status.example.com/components/api.html")]
+
+
+def test_kabar_run_builds_the_page_when_a_channel_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.servers import closed_port
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOOK_SECRET", HOOK_SECRET)
+    with webhook() as service:  # answers a GET with 501: the API is down
+        Path("status.yaml").write_text(f"""\
+site: {{title: Nusa Status, url: "https://status.example.com/"}}
+components:
+  - {{id: api, name: API, probe: {{http: "http://127.0.0.1:{service.port}/health"}}}}
+notify:
+  after: 1
+  channels: [{{url: "json://127.0.0.1:{closed_port()}/${{HOOK_SECRET}}"}}]
+""")
+        assert main(["run", "--out", "_site", "--no-cache"]) == 0
+    out, err = capsys.readouterr()
+    assert "built _site/" in out
+    assert (tmp_path / "_site" / "index.html").is_file()
+    failures = [line for line in err.splitlines() if line.startswith("notify:")]
+    assert len(failures) == 1
+    assert failures[0].startswith("notify: channel 1 (json): not sent: sending failed")
+    assert HOOK_SECRET not in out + err
+    assert not (tmp_path / "history" / "notified.json").exists()  # tried again next run
