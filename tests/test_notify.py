@@ -21,6 +21,7 @@ import pytest
 from generator.cli import main
 from generator.clock import isoformat
 from generator.config import load_config
+from generator.errors import HistoryError
 from generator.history import record
 from generator.results import Result, Run, write_run
 from tests.notify_receivers import Webhook, smtp_server, webhook
@@ -333,3 +334,33 @@ notify:
     assert failures[0].startswith("notify: channel 1 (json): not sent: sending failed")
     assert HOOK_SECRET not in out + err
     assert not (tmp_path / "history" / "notified.json").exists()  # tried again next run
+
+
+def test_a_new_channel_hears_no_old_news(site: Site, capsys: pytest.CaptureFixture[str]
+                                         ) -> None:
+    for minutes, state in ((0, "up"), (5, "down"), (10, "down")):
+        site.run(minutes, capsys, state, "up", "--dry-run")
+    assert "would send: Nusa Status: API down" in site.outputs[-2]
+    assert site.notify(10 + 24 * 60 + 1, capsys) == 0  # the outage began over a day ago
+    assert site.outputs[-2] == "nothing new to send\n"
+    assert site.hook.received == []
+
+
+def test_notified_json_is_sorted_keys_kept_for_a_week(tmp_path: Path) -> None:
+    from generator.config_notify import Channel
+    from generator.notify import sent
+
+    channel = Channel("json://hooks.example/${HOOK}")
+    old = sent.key(T0 - timedelta(days=8), "incident/a/2026-11-16T22:00:00Z/resolved", channel)
+    new = sent.key(T0, "measured/api/down/2026-11-24T21:55:00Z", channel)
+    path = tmp_path / "notified.json"
+    sent.write(path, [new, old, new], T0)
+    digest = sent.channel_id(channel)
+    assert path.read_text() == (
+        '{"sent": [\n'
+        f'"2026-11-24T22:00:00Z measured/api/down/2026-11-24T21:55:00Z #{digest}"\n'
+        "]}\n")
+    assert sent.read(path) == {new}
+    path.write_text('{"sent": "all of it"}')
+    with pytest.raises(HistoryError, match=r"notified.json: expected \{\"sent\": \[keys\]\}"):
+        sent.read(path)
