@@ -138,7 +138,6 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def notify(args: argparse.Namespace) -> int:
     from generator.notify import notify as send_due
 
