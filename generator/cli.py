@@ -107,6 +107,20 @@ def parser() -> argparse.ArgumentParser:
     _cache_options(p)
     p.add_argument("--location", default="default", help="this runner's name (default: default)")
 
+    p = _command(sub, "notify", "send a message about each new event to every notify: channel",
+                 "Send one message per new event (a measured outage, degradation or recovery "
+                 "that held for notify.after runs; an incident published, updated or resolved; "
+                 "a maintenance starting or completing) to every channel in status.yaml's "
+                 "notify:, each exactly once (history/notified.json keeps what was sent).",
+                 epilog="events: outage, recovery, incident, maintenance")
+    _common(p)
+    p.add_argument("--dry-run", action="store_true", help="print what is due; send nothing")
+    p.add_argument("--test", action="store_true", help="send one test message to every channel")
+    p.add_argument("--now", help="as at this time (ISO 8601); else SOURCE_DATE_EPOCH")
+    p.add_argument("--merge", type=Path, metavar="FILE",
+                   help="add what another notified.json says was sent (scripts/job.sh uses "
+                        "it after a push race)")
+
     p = _command(sub, "new", "write a new incident file, or add an update to one",
                  "Write incidents/<date>-<title>.yaml stamped with the current time in the "
                  "site's time zone, or with --update add an update to an incident file, "

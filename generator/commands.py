@@ -84,6 +84,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path("results") / f"{args.location}.json"
     probe(argparse.Namespace(**{**vars(args), "out": out}))
     record(argparse.Namespace(**{**vars(args), "files": [out], "quorum": 1}))
+    try:  # a message that cannot be sent never keeps the page from building
+        notify(argparse.Namespace(**{**vars(args), "dry_run": False,
+                                     "test": False, "merge": None}))
+    except KabarError as exc:
+        print(f"notify: error: {exc}", file=sys.stderr)
     return build(args)
 
 
@@ -133,6 +138,15 @@ def demo(args: argparse.Namespace) -> int:
              language=args.language)
     return 0
 
+
+def notify(args: argparse.Namespace) -> int:
+    from generator.notify import notify as send_due
+
+    outcome = send_due(args.config, args.incidents, args.history, clock.now(args.now),
+                       dry_run=args.dry_run, test=args.test, merge=args.merge)
+    for line in outcome.failures:
+        print(f"notify: {line}", file=sys.stderr)
+    return 1 if outcome.failures else 0
 
 
 def init(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from generator import yamlsource
+from generator.config_notify import Link, Notify, check_notify, check_subscribe
 from generator.errors import Problem, ValidationError
 from generator.validate import Checker, did_you_mean, display_path
 from generator.yamlsource import KeyPath
@@ -79,6 +80,8 @@ class Config:
     site: Site
     components: tuple[Component, ...]
     path: Path = Path("status.yaml")
+    notify: Notify | None = None  # where messages about changes go (generator/notify/)
+    subscribe: tuple[Link, ...] = ()  # links shown in the page's Subscribe block
 
     def component(self, component_id: str) -> Component | None:
         for component in self.components:
@@ -91,6 +94,7 @@ class Config:
 
 log = logging.getLogger(__name__)
 
+ROOT_KEYS = ("site", "components", "notify", "subscribe")
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 PROBE_KEYS = (*PROBE_KINDS, "method", "headers", "body", "timeout", "expect", "degraded_over",
@@ -143,16 +147,21 @@ def check_config(path: Path) -> ConfigCheck:
     if source.data is None:
         check.error((), "the file is empty; expected the keys 'site' and 'components'")
     else:
-        root = check.mapping((), source.data, ("site", "components"), ("site", "components"),
+        root = check.mapping((), source.data, ROOT_KEYS, ("site", "components"),
                              what="a mapping with the keys 'site' and 'components'")
     root = root or {}
     site = _site(check, root["site"]) if "site" in root else None
     components, ids = _components(check, root["components"]) if "components" in root else (
         None, None)
     timezone = site.timezone if site else _valid_timezone(root.get("site"))
+    extra: dict[str, Any] = {}
+    if "notify" in root:
+        extra["notify"] = check_notify(check, root["notify"])
+    if "subscribe" in root:
+        extra["subscribe"] = check_subscribe(check, root["subscribe"])
     config = None
     if site and components is not None and not check.failures:
-        config = Config(site, components, path)
+        config = Config(site, components, path, **extra)
     return ConfigCheck(config, tuple(problems), ids, timezone)
 
 

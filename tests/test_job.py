@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -40,6 +41,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
         "GIT_AUTHOR_NAME": "Kabar Test", "GIT_AUTHOR_EMAIL": "test@example.com",
         "GIT_COMMITTER_NAME": "Kabar Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+        # One day for every run unless a test says otherwise: the branch keeps a commit a day.
+        "GIT_COMMITTER_DATE": "2025-07-16T06:30:00Z",
         "KABAR": f"{sys.executable} -m generator", "KABAR_RETRY_SLEEP": "0",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "TMPDIR": str(tmp_path),
@@ -160,8 +163,9 @@ exec {sys.executable} -m generator "$@"
     assert "nothing new to record: kabar-data already holds these results" in again.stderr
     assert _history(remote, tmp_path) == _expected(0, 1, 2, 3)
 
-    commits = _commits(remote, tmp_path)
-    assert len(commits) == 4 and all(c.startswith("Record probe results ") for c in commits)
+    # Every run was on 16 July: one commit holds them all.
+    assert _commits(remote, tmp_path) == [
+        "Record probe results 2025-07-16 (the last run recorded at 06:30:00Z)"]
     # The data branch is an orphan: none of main's files, only history/.
     files = _git(remote, "ls-tree", "-r", "--name-only", "kabar-data", env=env).splitlines()
     assert files and all(f.startswith("history/") for f in files)
@@ -212,3 +216,90 @@ def test_job_script_passes_shellcheck() -> None:
     done = subprocess.run([tools.executable("shellcheck"), "--severity=style", str(JOB)],
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "")
+
+
+def test_the_data_branch_keeps_one_commit_a_day_and_every_run(remote: Path,
+                                                               tmp_path: Path) -> None:
+    clone = _clone(remote, "a", tmp_path)
+    days = {0: "2025-07-16T06:05:00Z", 1: "2025-07-16T23:59:00Z", 2: "2025-07-17T00:04:00Z",
+            3: "2025-07-17T08:00:00Z"}
+    for n, when in days.items():
+        done = _job(clone, _results(tmp_path, n), env=_env(tmp_path, GIT_COMMITTER_DATE=when))
+        assert done.returncode == 0, done.stderr
+        if n == 1:
+            first_day = _git(remote, "rev-parse", "kabar-data", env=_env(tmp_path))
+    assert _commits(remote, tmp_path) == [
+        "Record probe results 2025-07-17 (the last run recorded at 08:00:00Z)",
+        "Record probe results 2025-07-16 (the last run recorded at 23:59:00Z)"]
+    assert _git(remote, "rev-parse", "kabar-data^", env=_env(tmp_path)) == first_day
+    assert _history(remote, tmp_path) == _expected(0, 1, 2, 3)
+
+    never = _job(clone, _results(tmp_path, 4), env=_env(
+        tmp_path, GIT_COMMITTER_DATE="2025-07-17T08:05:00Z", KABAR_SQUASH="never"))
+    assert never.returncode == 0, never.stderr
+    assert len(_commits(remote, tmp_path)) == 3
+
+
+NOTIFY_YAML = STATUS_YAML + """\
+notify:
+  after: 1
+  channels:
+    - url: "json://127.0.0.1:PORT/${HOOK}"
+      events: [outage, degraded, recovery]
+"""
+
+
+def test_notify_runs_after_recording_and_a_push_race_keeps_what_both_runs_sent(
+        tmp_path: Path) -> None:
+    from tests.notify_receivers import webhook
+
+    tools.executable("git")
+    with webhook() as hook:
+        env = _env(tmp_path, HOOK="hook-canary-51f", SOURCE_DATE_EPOCH=str(int(
+            (T0 + timedelta(minutes=20)).timestamp())))
+        bare = tmp_path / "remote.git"
+        _git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(bare), env=env)
+        seed = tmp_path / "seed"
+        _git(tmp_path, "clone", "--quiet", str(bare), str(seed), env=env)
+        (seed / "status.yaml").write_text(NOTIFY_YAML.replace("PORT", str(hook.port)),
+                                          encoding="utf-8")
+        _git(seed, "add", "status.yaml", env=env)
+        _git(seed, "commit", "--quiet", "-m", "A status page", env=env)
+        _git(seed, "push", "--quiet", "origin", "HEAD:main", env=env)
+        a, b = _clone(bare, "a", tmp_path), _clone(bare, "b", tmp_path)
+        for n in (0, 1):  # api: up, then degraded
+            done = _job(a, _results(tmp_path, n), env=env)
+            assert done.returncode == 0, done.stderr
+        # B records run 3 (api up again) but A records run 2 (api down) and pushes first.
+        wrapper = tmp_path / "kabar-after-a"
+        wrapper.write_text(f"""#!/usr/bin/env bash
+set -euo pipefail
+if [[ ! -e {tmp_path}/a-ran ]]; then
+    touch {tmp_path}/a-ran
+    (cd {a} && KABAR="{sys.executable} -m generator" bash {JOB} {_results(tmp_path, 2)})
+fi
+exec {sys.executable} -m generator "$@"
+""", encoding="utf-8")
+        wrapper.chmod(0o755)
+        raced = _job(b, _results(tmp_path, 3), env={**env, "KABAR": str(wrapper)})
+        assert raced.returncode == 0, raced.stderr
+        assert "attempt 2/5" in raced.stderr
+        titles = [r.json()["title"] for r in hook.received]
+        # Each change once; B sent its two before its push was rejected, and nothing after.
+        assert titles == [
+            "Job Test: Website degraded",  # run 0: the first state known, and not up
+            "Job Test: API degraded", "Job Test: Website down",  # run 1
+            "Job Test: API down", "Job Test: Website recovered",  # run 2, by A
+            "Job Test: API recovered", "Job Test: Website degraded"]  # run 3, by B
+        out = tmp_path / "check"
+        _git(tmp_path, "clone", "--quiet", "--branch", "kabar-data", str(bare), str(out),
+             env=env)
+        keys = json.loads((out / "history" / "notified.json").read_text())["sent"]
+        assert [k.split(" ")[1] for k in keys] == [
+            "measured/web/degraded/2025-07-16T06:00:00Z",
+            "measured/api/degraded/2025-07-16T06:05:00Z", "measured/web/down/2025-07-16T06:05:00Z",
+            "measured/api/down/2025-07-16T06:10:00Z", "measured/web/up/2025-07-16T06:10:00Z",
+            "measured/api/up/2025-07-16T06:15:00Z", "measured/web/degraded/2025-07-16T06:15:00Z"]
+        assert _history(bare, tmp_path) == _expected(0, 1, 2, 3)
+        for text in (raced.stdout, raced.stderr, (out / "history" / "notified.json").read_text()):
+            assert "hook-canary-51f" not in text

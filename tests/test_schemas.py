@@ -34,6 +34,10 @@ VALIDATOR_ONLY = {
     "status/validator-only-duplicate-id.yaml":
         "validator-only-duplicate-id.yaml:9:9: error: 'id': 'api' is already the id of the "
         "component at line 7; ids must be unique",
+    "status/validator-only-notify-scheme.yaml":
+        "validator-only-notify-scheme.yaml:10:12: error: 'url': apprise does not support the "
+        "scheme 'slak' (did you mean 'slack'?); see https://github.com/caronc/apprise/wiki "
+        "for the URL of each service",
     "status/validator-only-impossible-since.yaml":
         "validator-only-impossible-since.yaml:9:12: error: 'since': expected a date like "
         "2025-07-16; got '2025-02-30' (there is no 2025-02-30)",

@@ -20,7 +20,7 @@ from tests import tools
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("status.yml", "check.yml", "ci.yml")
+NAMES = ("status.yml", "status-locations.yml", "check.yml", "ci.yml")
 # `uses: owner/repo@<full commit SHA> # vX.Y.Z`, or a release tag where a SHA could not be checked.
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@(?:[0-9a-f]{40} # v\d+(?:\.\d+)*|v\d+(?:\.\d+)*)$")
 BROKEN = """\
@@ -118,13 +118,17 @@ def test_only_these_workflows() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_least_privilege(name: str) -> None:
     workflow = _load(name)
-    top = {"status.yml": {}, "check.yml": {"contents": "read"}, "ci.yml": {}}[name]
+    top = {"status.yml": {}, "status-locations.yml": {}, "check.yml": {"contents": "read"},
+           "ci.yml": {}}[name]
     assert workflow["permissions"] == top
     jobs = {job_id: job.get("permissions") for job_id, job in workflow["jobs"].items()}
     expected = {
-        "status.yml": {"probe": {"contents": "read"}, "record": {"contents": "write"},
-                       "build": {"contents": "read"},
-                       "deploy": {"pages": "write", "id-token": "write"}},
+        "status.yml": {"status": {"contents": "write"},
+                       "deploy": {"pages": "write", "id-token": "write"},
+                       "keepalive": {"actions": "write"}},
+        "status-locations.yml": {"probe": {"contents": "read"},
+                                 "status": {"contents": "write"},
+                                 "deploy": {"pages": "write", "id-token": "write"}},
         "check.yml": {"check": None},  # the workflow's contents: read
         "ci.yml": {"tests": {"contents": "read"}},
     }[name]
@@ -148,14 +152,18 @@ def test_actions_are_pinned(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_checkouts_keep_no_credentials_unless_the_job_pushes(name: str) -> None:
+    """Only a job that pushes keeps credentials, in its first checkout (of the branch it
+    runs on), and the checkout of the data branch never does."""
     workflow = _load(name)
     pushing = {job_id for job_id, step in _steps(workflow)
                if "scripts/job.sh" in step.get("run", "")}
+    first: set[str] = set()
     for job_id, step in _steps(workflow):
         if step.get("uses", "").startswith("actions/checkout@"):
             keeps = step.get("with", {}).get("persist-credentials", True)
-            assert keeps is (job_id in pushing), (job_id, step)
-    assert pushing == ({"record"} if name == "status.yml" else set())
+            assert keeps is (job_id in pushing and job_id not in first), (job_id, step)
+            first.add(job_id)
+    assert pushing == ({"status"} if name.startswith("status") else set())
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -172,46 +180,89 @@ def test_secrets_and_expressions_never_reach_shell_text(name: str) -> None:
     assert secret_lines == in_env
 
 
-def test_secrets_reach_only_the_probe_step() -> None:
-    workflow = _load("status.yml")
+@pytest.mark.parametrize("name", ["status.yml", "status-locations.yml"])
+def test_secrets_reach_only_the_probe_and_notify_steps(name: str) -> None:
+    workflow = _load(name)
     holders = [(job_id, step.get("name")) for job_id, step in _steps(workflow)
                if "secrets." in json.dumps(step)]
-    assert holders == [("probe", "Probe")]
+    probe = "probe" if name == "status-locations.yml" else "status"
+    assert holders == [(probe, "Probe"), ("status", "Record, notify and push")]
     for job_id, job in workflow["jobs"].items():
         assert "secrets." not in json.dumps(job.get("env", {})), job_id
     assert "secrets." not in json.dumps(workflow.get("env", {}))
 
 
-def test_status_runs_every_five_minutes_on_change_and_by_hand() -> None:
+KEEPALIVE_CRON = "17 4 1,15 * *"
+
+
+def test_status_runs_every_five_minutes_on_change_by_hand_and_by_dispatch() -> None:
     on = _load("status.yml")["on"]
-    assert on["schedule"] == [{"cron": "*/5 * * * *"}]
+    assert on["schedule"] == [{"cron": "*/5 * * * *"}, {"cron": KEEPALIVE_CRON}]
     assert "workflow_dispatch" in on
+    assert on["repository_dispatch"] == {"types": ["kabar-probe"]}
     assert on["push"]["paths"] == ["status.yaml", "incidents/**"]
+    # The several-locations workflow runs only by hand until its owner moves the triggers.
+    assert _load("status-locations.yml")["on"] == {"workflow_dispatch": None}
 
 
-def test_status_runs_one_at_a_time_and_never_cancels_a_run() -> None:
-    workflow = _load("status.yml")
+@pytest.mark.parametrize("name", ["status.yml", "status-locations.yml"])
+def test_status_runs_one_at_a_time_and_never_cancels_a_run(name: str) -> None:
+    workflow = _load(name)
     assert workflow["concurrency"] == {"group": "kabar-status", "cancel-in-progress": False}
     assert all("concurrency" not in job for job in workflow["jobs"].values())
 
 
-def test_status_pipeline_probe_record_build_deploy() -> None:
+def test_one_location_is_two_billed_jobs_a_run() -> None:
+    """Probe, record, notify and build in one job, deploy in another; pip's cache."""
     workflow = _load("status.yml")
     jobs = workflow["jobs"]
-    assert [(j, jobs[j].get("needs")) for j in jobs] == [
-        ("probe", None), ("record", "probe"), ("build", "record"), ("deploy", "build")]
-    assert jobs["probe"]["strategy"]["matrix"]["include"][0] == {
-        "location": "default", "runner": "ubuntu-latest"}
-    assert jobs["probe"]["strategy"]["fail-fast"] is False
-    runs = [step.get("run", "") for _, step in _steps(workflow)]
-    assert "pip install ." in runs
-    assert "scripts/job.sh results/*.json" in runs
-    assert workflow["env"]["KABAR_QUORUM"] == "1"
+    assert [(j, jobs[j].get("needs"), jobs[j].get("if")) for j in jobs] == [
+        ("status", None, None),
+        ("deploy", "status", "${{ !cancelled() && needs.status.outputs.site == 'success' }}"),
+        ("keepalive", None, f"github.event.schedule == '{KEEPALIVE_CRON}'")]
+    assert "strategy" not in jobs["status"]
+    runs = [step.get("run", "") for step in jobs["status"]["steps"]]
+    assert runs == ["", "", "pip install .",
+                    "kabar probe --location default --out results/default.json",
+                    "scripts/job.sh results/*.json", "", "",
+                    "kabar build --history .kabar-data/history --out _site", ""]
+    assert jobs["status"]["outputs"] == {"site": "${{ steps.pages.outcome }}"}
     assert jobs["deploy"]["environment"]["name"] == "github-pages"
-    actions = [step.get("uses", "").split("@")[0] for _, step in _steps(workflow)]
-    assert actions.count("actions/upload-pages-artifact") == 1
-    assert actions.count("actions/deploy-pages") == 1
     assert (ROOT / "scripts" / "job.sh").stat().st_mode & 0o111
+
+
+def test_keepalive_enables_the_workflow_through_the_api() -> None:
+    step = _load("status.yml")["jobs"]["keepalive"]["steps"][0]
+    assert step["run"] == 'gh api --method PUT "repos/$REPO/actions/workflows/status.yml/enable"'
+    assert step["env"] == {"GH_TOKEN": "${{ github.token }}", "REPO": "${{ github.repository }}"}
+
+
+@pytest.mark.parametrize("name", ["status.yml", "status-locations.yml", "check.yml"])
+def test_pip_downloads_are_cached(name: str) -> None:
+    setups = [step for _, step in _steps(_load(name))
+              if step.get("uses", "").startswith("actions/setup-python@")]
+    assert setups and all(s["with"]["cache"] == "pip" for s in setups)
+    assert all(s["with"]["cache-dependency-path"] == "pyproject.toml" for s in setups)
+
+
+def test_several_locations_probe_in_a_matrix_and_record_with_a_quorum() -> None:
+    workflow = _load("status-locations.yml")
+    jobs = workflow["jobs"]
+    assert [(j, jobs[j].get("needs")) for j in jobs] == [
+        ("probe", None), ("status", "probe"), ("deploy", "status")]
+    assert jobs["probe"]["strategy"]["matrix"]["include"] == [
+        {"location": "default", "runner": "ubuntu-latest"}]
+    assert jobs["probe"]["strategy"]["fail-fast"] is False
+    assert workflow["env"]["KABAR_QUORUM"] == "1"
+    runs = [step.get("run", "") for _, step in _steps(workflow)]
+    assert "scripts/job.sh results/*.json" in runs
+    # Everything after probing is the same as in status.yml.
+    single = _load("status.yml")["jobs"]["status"]["steps"]
+    assert jobs["status"]["steps"][-5:] == single[-5:]
+    for name in ("status.yml", "status-locations.yml"):
+        actions = [step.get("uses", "").split("@")[0] for _, step in _steps(_load(name))]
+        assert actions.count("actions/upload-pages-artifact") == 1
+        assert actions.count("actions/deploy-pages") == 1
 
 
 def _kabar_commands() -> Iterator[tuple[str, str]]:

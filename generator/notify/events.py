@@ -1,0 +1,150 @@
+"""What happened that people should hear about: measured changes, incident updates, maintenance.
+
+Each event has a stable key, the same in every run that sees it, so that what was sent can be
+remembered (``sent.py``) and never sent twice.
+
+Measured changes come from the raw runs of ``history/`` (``generator/history.py``): a
+component's state counts once it holds for ``notify.after`` runs in a row (a single failed
+run says nothing). Runs recorded as unknown, runs without the component, and runs inside a
+maintenance of the component are skipped, as if they had not happened: a component under
+maintenance sends no measured change, and after the maintenance it is compared with its state
+before it. The key names the component, the state and the first run of the streak, e.g.
+``measured/api/down/2026-11-24T22:00:00Z``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from generator.clock import isoformat
+from generator.config import Config
+from generator.history_files import RawRun, raw_files, raw_runs
+from generator.incidents import Incident, Update
+from generator.model import IncidentView, incident_view
+
+LOOKBACK = timedelta(hours=36)  # the runs read; longer than FRESH, so a cut streak is stale
+FRESH = timedelta(hours=24)  # an older event is not sent (a new channel hears no old news)
+KIND = {"down": "outage", "degraded": "degraded", "up": "recovery"}
+_STARTED = ("in_progress", "verifying")
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str  # stable across runs: what notified.json remembers
+    kind: str  # outage | degraded | recovery | incident | maintenance (a channel's events)
+    at: datetime  # when it became known: its freshness, and when its key may be forgotten
+    since: datetime  # what the message says: a streak's first run, an update's time
+    component: str | None = None  # measured events
+    error: str | None = None  # measured: the last check's error
+    previous: datetime | None = None  # recovery: when the bad state began
+    episode: frozenset[str] = frozenset()  # recovery: the bad kinds it ends
+    view: IncidentView | None = None  # incident and maintenance events
+    update: Update | None = None  # incident events: the update it announces
+    action: str = ""  # published | updated | resolved | started | completed
+
+
+def due_events(config: Config, incidents: Sequence[Incident], history: Path,
+               now: datetime) -> list[Event]:
+    """Every event of the last ``FRESH`` hours, oldest first."""
+    views = [view for incident in incidents if (view := incident_view(incident, now))]
+    masked = _maintenance_mask(views, now)
+    after = config.notify.after if config.notify else 2
+    events = measured_events(config, recent_runs(history, config, now), after, masked)
+    events += incident_events(views)
+    return sorted((e for e in events if now - FRESH <= e.at <= now),
+                  key=lambda e: (e.at, e.key))
+
+
+def recent_runs(history: Path, config: Config, now: datetime) -> list[RawRun]:
+    """The raw runs of the last ``LOOKBACK``, oldest first; damaged lines are skipped."""
+    ids = {component.id for component in config.components}
+    first = (now - LOOKBACK).date()
+    runs: list[RawRun] = []
+    for day, path in sorted(raw_files(history).items()):
+        if first <= day <= now.date():
+            runs += (r for r in raw_runs(path, [], ids) if now - LOOKBACK <= r.at <= now)
+    return sorted(runs, key=lambda run: run.at)
+
+
+Mask = Callable[[str, datetime], bool]
+
+
+def _maintenance_mask(views: Iterable[IncidentView], now: datetime) -> Mask:
+    windows: dict[str, list[tuple[datetime, datetime]]] = {}
+    for view in views:
+        if not view.incident.is_maintenance or view.status == "scheduled":
+            continue
+        end = max(view.end or now, now) if view.status in _STARTED else (view.end or now)
+        for component in view.incident.components:
+            windows.setdefault(component, []).append((view.start, end))
+
+    def masked(component: str, at: datetime) -> bool:
+        return any(start <= at <= end for start, end in windows.get(component, ()))
+
+    return masked
+
+
+def measured_events(config: Config, runs: Sequence[RawRun], after: int,
+                    masked: Mask) -> list[Event]:
+    """Per probed component, each change of state that held for ``after`` runs in a row."""
+    events: list[Event] = []
+    for component in config.components:
+        if component.probe is None:
+            continue
+        confirmed: str | None = None
+        confirmed_since: datetime | None = None
+        episode: set[str] = set()
+        streak: str | None = None
+        start: datetime | None = None
+        length = 0
+        for run in runs:
+            sample = run.samples.get(component.id)
+            if run.unknown is not None or sample is None or masked(component.id, run.at):
+                continue
+            if sample.state == streak:
+                length += 1
+            else:
+                streak, start, length = sample.state, run.at, 1
+            if length != after or streak == confirmed or start is None:
+                continue
+            previous, previous_since = confirmed, confirmed_since
+            confirmed, confirmed_since = streak, start
+            if previous is None and streak == "up":
+                continue  # the first state known is the baseline, not a recovery
+            kind = KIND[streak]
+            events.append(Event(
+                key=f"measured/{component.id}/{streak}/{isoformat(start)}", kind=kind,
+                at=run.at, since=start, component=component.id,
+                error=sample.error if streak != "up" else None,
+                previous=previous_since if streak == "up" else None,
+                episode=frozenset(episode) if streak == "up" else frozenset()))
+            if streak == "up":
+                episode.clear()
+            else:
+                episode.add(kind)
+    return events
+
+
+def incident_events(views: Iterable[IncidentView]) -> list[Event]:
+    """An incident's updates (published, updated, resolved); a maintenance's start and end."""
+    events: list[Event] = []
+    for view in views:
+        ident = view.incident.id
+        if view.incident.is_maintenance:
+            if view.status in (*_STARTED, "completed"):
+                events.append(Event(f"maintenance/{ident}/started", "maintenance", view.start,
+                                    view.start, view=view, action="started"))
+            if view.status == "completed" and view.end is not None:
+                events.append(Event(f"maintenance/{ident}/completed", "maintenance", view.end,
+                                    view.end, view=view, action="completed"))
+            continue
+        for n, update in enumerate(reversed(view.updates)):  # oldest first
+            action = ("published" if n == 0 else
+                      "resolved" if update.status == "resolved" else "updated")
+            events.append(Event(f"incident/{ident}/{isoformat(update.at)}/{update.status}",
+                                "incident", update.at, update.at, view=view, update=update,
+                                action=action))
+    return events

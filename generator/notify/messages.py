@@ -1,0 +1,107 @@
+"""The words of each message, in the site's language and time zone, with a link to the page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from generator.config import Config
+from generator.notify.events import Event
+from generator.render.i18n import Translator
+
+# Apprise's notification types (its colours and icons): info, success, warning, failure.
+_TYPE = {"outage": "failure", "degraded": "warning", "recovery": "success",
+         "incident": "warning", "maintenance": "info"}
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    type: str  # info | success | warning | failure
+    events: tuple[Event, ...]  # what it tells: their keys are marked sent together
+
+
+def compose(config: Config, events: Sequence[Event]) -> list[Message]:
+    """One message per incident update or maintenance step; measured changes of one kind found
+    in the same run go together."""
+    t = Translator(config.site.language, config.site.timezone)
+    messages: list[Message] = []
+    groups: dict[tuple[str, datetime, frozenset[str]], list[Event]] = {}
+    for event in events:
+        if event.component is not None:
+            groups.setdefault((event.kind, event.at, event.episode), []).append(event)
+        else:
+            messages.append(_incident(config, t, event))
+    for (kind, _, _), members in groups.items():
+        messages.append(_measured(config, t, kind, members))
+    order = {id(e): n for n, e in enumerate(events)}
+    return sorted(messages, key=lambda m: order[id(m.events[0])])
+
+
+def test_message(config: Config) -> Message:
+    t = Translator(config.site.language, config.site.timezone)
+    site = config.site
+    return Message(t("notify.test_title", site=site.title),
+                   f"{t('notify.test_body', site=site.title)}\n{site.url}", "info", ())
+
+
+def _name(config: Config, component_id: str) -> str:
+    component = config.component(component_id)
+    return component.name if component else component_id
+
+
+def _measured(config: Config, t: Translator, kind: str, events: Sequence[Event]) -> Message:
+    site = config.site
+    names = ", ".join(_name(config, e.component or "") for e in events)
+    lines = []
+    for event in events:
+        values = {"component": _name(config, event.component or ""),
+                  "since": t.datetime(event.since)}
+        if kind == "recovery" and event.previous is not None:
+            lines.append(t("notify.recovery_line", **values,
+                           duration=t.duration(event.since - event.previous)))
+        else:
+            lines.append(t(f"notify.{kind}_line", **values))
+        if event.error:
+            lines.append(t("page.last_error", error=event.error))
+    link = (f"{site.url}components/{events[0].component}.html" if len(events) == 1
+            else site.url)
+    lines.append(t("notify.link", url=link))
+    return Message(t(f"notify.{kind}_title", site=site.title, components=names),
+                   "\n".join(lines), _TYPE[kind], tuple(events))
+
+
+def _incident(config: Config, t: Translator, event: Event) -> Message:
+    view = event.view
+    assert view is not None
+    site = config.site
+    incident = view.incident
+    names = ", ".join(_name(config, c) for c in incident.components)
+    lines: list[str] = []
+    kind = "success" if event.action in ("resolved", "completed") else _TYPE[event.kind]
+    if event.update is not None:
+        status = t(f"status.{event.update.status}")
+        lines.append(t(f"notify.incident_{event.action}", status=status,
+                       time=t.datetime(event.since)))
+        lines.append(event.update.message.strip())
+        if event.action == "resolved" and view.end is not None:
+            lines.append(t("notify.lasted", duration=t.duration(view.end - view.start)))
+        title = t("notify.incident_title", site=site.title, title=incident.title,
+                  status=status)
+    else:
+        lines.append(t(f"notify.maintenance_{event.action}", time=t.datetime(event.since)))
+        lines.append(t("notify.window", window=_window(t, view.start, view.end)))
+        title = t(f"notify.maintenance_{event.action}_title", site=site.title,
+                  title=incident.title)
+    if names:
+        lines.append(t("notify.affected", components=names))
+    lines.append(t("notify.link", url=f"{site.url}{view.path}"))
+    return Message(title, "\n".join(lines), kind, (event,))
+
+
+def _window(t: Translator, start: datetime, end: datetime | None) -> str:
+    if end is None:
+        return t.datetime(start)
+    return t("page.range", start=t.datetime(start), end=t.datetime(end))
