@@ -12,10 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.config import Component, Config, Probe, Site  # noqa: E402
 from generator.history import ComponentHistory, History, Sample, Span  # noqa: E402
-from generator.incidents import Incident, Update, Window  # noqa: E402
-from generator.model import compute  # noqa: E402
+from generator.load.config import Component, Config, Probe, Site  # noqa: E402
+from generator.load.incidents import Incident, Update, Window  # noqa: E402
+from generator.model.compute import compute  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
 STEP = timedelta(minutes=5)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp  # noqa: E402
 
-from generator.config import Component, Config, Probe, Site  # noqa: E402
+from generator.load.config import Component, Config, Probe, Site  # noqa: E402
 from generator.probe import run_probes  # noqa: E402
 
 DELAY = 0.2

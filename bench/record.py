@@ -17,18 +17,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.config import Component, Config, Site  # noqa: E402
-from generator.history import read_history, record  # noqa: E402
-from generator.history_files import (  # noqa: E402
+from generator.files import append_lines  # noqa: E402
+from generator.history.files import (  # noqa: E402
     DayComponent,
     DayRecord,
-    append_lines,
     daily_path,
     encode_day,
     encode_results,
     raw_path,
 )
-from generator.results import Result, Run, write_run  # noqa: E402
+from generator.history.read import read_history  # noqa: E402
+from generator.history.record import record  # noqa: E402
+from generator.load.config import Component, Config, Site  # noqa: E402
+from generator.load.results import Result, Run, write_run  # noqa: E402
 
 COMPONENTS = 100
 DAYS = 365

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from generator.config import Component, Config, Probe, Site
 from generator.history import Sample
-from generator.incidents import Incident, Update, Window
-from generator.model import (
+from generator.load.config import Component, Config, Probe, Site
+from generator.load.incidents import Incident, Update, Window
+from generator.model.compute import (
     BAR_DAYS,
     ComponentView,
     DayBar,

@@ -11,9 +11,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from generator.build import build
-from generator.config import load_config
-from generator.history import record
+from generator.history.record import record
+from generator.load.config import load_config
+from generator.site.build import build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 EXPECTED = FIXTURE / "expected"

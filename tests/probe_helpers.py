@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from generator.config import Component, Config, Probe, Site
+from generator.load.config import Component, Config, Probe, Site
+from generator.load.results import Result, Run
 from generator.probe import run_probes
-from generator.results import Result, Run
 
 SITE = Site(title="Test", url="https://status.test/")
 PAUSE = 0.01  # the retry pause, shortened

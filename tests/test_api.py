@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from generator.incidents import Incident, Update, Window
-from generator.model import IncidentView, SiteModel
-from generator.render import api, context
+from generator.load.incidents import Incident, Update, Window
+from generator.model.compute import IncidentView, SiteModel
+from generator.render import api
+from generator.render.base import context
 from tests.factories import NOW, sample_model
 
 Check = Callable[[Any], bool]

@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from generator.model import STATES
-from generator.render import badges, context
+from generator.model.compute import STATES
+from generator.render import badges
+from generator.render.base import context
 from tests.factories import sample_model
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache as cache_module
-from generator import render as render_module
-from generator import resources, yamlsource
-from generator.build import BuildResult, build
-from generator.config import load_config
+from generator import resources
 from generator.errors import ValidationError
-from generator.history import record
+from generator.history.record import record
+from generator.load import yamlsource
+from generator.load.config import load_config
+from generator.render import base as render_module
 from generator.render import pages
+from generator.site import cache as cache_module
+from generator.site.build import BuildResult, build
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "site"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from generator.incidents import Incident, Update, Window
-from generator.model import IncidentView, SiteModel
-from generator.render import calendar, context
+from generator.load.incidents import Incident, Update, Window
+from generator.model.compute import IncidentView, SiteModel
+from generator.render import calendar
+from generator.render.base import context
 from tests.factories import sample_model
 
 LONG_ID = ("Kami akan memindahkan basis data utama ke pusat data baru di Surabaya; "

@@ -14,8 +14,8 @@ import pytest
 from generator.clock import parse_instant
 from generator.errors import ValidationError
 from generator.history import History
-from generator.model import SiteModel, compute
-from generator.validate import load_site
+from generator.load.site import load_site
+from generator.model.compute import SiteModel, compute
 
 
 def _model(folder: Path, zone: str, incidents: dict[str, str], now: str) -> SiteModel:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import Component, Expect, Probe, Site, load_config
 from generator.errors import ValidationError
-from generator.validate import load_site
+from generator.load.config import Component, Expect, Probe, Site, load_config
+from generator.load.site import load_site
 
 SITE = """\
 site:

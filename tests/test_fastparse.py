@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator import yamlsource
 from generator.errors import Problem
-from generator.incidents import Incident, _incident, check_incidents
-from generator.validate import Checker
+from generator.load import yamlsource
+from generator.load.checker import Checker
+from generator.load.incidents import Incident, _incident, check_incidents
 
 IDS = frozenset({"api", "db"})
 TZ = "Asia/Jakarta"

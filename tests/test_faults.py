@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from generator.config import Config, load_config
+from generator.cli.main import main
 from generator.errors import BuildError, HistoryError, WriteError
-from generator.history import read_history, record
-from generator.output import SITE_MARK, recover, write_site
-from generator.results import Result, Run, atomic_write, write_run
+from generator.files import atomic_write
+from generator.history.read import read_history
+from generator.history.record import record
+from generator.load.config import Config, load_config
+from generator.load.results import Result, Run, write_run
+from generator.site.output import SITE_MARK, recover, write_site
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW_A = "2025-07-16T10:00+07:00"

@@ -12,9 +12,10 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from generator.incidents import Incident, Update
-from generator.model import IncidentView, SiteModel
-from generator.render import context, feeds, meta
+from generator.load.incidents import Incident, Update
+from generator.model.compute import IncidentView, SiteModel
+from generator.render import feeds, meta
+from generator.render.base import context
 from tests import tools
 from tests.factories import NOW, sample_model
 

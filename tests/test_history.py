@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import Component, Config, Site
 from generator.errors import HistoryError
-from generator.history import Sample, Span, read_history, record
-from generator.results import Result, Run, write_run
+from generator.history import Sample, Span
+from generator.history.read import read_history
+from generator.history.record import record
+from generator.load.config import Component, Config, Site
+from generator.load.results import Result, Run, write_run
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 RAW = "raw/2026-11-24.jsonl"

@@ -19,7 +19,7 @@ import feedparser
 import pytest
 import yaml
 
-from generator.build import build
+from generator.site.build import build
 from tests.tools import ROOT
 
 NOW = "2025-07-16T10:00:00+07:00"

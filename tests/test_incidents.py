@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import Config, load_config
 from generator.errors import ValidationError
-from generator.incidents import Incident, Update, Window, load_incidents
-from generator.validate import load_site
+from generator.load.config import Config, load_config
+from generator.load.incidents import Incident, Update, Window, load_incidents
+from generator.load.site import load_site
 
 STATUS = """\
 site: {title: Example Status, url: 'https://status.example.com/', timezone: Asia/Jakarta}

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.history import read_history
-from generator.results import Result, Run, write_run
+from generator.history.read import read_history
+from generator.load.config import load_config
+from generator.load.results import Result, Run, write_run
 from tests import tools
 
 ROOT = Path(__file__).resolve().parents[1]

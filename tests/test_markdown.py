@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from generator.render import context
+from generator.render.base import context
 from generator.render.markdown import render_markdown
 from generator.render.pages import render
 from tests.factories import sample_model

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.config import Component, Config, Probe, Site
 from generator.history import ComponentHistory, History, Sample, Span
-from generator.incidents import Incident, Update, Window
-from generator.model import BAR_DAYS, NO_DATA, DayBar, SiteModel, compute
+from generator.load.config import Component, Config, Probe, Site
+from generator.load.incidents import Incident, Update, Window
+from generator.model.compute import BAR_DAYS, NO_DATA, DayBar, SiteModel, compute
 
 WIB = ZoneInfo("Asia/Jakarta")
 PROBE = Probe(kind="http", target="https://api.example/")

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.cli import main
-from generator.config import Config, load_config
+from generator.cli.main import main
+from generator.cli.new import add_update, new_incident, slugify
 from generator.errors import KabarError
-from generator.incidents import Incident
-from generator.new import add_update, new_incident, slugify
-from generator.validate import load_site
+from generator.load.config import Config, load_config
+from generator.load.incidents import Incident
+from generator.load.site import load_site
 
 STATUS_YAML = """\
 site:

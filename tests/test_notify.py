@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.cli.main import main
 from generator.clock import isoformat
-from generator.config import load_config
 from generator.errors import HistoryError
-from generator.history import record
-from generator.results import Result, Run, write_run
+from generator.history.record import record
+from generator.load.config import load_config
+from generator.load.results import Result, Run, write_run
 from tests.notify_receivers import Webhook, smtp_server, webhook
 
 T0 = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)  # 05:00 WIB on 25 November
@@ -347,7 +347,7 @@ def test_a_new_channel_hears_no_old_news(site: Site, capsys: pytest.CaptureFixtu
 
 
 def test_notified_json_is_sorted_keys_kept_for_a_week(tmp_path: Path) -> None:
-    from generator.config_notify import Channel
+    from generator.load.notify import Channel
     from generator.notify import sent
 
     channel = Channel("json://hooks.example/${HOOK}")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.config_notify import DEFAULT_EVENTS, Channel, Link, Notify
 from generator.errors import ValidationError
+from generator.load.config import load_config
+from generator.load.notify import DEFAULT_EVENTS, Channel, Link, Notify
 
 BASE = """\
 site:
@@ -114,7 +114,7 @@ subscribe:
 
 def test_without_notify_there_is_nothing_to_send(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.cli import main
+    from generator.cli.main import main
 
     (tmp_path / "status.yaml").write_text(BASE)
     assert main(["notify", "--config", str(tmp_path / "status.yaml")]) == 0

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.config import Component
-from generator.model import DayBar, Group, Indicator, SiteModel
-from generator.render import context
+from generator.load.config import Component
+from generator.model.compute import DayBar, Group, Indicator, SiteModel
+from generator.render.base import context
 from generator.render.i18n import Translator
 from generator.render.pages import render
 from generator.resources import site_templates

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from generator.config import Expect
 from generator.errors import ProbeError
+from generator.load.config import Expect
 from generator.probe import format_table
 from tests.probe_helpers import make_probe, probe_one, run
 from tests.servers import (

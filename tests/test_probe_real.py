@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import Expect
+from generator.load.config import Expect
 from generator.probe import format_table
 from tests import real_servers
 from tests.probe_helpers import make_probe, probe_one, run

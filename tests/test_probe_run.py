@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import generator.probe as probe_module
-from generator.config import Component, Config
 from generator.errors import ProbeError
+from generator.load.config import Component, Config
+from generator.load.results import Result, Run
 from generator.probe import expand_env, format_table, run_probes
 from generator.probe.env import prepare
-from generator.results import Result, Run
 from tests.probe_helpers import SITE, make_probe, run
 from tests.servers import silent_port
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator.config import Expect, Probe
+from generator.load.config import Expect, Probe
 from generator.probe.certs import validity
 from tests.probe_helpers import make_probe, probe_one
 from tests.servers import (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import Expect
+from generator.load.config import Expect
 from generator.probe import format_table
 from tests.probe_helpers import make_probe, probe_one, run
 from tests.servers import (
@@ -247,7 +247,7 @@ def test_aiohttp_pure_python_parser_reads_them_too() -> None:
     # pure-Python parser takes over: it too must read bare LF and 128 KB of headers.
     big = [("Set-Cookie", f"c{n}={'v' * 4000}") for n in range(33)]
     script = ("import sys; from tests.probe_helpers import make_probe, probe_one; "
-              "from generator.config import Expect; "
+              "from generator.load.config import Expect; "
               "import aiohttp.http_parser as p; "
               "assert p.HttpResponseParser is p.HttpResponseParserPy, 'C parser in use'; "
               "r = probe_one(make_probe('http', sys.argv[1], expect=Expect(contains='fine'))); "

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
+from generator.load.config import load_config
+from generator.load.results import Result, Run, read_run, write_run
 from generator.reasons import WORDS, code_of, explain, words
-from generator.render import context
+from generator.render.base import context
 from generator.render.i18n import Translator, catalogue
 from generator.render.pages import probe_words, render
-from generator.results import Result, Run, read_run, write_run
 from tests.factories import sample_model
 
 AT = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)

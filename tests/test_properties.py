@@ -25,11 +25,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build import build, load_model
-from generator.config import load_config
-from generator.history import record
-from generator.model import BAR_DAYS, NO_DATA, Indicator, SiteModel
+from generator.history.record import record
+from generator.load.config import load_config
+from generator.model.compute import BAR_DAYS, NO_DATA, Indicator, SiteModel
 from generator.render.i18n import Translator
+from generator.site.build import build, load_model
 
 NOW = datetime(2025, 7, 16, 3, 0, tzinfo=UTC)
 ZONES = ("Asia/Jakarta", "Europe/Berlin", "America/New_York", "UTC")

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from generator.build import BuildResult, build
-from generator.config import load_config
-from generator.history import record
+from generator.history.record import record
+from generator.load.config import load_config
+from generator.load.results import Result, Run, write_run
 from generator.render.i18n import Translator
-from generator.results import Result, Run, write_run
+from generator.site.build import BuildResult, build
 from tests import tools
 from tests.browser import (
     FeedLinks,

@@ -16,9 +16,9 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.config import Config, load_config
 from generator.errors import ValidationError
-from generator.incidents import load_incidents
+from generator.load.config import Config, load_config
+from generator.load.incidents import load_incidents
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "generator" / "schemas"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve import serve
+from generator.cli.serve import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 

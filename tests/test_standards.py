@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.model import SiteModel
-from generator.render import api, context, feeds
+from generator.model.compute import SiteModel
+from generator.render import api, feeds
+from generator.render.base import context
 from tests import tools
 from tests.factories import sample_model
 from tests.golden import EXPECTED

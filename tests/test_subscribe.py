@@ -6,8 +6,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from generator.config_notify import Link
-from generator.render import context
+from generator.load.notify import Link
+from generator.render.base import context
 from generator.render.pages import render
 from tests.factories import sample_model
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from generator.history import Span
-from generator.timeline import (
+from generator.model.timeline import (
     RANK,
     Segment,
     Touch,

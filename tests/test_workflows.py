@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import parser
+from generator.cli.main import parser
 from tests import tools
 
 ROOT = Path(__file__).resolve().parents[1]

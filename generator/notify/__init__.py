@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from generator.config import load_config
-from generator.config_notify import Channel
-from generator.incidents import load_incidents
+from generator.load.config import load_config
+from generator.load.incidents import load_incidents
+from generator.load.notify import Channel
 from generator.notify import sent as sent_file
 from generator.notify.events import Event, due_events
 from generator.notify.messages import Message, compose, test_message

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from generator.clock import isoformat
-from generator.config import Config
-from generator.history_files import RawRun, raw_files, raw_runs
-from generator.incidents import Incident, Update
-from generator.model import IncidentView, incident_view
+from generator.history.files import RawRun, raw_files, raw_runs
+from generator.load.config import Config
+from generator.load.incidents import Incident, Update
+from generator.model.compute import IncidentView, incident_view
 
 LOOKBACK = timedelta(hours=36)  # the runs read; longer than FRESH, so a cut streak is stale
 FRESH = timedelta(hours=24)  # an older event is not sent (a new channel hears no old news)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from generator.config import Config
+from generator.load.config import Config
 from generator.notify.events import Event
 from generator.render.i18n import Translator
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from generator.config_notify import VARIABLE, Channel
+from generator.load.notify import VARIABLE, Channel
 from generator.notify.messages import Message
 
 log = logging.getLogger(__name__)

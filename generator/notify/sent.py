@@ -27,9 +27,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from generator.clock import isoformat
-from generator.config_notify import Channel
 from generator.errors import HistoryError
-from generator.results import atomic_write
+from generator.files import atomic_write
+from generator.load.notify import Channel
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from generator.config import Config, Probe
+from generator.load.config import Config, Probe
+from generator.load.results import Result, Run
 from generator.probe import certs
 from generator.probe.base import CURRENT, Failure, Net, Outcome, Progress, seconds
 from generator.probe.dns import LOOKUPS, check_dns
@@ -24,7 +25,6 @@ from generator.probe.http import check_http
 from generator.probe.netio import check_tcp, check_tls
 from generator.probe.table import format_table
 from generator.reasons import words
-from generator.results import Result, Run
 
 __all__ = ["RETRY_PAUSE", "expand_env", "format_table", "run_probes"]
 

@@ -23,7 +23,7 @@ import dns.rcode
 import dns.rdatatype
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from generator.config import Probe
+from generator.load.config import Probe
 from generator.probe.base import Failure, Net, Outcome, Progress
 
 # The run's threads for system lookups: its own, so a lookup the system never ends cannot

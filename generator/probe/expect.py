@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from generator.config import Expect
+from generator.load.config import Expect
 from generator.probe.base import Failure, size
 
 

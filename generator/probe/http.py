@@ -6,7 +6,7 @@ import time
 
 from yarl import URL
 
-from generator.config import Probe
+from generator.load.config import Probe
 from generator.probe import certs
 from generator.probe.base import Failure, Net, Outcome, Progress, seconds
 from generator.probe.client import Response, fetch

@@ -10,7 +10,7 @@ import socket
 import ssl
 import time
 
-from generator.config import Probe
+from generator.load.config import Probe
 from generator.probe import certs
 from generator.probe.base import Failure, Net, Outcome, Progress
 from generator.probe.dns import resolve

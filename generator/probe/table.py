@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.results import Result, Run
+from generator.load.results import Result, Run
 
 _HEADER = ("COMPONENT", "STATE", "LATENCY", "CODE", "ERROR")
 

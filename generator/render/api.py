@@ -32,10 +32,10 @@ from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.config import Component
-from generator.incidents import Update
-from generator.model import FEED_ITEMS, NO_DATA, ComponentView, IncidentView, SiteModel
-from generator.render import RenderContext
+from generator.load.config import Component
+from generator.load.incidents import Update
+from generator.model.compute import FEED_ITEMS, NO_DATA, ComponentView, IncidentView, SiteModel
+from generator.render.base import RenderContext
 
 Json = dict[str, Any]
 

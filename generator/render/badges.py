@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
-from generator.model import Indicator
-from generator.render import RenderContext
+from generator.model.compute import Indicator
+from generator.render.base import RenderContext
 
 # Every colour keeps white text at a contrast of at least 4.5:1 (WCAG AA).
 STATE_COLOURS = {

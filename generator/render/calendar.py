@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from generator.model import IncidentView
-from generator.render import RenderContext
+from generator.model.compute import IncidentView
+from generator.render.base import RenderContext
 
 LINE_OCTETS = 75
 _PLAIN = MarkdownIt("commonmark", {"html": False})

@@ -23,10 +23,10 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
-from generator.cache import digest
-from generator.model import FEED_ITEMS, Detection, IncidentView
-from generator.render import RenderContext
+from generator.model.compute import FEED_ITEMS, Detection, IncidentView
+from generator.render.base import RenderContext
 from generator.render.markdown import render_markdown
+from generator.site.cache import digest
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from generator.render import RenderContext
+from generator.render.base import RenderContext
 
 
 def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:

@@ -18,9 +18,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from generator import parallel
-from generator.cache import digest
-from generator.model import (
+from generator.model.compute import (
     NO_DATA,
     RECENT_DAYS,
     STATES,
@@ -31,10 +29,12 @@ from generator.model import (
     Month,
 )
 from generator.reasons import SEPARATOR, explain
-from generator.render import RenderContext, template_globals
+from generator.render.base import RenderContext, template_globals
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.i18n import Translator
 from generator.resources import site_templates
+from generator.site import pool as parallel
+from generator.site.cache import digest
 
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
 COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page

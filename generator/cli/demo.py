@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from generator import clock
+from generator.cli.demo_history import BASE_MS, simulate
 from generator.clock import isoformat
-from generator.config import Component, Config, Expect, Probe
-from generator.demo_history import BASE_MS, simulate
 from generator.errors import KabarError
-from generator.history import record
+from generator.history.record import record
+from generator.load.config import Component, Config, Expect, Probe
+from generator.load.results import Run, write_run
+from generator.load.site import load_site
 from generator.resources import example
-from generator.results import Run, write_run
-from generator.validate import load_site
 
 SLOW_SECONDS = 0.6
 # Which demo service stands in for each kind of component of the example site.
@@ -116,8 +116,8 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     The live rounds are recorded at the last ``rounds`` intervals up to ``now`` (the clock,
     or ``--now`` to replay the example's story), on top of the simulated history.
     """
-    from generator.build import build
     from generator.probe import format_table, run_probes
+    from generator.site.build import build
 
     if rounds < 1:
         raise KabarError(f"--rounds {rounds}: expected 1 or more")
@@ -154,7 +154,7 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
           f"({report.unchanged + len(report.written)} files): open {out / 'index.html'}\n"
           "to start a status page of your own: kabar init my-status")
     if serve:
-        from generator.serve import static_server
+        from generator.cli.serve import static_server
 
         server = static_server(out, port)
         print(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import KabarError
+from generator.load.checker import display_path
 from generator.resources import workflows
-from generator.validate import display_path
 
 # The site's own workflows; ci.yml tests the engine and stays with it.
 SITE_WORKFLOWS = ("status.yml", "check.yml")

@@ -12,11 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from generator import yamlsource
-from generator.config_notify import Link, Notify, check_notify, check_subscribe
 from generator.errors import Problem, ValidationError
-from generator.validate import Checker, did_you_mean, display_path
-from generator.yamlsource import KeyPath
+from generator.load import yamlsource
+from generator.load.checker import Checker, did_you_mean, display_path
+from generator.load.notify import Link, Notify, check_notify, check_subscribe
+from generator.load.yamlsource import KeyPath
 
 LANGUAGES = ("en", "id")
 PROBE_KINDS = ("http", "tcp", "dns", "tls")

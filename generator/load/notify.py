@@ -15,8 +15,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.validate import Checker, did_you_mean
-from generator.yamlsource import KeyPath
+from generator.load.checker import Checker, did_you_mean
+from generator.load.yamlsource import KeyPath
 
 EVENTS = ("outage", "degraded", "recovery", "incident", "maintenance")
 DEFAULT_EVENTS = ("outage", "recovery", "incident", "maintenance")

@@ -5,22 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator import yamlsource
-from generator.cache import Cache, digest, racy, stat_key
-from generator.config import Config
 from generator.errors import Problem, ValidationError
-from generator.parallel import split_map
-from generator.validate import Checker, did_you_mean, display_path
-from generator.yamlsource import KeyPath
+from generator.load import yamlsource
+from generator.load.checker import Checker, did_you_mean, display_path
+from generator.load.config import Config
+from generator.load.yamlsource import KeyPath
 
 log = logging.getLogger(__name__)
 
@@ -76,26 +72,48 @@ def load_incidents(directory: Path, config: Config) -> tuple[Incident, ...]:
 
 
 def check_incidents(directory: Path, component_ids: frozenset[str] | None,
-                    timezone: str, cache: Cache | None = None,
-                    ) -> tuple[tuple[Incident, ...], list[Problem]]:
+                    timezone: str) -> tuple[tuple[Incident, ...], list[Problem]]:
     """Read every incident file, collecting all problems; valid incidents come back by id.
 
     ``component_ids`` None skips the check of component ids (status.yaml had none to offer);
-    times without an offset are in ``timezone``. With a ``cache``, a file whose stat key
-    is unchanged is not parsed again (its problems are cached with it, so they are still
-    reported); the others are parsed on two cores when there are many.
+    times without an offset are in ``timezone``.
     """
+    listing = incident_files(directory)
+    tz = ZoneInfo(timezone)
+    results = [check_file(listing.path(name), listing.shown(name), stem(name), component_ids,
+                          tz, timezone) for name in listing.names]
+    return collect(listing, results)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The incident files of a folder: their names (sorted) and the problems of the listing."""
+
+    folder: str
+    base: str  # the folder as shown in messages, with its "/" ("" for the current folder)
+    names: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.folder, name)
+
+    def shown(self, name: str) -> str:
+        return self.base + yamlsource.printable(name)
+
+
+def incident_files(directory: Path) -> Listing:
+    """The ``*.yaml`` and ``*.yml`` files in ``directory``; a link out of it is a problem."""
     problems: list[Problem] = []
+    folder = os.fspath(directory)
     if not directory.is_dir():
         if directory.exists():
             problems.append(Problem(display_path(directory), 1, 1,
                                     "expected a folder of incident files; got a file"))
-        return (), problems
+        return Listing(folder, "", (), tuple(problems))
     base = display_path(directory) + "/"
     if base == "./":
         base = ""
     names = []
-    folder = os.fspath(directory)
     with os.scandir(folder) as listing:
         for item in listing:
             if _suffix(item.name) not in (".yaml", ".yml"):
@@ -108,54 +126,25 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
                 continue
             names.append(item.name)
     names.sort()
-    started = time.time_ns()
-    keys = {name: stat_key(os.path.join(folder, name)) for name in names}
-    deps = digest(base, sorted(component_ids) if component_ids is not None else None, timezone)
-    known = _cached(cache, deps)
-    results: dict[str, Checked] = {}
-    digests: dict[str, str] = {}
-    todo: list[str] = []
-    for name in names:
-        entry = known.get(name)
-        if entry is not None and entry[0] and tuple(entry[:2]) == keys[name]:
-            checked = _decode(entry[3:])
-            if checked is not None:
-                results[name], digests[name] = checked, entry[2]
-                continue
-        todo.append(name)
-    if todo:
-        # A file whose time changed (a fresh checkout) but whose bytes did not is not parsed.
-        parse = partial(_check_files, component_ids, timezone)
-        jobs = [(os.path.join(folder, name), base + yamlsource.printable(name), _stem(name),
-                 entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
-        for name, (sha, checked) in zip(todo, split_map(parse, jobs), strict=True):
-            cached = _decode(known[name][3:]) if checked is None else checked
-            if cached is None:  # damaged after all: parse it here
-                _, cached = _check_files(component_ids, timezone,
-                                         [(os.path.join(folder, name),
-                                           base + yamlsource.printable(name),
-                                           _stem(name), "")])[0]
-                assert cached is not None
-            results[name], digests[name] = cached, sha
-    if cache is not None and (todo or len(known) != len(names)):
-        # A file changed within RACY_NS of being read might change again unseen by its
-        # stat key: it is saved without one, so its bytes are compared next time.
-        cache.save("incidents", {"deps": deps, "files": {
-            name: [*(key if not racy((key,), started) else (0, 0)), digests[name],
-                   *_encode(results[name])]
-            for name in names if (key := keys[name]) is not None}})
+    return Listing(folder, base, tuple(names), tuple(problems))
+
+
+Checked = tuple["Incident | None", list[Problem]]
+
+
+def collect(listing: Listing, results: Sequence[Checked],
+            ) -> tuple[tuple[Incident, ...], list[Problem]]:
+    """The incidents and problems of checked files (one result per name of ``listing``),
+    with the ids checked across files."""
+    problems = list(listing.problems)
     first: dict[str, str] = {}  # incident id -> the file that has it
     incidents: list[Incident] = []
-    for name in names:
-        _check_id(_stem(name), base + yamlsource.printable(name), first, problems)
-        incident, found = results[name]
+    for name, (incident, found) in zip(listing.names, results, strict=True):
+        _check_id(stem(name), listing.shown(name), first, problems)
         problems.extend(found)
         if incident is not None:
             incidents.append(incident)
     return tuple(incidents), problems
-
-
-Checked = tuple["Incident | None", list[Problem]]
 
 
 def _suffix(name: str) -> str:
@@ -164,47 +153,32 @@ def _suffix(name: str) -> str:
     return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
-def _stem(name: str) -> str:
+def stem(name: str) -> str:
+    """An incident file's id: its name without the suffix."""
     suffix = _suffix(name)
     return name[:-len(suffix)] if suffix else name
 
 
-def _cached(cache: Cache | None, deps: str) -> dict[str, list[Any]]:
-    document = cache.load("incidents") if cache is not None else None
-    if not isinstance(document, dict) or document.get("deps") != deps:
-        return {}
-    files = document.get("files")
-    if not isinstance(files, dict):
-        return {}
-    return {name: entry for name, entry in files.items()
-            if isinstance(entry, list) and len(entry) == 5 and isinstance(entry[2], str)}
+def check_file(path: str, shown: str, incident_id: str, component_ids: frozenset[str] | None,
+               tz: tzinfo, timezone: str) -> Checked:
+    """Read and check one incident file."""
+    try:
+        text, _ = yamlsource.read_text(Path(path), shown)
+    except ValidationError as exc:
+        return None, list(exc.problems)
+    return check_text(text, shown, incident_id, component_ids, tz, timezone)
 
 
-def _check_files(component_ids: frozenset[str] | None, timezone: str,
-                 jobs: Sequence[tuple[str, str, str, str]]) -> list[tuple[str, Checked | None]]:
-    """Check each ``(path, shown path, id, digest)``: ``(its digest, None)`` when the file
-    still has ``digest``, else ``(its digest, what checking it found)``. Runs in a worker
-    process too."""
-    tz = ZoneInfo(timezone)
-    results: list[tuple[str, Checked | None]] = []
-    for path, shown, stem, known in jobs:
-        try:
-            text, sha = yamlsource.read_text(Path(path), shown)
-        except ValidationError as exc:
-            results.append(("", (None, list(exc.problems))))
-            continue
-        if sha == known:
-            results.append((sha, None))
-            continue
-        try:
-            source = yamlsource.loads_fast(text, shown)
-        except ValidationError as exc:
-            results.append((sha, (None, list(exc.problems))))
-            continue
-        problems: list[Problem] = []
-        incident = _incident(Checker(source, problems), stem, component_ids, tz, timezone)
-        results.append((sha, (incident, problems)))
-    return results
+def check_text(text: str, shown: str, incident_id: str, component_ids: frozenset[str] | None,
+               tz: tzinfo, timezone: str) -> Checked:
+    """Parse and check one incident file's text."""
+    try:
+        source = yamlsource.loads_fast(text, shown)
+    except ValidationError as exc:
+        return None, list(exc.problems)
+    problems: list[Problem] = []
+    incident = _incident(Checker(source, problems), incident_id, component_ids, tz, timezone)
+    return incident, problems
 
 
 def _check_id(stem: str, shown: str, first: dict[str, str], problems: list[Problem]) -> None:
@@ -322,40 +296,3 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
                         f"update on line {line}; nothing may follow {final!r}, so make the "
                         f"latest update the {final} one")
     return tuple(update for update, _ in parsed)
-
-
-# The cache's JSON form of a checked file: [incident or null, [problem, ...]].
-
-def _encode(checked: Checked) -> list[Any]:
-    incident, problems = checked
-    found = [[p.path, p.line, p.col, p.message, p.severity] for p in problems]
-    if incident is None:
-        return [None, found]
-    window = incident.maintenance
-    return [[incident.id, incident.title, list(incident.components.items()),
-             [[u.at.isoformat(), u.status, u.message] for u in incident.updates],
-             incident.impact, incident.postmortem,
-             None if window is None else [window.start.isoformat(), window.end.isoformat()],
-             incident.path], found]
-
-
-def _decode(data: list[Any]) -> Checked | None:
-    """A cached checked file, or None when the entry is not one (a damaged cache)."""
-    try:
-        encoded, found = data
-        problems = [Problem(path, line, col, message, severity)
-                    for path, line, col, message, severity in found]
-        if encoded is None:
-            return None, problems
-        ident, title, components, updates, impact, postmortem, window, path = encoded
-        return Incident(
-            id=ident, title=title, components=dict(components),
-            updates=tuple(Update(datetime.fromisoformat(at), status, message)
-                          for at, status, message in updates),
-            impact=impact, postmortem=postmortem, path=path,
-            maintenance=None if window is None else Window(
-                datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1])),
-        ), problems
-    except (TypeError, ValueError) as exc:
-        log.debug("ignoring a damaged cache entry (%s)", exc)
-        return None

@@ -9,14 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from generator.clock import isoformat
-from generator.config import Config
 from generator.errors import HistoryError
+from generator.files import append_lines, atomic_write
 from generator.history import RecordSummary
-from generator.history_files import (
+from generator.history.files import (
     DayComponent,
     DayRecord,
     RawRun,
-    append_lines,
     daily_files,
     daily_path,
     day_start,
@@ -28,8 +27,9 @@ from generator.history_files import (
     raw_path,
     raw_runs,
 )
-from generator.history_spans import spans_of
-from generator.results import Result, Run, atomic_write, read_run
+from generator.history.spans import spans_of
+from generator.load.config import Config
+from generator.load.results import Result, Run, read_run
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,18 @@ UNKNOWN_WARNING = "every probe failed for network reasons; recorded as unknown, 
 Merged = tuple[str, float | None, str | None]  # state, latency ms, error
 
 
-def record(directory: Path, result_files: Sequence[Path], config: Config, quorum: int,
-           retention: timedelta) -> RecordSummary:
+def record(directory: Path, result_files: Sequence[Path], config: Config, quorum: int = 1,
+           retention: timedelta = timedelta(days=400)) -> RecordSummary:
+    """Merge one run's results (one file per location) into ``directory``."""
+    try:
+        return _record(directory, result_files, config, quorum, retention)
+    except OSError as exc:  # a full disk, a read-only folder: what was recorded stays
+        where = exc.filename or directory
+        raise HistoryError(f"{where}: cannot write: {exc.strerror or exc}") from None
+
+
+def _record(directory: Path, result_files: Sequence[Path], config: Config, quorum: int,
+            retention: timedelta) -> RecordSummary:
     """Append one run (one results file per location) to today's raw file; compact old days."""
     if not result_files:
         raise HistoryError("kabar record: no results files given; pass the files that "

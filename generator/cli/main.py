@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from generator import __version__
-from generator.cache import DEFAULT_FOLDER
 from generator.errors import KabarError, ValidationError
+from generator.site.cache import DEFAULT_FOLDER
 
 log = logging.getLogger("generator")
 # The default --incidents, compared by identity: a folder the user names must exist.
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(format="%(message)s", stream=sys.stderr,
                         level=logging.DEBUG if args.verbose else logging.WARNING)
     try:
-        from generator import commands
+        from generator.cli import commands
 
         named = getattr(args, "incidents", INCIDENTS)
         if named is not INCIDENTS and args.command != "new" and not named.exists():

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from generator.config import Config
-from generator.history_files import append_lines, encode_results
-from generator.history_record import compact
-from generator.incidents import Incident
-from generator.model import incident_view
+from generator.files import append_lines
+from generator.history.files import encode_results
+from generator.history.record import compact
+from generator.load.config import Config
+from generator.load.incidents import Incident
+from generator.model.compute import incident_view
 
 DAYS = 90
 RETENTION = timedelta(days=400)

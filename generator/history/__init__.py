@@ -39,12 +39,10 @@ Each run adds one line (a few KB) to one file; compaction adds one line a day. A
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
-
-from generator.config import Config
 
 
 @dataclass(frozen=True)
@@ -90,22 +88,3 @@ class RecordSummary:
     files: tuple[Path, ...]  # history files written
     warnings: tuple[str, ...] = ()
 
-
-def read_history(directory: Path, config: Config, now: datetime) -> History:
-    """Read ``directory`` for the 90 days before ``now``; missing directory is empty history."""
-    from generator.history_read import read  # imports this module's dataclasses
-
-    return read(directory, config, now)
-
-
-def record(directory: Path, result_files: Sequence[Path], config: Config, quorum: int = 1,
-           retention: timedelta = timedelta(days=400)) -> RecordSummary:
-    """Merge one run's results (one file per location) into ``directory``."""
-    from generator.errors import HistoryError
-    from generator.history_record import record as record_run  # imports this module
-
-    try:
-        return record_run(directory, result_files, config, quorum, retention)
-    except OSError as exc:  # a full disk, a read-only folder: what was recorded stays
-        where = exc.filename or directory
-        raise HistoryError(f"{where}: cannot write: {exc.strerror or exc}") from None

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from generator import timeline
-from generator.config import Component, Config
 from generator.history import ComponentHistory, History, Sample
-from generator.incidents import Incident, Update
-from generator.timeline import BAR_DAYS as BAR_DAYS
-from generator.timeline import NO_DATA as NO_DATA
-from generator.timeline import PROBE_STATES, RANK, Segment, Touch, worst
-from generator.timeline import STATES as STATES
-from generator.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
-from generator.timeline import DayBar as DayBar
+from generator.load.config import Component, Config
+from generator.load.incidents import Incident, Update
+from generator.model import timeline
+from generator.model.timeline import BAR_DAYS as BAR_DAYS
+from generator.model.timeline import NO_DATA as NO_DATA
+from generator.model.timeline import PROBE_STATES, RANK, Segment, Touch, worst
+from generator.model.timeline import STATES as STATES
+from generator.model.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
+from generator.model.timeline import DayBar as DayBar
 
 
 class Indicator(StrEnum):

@@ -21,7 +21,7 @@ def _print_warnings(lines: tuple[str, ...]) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from generator.validate import load_site
+    from generator.load.site import load_site
 
     config, incidents, warnings = load_site(args.config, args.incidents, now=clock.now())
     for problem in warnings:
@@ -37,9 +37,9 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def probe(args: argparse.Namespace) -> int:
-    from generator.config import load_config
+    from generator.load.config import load_config
+    from generator.load.results import write_run
     from generator.probe import format_table, run_probes
-    from generator.results import write_run
 
     config = load_config(args.config)
     out = args.out or Path("results") / f"{args.location}.json"
@@ -51,8 +51,8 @@ def probe(args: argparse.Namespace) -> int:
 
 
 def record(args: argparse.Namespace) -> int:
-    from generator.config import load_config
-    from generator.history import record as record_history
+    from generator.history.record import record as record_history
+    from generator.load.config import load_config
 
     if args.quorum < 1:
         raise KabarError(f"--quorum must be 1 or more, got {args.quorum}")
@@ -65,7 +65,7 @@ def record(args: argparse.Namespace) -> int:
 
 
 def build(args: argparse.Namespace) -> int:
-    from generator.build import build as build_site
+    from generator.site.build import build as build_site
 
     result = build_site(args.config, args.incidents, args.history, args.out,
                         now=args.now, strict=args.strict, cache=args.cache)
@@ -93,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def new(args: argparse.Namespace) -> int:
-    from generator.config import load_config
-    from generator.new import add_update, new_incident
+    from generator.cli.new import add_update, new_incident
+    from generator.load.config import load_config
 
     config = load_config(args.config)
     at = clock.now(args.now)
@@ -124,7 +124,7 @@ def new(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from generator.serve import serve as serve_site
+    from generator.cli.serve import serve as serve_site
 
     serve_site(args.config, args.incidents, args.history, args.out, args.port,
                now=args.now, strict=args.strict, cache=args.cache)
@@ -132,7 +132,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from generator.demo import run_demo
+    from generator.cli.demo import run_demo
 
     run_demo(args.out, rounds=args.rounds, serve=args.serve, port=args.port, now=args.now,
              language=args.language)
@@ -150,8 +150,8 @@ def notify(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    from generator.init import init_site
-    from generator.validate import display_path
+    from generator.cli.init import init_site
+    from generator.load.checker import display_path
 
     result = init_site(args.dir)
     for path in result.written:

@@ -12,11 +12,12 @@ import http.server
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-from generator.build import build
 from generator.errors import KabarError, ValidationError
+from generator.files import StatKey, input_files
+from generator.site.build import build
 
 log = logging.getLogger(__name__)
 
@@ -62,23 +63,9 @@ def static_server(directory: Path, port: int) -> http.server.ThreadingHTTPServer
         raise KabarError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
 
 
-def _inputs(config: Path, incidents: Path, history: Path) -> Iterator[Path]:
-    yield config
-    for folder in (incidents, history):
-        if folder.is_dir():
-            yield from (p for p in folder.rglob("*") if p.is_file())
-
-
-def snapshot(config: Path, incidents: Path, history: Path) -> dict[Path, tuple[int, int]]:
-    """(mtime, size) of every input file, to notice edits."""
-    seen = {}
-    for path in _inputs(config, incidents, history):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        seen[path] = (stat.st_mtime_ns, stat.st_size)
-    return seen
+def snapshot(config: Path, incidents: Path, history: Path) -> dict[str, StatKey | None]:
+    """The stat key of every input file, to notice edits."""
+    return {name: key for name, (_, key) in input_files(config, incidents, history).items()}
 
 
 def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | None,

@@ -1,8 +1,8 @@
-"""Validation: typed reads from loaded YAML that collect every problem, and ``load_site``.
+"""The checker toolkit: typed reads from loaded YAML that collect every problem.
 
 ``config`` and ``incidents`` read their files through a :class:`Checker`, which records a
 problem (with the file, line and column) for each value that breaks a rule and returns None
-for it, so one pass finds every problem. :func:`load_site` runs both and raises once.
+for it, so one pass finds every problem (``generator/load/site.py`` runs both, raising once).
 """
 
 from __future__ import annotations
@@ -12,16 +12,11 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.clock import parse_duration
-from generator.errors import Problem, ValidationError
-from generator.yamlsource import KeyPath, Source
-
-if TYPE_CHECKING:
-    from generator.cache import Cache
-    from generator.config import Config
-    from generator.incidents import Incident
+from generator.errors import Problem
+from generator.load.yamlsource import KeyPath, Source
 
 # The same shape as "time" in schemas/incident.schema.json; the calendar is checked in code.
 _TIME = re.compile(
@@ -29,35 +24,6 @@ _TIME = re.compile(
     r"((?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?)"
     r" *(?:([Zz])|([+-])([01][0-9]|2[0-3]):?([0-5][0-9]))?"
 )
-
-
-def load_site(
-    config_path: Path, incidents_dir: Path, cache: Cache | None = None,
-    now: datetime | None = None,
-) -> tuple[Config, tuple[Incident, ...], tuple[Problem, ...]]:
-    """Load ``status.yaml`` and every incident; raise one ``ValidationError`` for all errors.
-
-    Returns the config, the incidents (by id) and the warnings, which never fail a load.
-    Incidents are checked even when ``status.yaml`` is broken, against what did parse.
-    ``cache`` keeps parsed incident files between builds. With ``now``, updates dated more
-    than a day after it are warned about (``generator/ahead.py``).
-    """
-    # Imported here: config and incidents build on the Checker defined in this module.
-    from generator.config import check_config
-    from generator.incidents import check_incidents
-
-    checked = check_config(config_path)
-    incidents, incident_problems = check_incidents(
-        incidents_dir, checked.component_ids, checked.timezone, cache)
-    problems = [*checked.problems, *incident_problems]
-    if checked.config is None or any(p.severity == "error" for p in problems):
-        raise ValidationError(problems)
-    if now is not None:
-        from generator.ahead import ahead_warnings
-
-        problems += ahead_warnings(incidents, now, checked.config.site.timezone)
-    warnings = tuple(sorted(p for p in problems if p.severity != "error"))
-    return checked.config, incidents, warnings
 
 
 def display_path(path: Path) -> str:

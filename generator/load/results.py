@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from generator.clock import isoformat
-from generator.errors import HistoryError, WriteError
+from generator.errors import HistoryError
+from generator.files import atomic_write
 from generator.reasons import code_of
 
 STATES = ("up", "degraded", "down")
@@ -105,39 +104,3 @@ def _state(text: str) -> str:
     if text not in STATES:
         raise ValueError(f"state {text!r} is not one of {', '.join(STATES)}")
     return text
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
-
-    The file follows the umask (0644 under 022), as any other written file; a full disk or a
-    read-only folder is one ``WriteError`` and leaves the old file as it was.
-    """
-    tmp = ""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(100):
-            tmp = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(4)}.tmp")
-            try:
-                handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                break
-            except FileExistsError:
-                continue
-        else:
-            raise FileExistsError(f"{path}: no free temporary name")
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view):]
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise

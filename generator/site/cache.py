@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.errors import WriteError
+from generator.files import StatKey, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ FORMAT = 1
 # mtime tick (1 s on some file systems); its stat key is not trusted (git's "racy" rule).
 RACY_NS = 2_000_000_000
 
-StatKey = tuple[int, int]  # (mtime_ns, size)
 
 
 def digest(*parts: Any) -> str:
@@ -53,43 +52,12 @@ def templates_digest() -> str:
 @cache
 def engine_stamp() -> str:
     """What invalidates every cached thing: the version, the engine's code and the templates."""
-    code = Path(__file__).resolve().parent
+    code = Path(__file__).resolve().parent.parent
     stats = []
     for path in sorted(code.rglob("*.py")):
         stat = path.stat()
         stats.append((path.relative_to(code).as_posix(), stat.st_mtime_ns, stat.st_size))
     return digest(FORMAT, __version__, stats, templates_digest())
-
-
-def stat_key(path: str | Path) -> StatKey | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
-
-
-def tree_keys(folder: Path) -> dict[str, StatKey]:
-    """``relative path -> (mtime_ns, size)`` of every file under ``folder``."""
-    found: dict[str, StatKey] = {}
-    pending = [("", str(folder))]
-    while pending:
-        prefix, directory = pending.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            name = prefix + entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((name + "/", entry.path))
-                elif entry.is_file():
-                    stat = entry.stat()
-                    found[name] = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                continue
-    return found
 
 
 def racy(keys: Iterable[StatKey | None], since_ns: int) -> bool:
@@ -131,16 +99,7 @@ class Cache:
             return
         path = self.folder / f"{name}.json"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
-            try:
-                text = json.dumps({"stamp": engine_stamp(), "data": data},
-                                  separators=(",", ":"))
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    out.write(text)
-                os.replace(temp, path)
-            except BaseException:
-                os.unlink(temp)
-                raise
-        except (OSError, TypeError, ValueError) as exc:
+            text = json.dumps({"stamp": engine_stamp(), "data": data}, separators=(",", ":"))
+            atomic_write(path, text.encode("utf-8"))
+        except (WriteError, TypeError, ValueError) as exc:
             log.debug("%s: cannot save the cache (%s)", path, exc)

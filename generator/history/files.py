@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 from generator.clock import isoformat
 from generator.history import Sample
-from generator.results import STATES
+from generator.load.results import STATES
 
 log = logging.getLogger(__name__)
 
@@ -251,28 +250,3 @@ def _instant(value: object) -> datetime:
     if at.tzinfo is None:
         raise ValueError(f"'at': {value!r} has no offset")
     return at.astimezone(UTC)
-
-
-# Writing ---------------------------------------------------------------------------------
-
-def append_lines(path: Path, lines: Sequence[str]) -> None:
-    """Append whole lines with one ``write`` and fsync; a torn last line stays on its own."""
-    data = "".join(line + "\n" for line in lines).encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            data = b"\n" + data  # never glue a new line onto an interrupted one
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        except OSError as exc:
-            os.ftruncate(fd, size)  # a full disk: take back the part that was written
-            if not size:
-                os.unlink(path)
-            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from None
-    finally:
-        os.close(fd)

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from generator import yamlsource
 from generator.errors import Problem, ValidationError
-from generator.incidents import Incident
-from generator.validate import parse_time
+from generator.load import yamlsource
+from generator.load.checker import parse_time
+from generator.load.incidents import Incident
 
 AHEAD = timedelta(days=1)
 

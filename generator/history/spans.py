@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from generator.history import Sample, Span
-from generator.history_files import RawRun
+from generator.history.files import RawRun
 
 COVER_INTERVALS = 3  # a sample vouches for at most this many probe intervals
 

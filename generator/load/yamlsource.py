@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Problem, ValidationError
-from generator.yamlhints import syntax_problem
+from generator.load.yamlhints import syntax_problem
 
 try:  # libyaml is ten times faster; fall back when it is not compiled in
     from yaml import CSafeLoader as _Loader

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.cache import StatKey, tree_keys
 from generator.errors import BuildError
+from generator.files import StatKey, create, tree_keys
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
                     stat = os.stat(target)
             else:
                 assert data is not None
-                stat = _write(target, data)
+                stat = create(target, data)
             stamps[name] = (stat.st_mtime_ns, stat.st_size, stamps[name][2])
         _swap(Path(staging), out)
     except OSError as exc:
@@ -148,19 +148,6 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
         raise
     written.sort()
     return WriteReport(tuple(written), len(wanted) - len(written), removed, stamps)
-
-
-def _write(path: str, data: bytes) -> os.stat_result:
-    """Create ``path`` holding ``data``; its stat once written (os.open: no buffered file)."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
-                     0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view):]
-        return os.fstat(handle)
-    finally:
-        os.close(handle)
 
 
 def _new_folder(parent: Path, prefix: str) -> str:

@@ -17,12 +17,12 @@ from typing import Any
 
 import yaml
 
-from generator.config import Config
 from generator.errors import KabarError
-from generator.incidents import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
-from generator.results import atomic_write
-from generator.validate import did_you_mean, display_path
-from generator.yamlsource import escapes, loads
+from generator.files import atomic_write
+from generator.load.checker import did_you_mean, display_path
+from generator.load.config import Config
+from generator.load.incidents import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
+from generator.load.yamlsource import escapes, loads
 
 log = logging.getLogger(__name__)
 

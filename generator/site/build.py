@@ -14,17 +14,19 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import clock
-from generator.cache import Cache, StatKey, digest, engine_stamp, racy, stat_key, tree_keys
 from generator.errors import BuildError
-from generator.output import FileStamp, WriteReport, recover, write_site
+from generator.files import Inputs, StatKey, input_files, tree_keys
+from generator.site.cache import Cache, digest, engine_stamp, racy
+from generator.site.output import FileStamp, WriteReport, recover, write_site
 
 if TYPE_CHECKING:
-    from generator.model import SiteModel
-    from generator.render import RenderContext
+    from generator.model.compute import SiteModel
+    from generator.render.base import RenderContext
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +42,13 @@ class BuildResult:
 def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
                now: datetime, cache: Cache | None = None) -> tuple[SiteModel, tuple[str, ...]]:
     """Load config, incidents and history, and compute the model at ``now``."""
-    from generator.history import read_history
-    from generator.model import compute
-    from generator.validate import load_site
+    from generator.history.read import read_history
+    from generator.load.site import load_site
+    from generator.model.compute import compute
+    from generator.site.inputs import cached_incidents
 
-    config, incidents, problems = load_site(config_path, incidents_dir, cache, now)
+    config, incidents, problems = load_site(config_path, incidents_dir, now,
+                                            partial(cached_incidents, cache))
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings
@@ -55,7 +59,8 @@ def render(model: SiteModel | RenderContext) -> list[tuple[str, bytes | None]]:
     """Render every output in memory, so a failure writes nothing."""
     import jinja2
 
-    from generator.render import RenderContext, context, render_outputs
+    from generator.render.base import RenderContext, context
+    from generator.render.outputs import render_outputs
 
     ctx = model if isinstance(model, RenderContext) else context(model)
     try:
@@ -78,7 +83,7 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
     at = clock.now(now)
     store = Cache(cache)
     params = _params(config_path, incidents_dir, history_dir, out, at)
-    inputs = _inputs(config_path, incidents_dir, history_dir) if store.enabled else {}
+    inputs = input_files(config_path, incidents_dir, history_dir) if store.enabled else {}
     last = _last_build(store, out)
     recover(out)  # what a build killed mid-write left beside out
     current = tree_keys(out) if out.is_dir() else {}
@@ -91,7 +96,7 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return BuildResult(None, WriteReport((), len(manifest), (), manifest), warnings,
                            time.perf_counter() - started)
 
-    from generator.render import context
+    from generator.render.base import context
 
     model, warnings = load_model(config_path, incidents_dir, history_dir, at,
                                  store if store.enabled else None)
@@ -119,23 +124,6 @@ def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:
         for warning in warnings:  # the build stops here: show what stopped it
             log.warning("%s", warning)
         raise BuildError(f"{len(warnings)} warning(s) and --strict is on; fix them first")
-
-
-Inputs = dict[str, tuple[str, "StatKey | None"]]  # name -> (file, stat key)
-
-
-def _inputs(config_path: Path, incidents_dir: Path, history_dir: Path) -> Inputs:
-    """Every input file of the build, with its stat key."""
-    found: Inputs = {"config": (os.fspath(config_path), stat_key(config_path))}
-    if incidents_dir.is_dir():
-        folder = os.fspath(incidents_dir)
-        for name in os.listdir(folder):
-            path = os.path.join(folder, name)
-            found["incidents/" + name] = (path, stat_key(path))
-    history = os.fspath(history_dir)
-    for name, key in tree_keys(history_dir).items():
-        found["history/" + name] = (os.path.join(history, name), key)
-    return found
 
 
 def _params(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from generator.config import Config
 from generator.history import ComponentHistory, History, Sample, Span
-from generator.history_files import (
+from generator.history.files import (
     RawRun,
     daily_files,
     day_records,
@@ -15,13 +14,15 @@ from generator.history_files import (
     raw_files,
     raw_runs,
 )
-from generator.history_spans import merge_spans, spans_of
+from generator.history.spans import merge_spans, spans_of
+from generator.load.config import Config
 
 WINDOW = timedelta(days=91)  # the 90 daily bars, plus the day a time zone may reach into
 
 
-def read(directory: Path, config: Config, now: datetime) -> History:
-    """Read the files that cover ``[now - 91 days, now]``; samples after ``now`` are ignored."""
+def read_history(directory: Path, config: Config, now: datetime) -> History:
+    """Read the files that cover ``[now - 91 days, now]`` (the 90 days before ``now``);
+    samples after ``now`` are ignored; a missing directory is an empty history."""
     if not directory.is_dir():
         return History({})
     now = now.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Stage 3: the site model at one now (states, timeline, views)."""

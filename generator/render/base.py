@@ -1,0 +1,82 @@
+"""What every renderer shares: the render context, the template environment, the globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from generator.model.compute import IncidentView, SiteModel
+from generator.render.i18n import Translator
+from generator.render.markdown import render_markdown
+from generator.resources import site_templates
+from generator.site.cache import digest, templates_digest
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What every renderer gets: the model, the translator and the template environment."""
+
+    model: SiteModel
+    t: Translator
+    env: jinja2.Environment
+    reuse: Callable[[str, str], bool] | None = None  # (path, key) -> keep the last build's
+    keys: dict[str, str] = field(default_factory=dict)  # path -> key, for the next build
+    _view_keys: dict[str, str] = field(default_factory=dict)
+
+    def keep(self, path: str, key: str) -> bool:
+        """Record ``path``'s key; True when the last build's file for the same key can stay."""
+        self.keys[path] = key
+        return self.reuse is not None and self.reuse(path, key)
+
+    @property
+    def site_key(self) -> str:
+        """A digest of what every keyed output shares: the templates and the site's settings."""
+        key = self._view_keys.get("")
+        if key is None:
+            key = self._view_keys[""] = digest(templates_digest(), self.model.config.site)
+        return key
+
+    def view_key(self, view: IncidentView) -> str:
+        """A digest of everything an incident shows (its updates, status, times)."""
+        key = self._view_keys.get(view.id)
+        if key is None:
+            key = self._view_keys[view.id] = digest(view)
+        return key
+
+    @property
+    def base_url(self) -> str:
+        return self.model.config.site.url
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a site path (feeds and the API link with it)."""
+        return self.base_url + path.lstrip("/")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """One compiled template environment for the whole process."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(site_templates())),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["markdown"] = render_markdown
+    return env
+
+
+def context(model: SiteModel,
+            reuse: Callable[[str, str], bool] | None = None) -> RenderContext:
+    site = model.config.site
+    return RenderContext(model, Translator(site.language, site.timezone), environment(), reuse)
+
+
+def template_globals(ctx: RenderContext) -> dict[str, Any]:
+    """Names every template sees."""
+    return {"model": ctx.model, "site": ctx.model.config.site, "t": ctx.t, "url": ctx.url}
