@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from generator.cli.main import main
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "fixtures" / "bad"
 NOW = "1785000000"  # 2026-07-25 17:20 UTC, 2026-07-26 00:20 WIB
 

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +18,12 @@ from generator.history.record import record
 from generator.load import yamlsource
 from generator.load.config import load_config
 from generator.render import base as render_module
+from generator.render import output as output_module
 from generator.render import pages
 from generator.site import cache as cache_module
 from generator.site.build import BuildResult, build
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "site"
 NOW = "2025-07-16T10:00:00+07:00"
 LATER = "2025-07-16T10:05:00+07:00"
@@ -60,18 +61,9 @@ def _files(root: Path) -> dict[str, bytes]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The incident pages rendered (not kept from the last build), in order."""
-    seen: list[str] = []
-    original = pages._Pages.incident
-
-    def incident(self: pages._Pages, view: pages.IncidentView) -> tuple[str, bytes]:
-        seen.append(view.path)
-        return original(self, view)
-
-    monkeypatch.setattr(pages._Pages, "incident", incident)
-    return seen
+def _incident_pages(result: BuildResult) -> list[str]:
+    """The incident pages the build made (not kept from the last build), in order."""
+    return [path for path in result.made if path.startswith("incidents/")]
 
 
 def test_warm_builds_write_what_a_cold_build_writes(cached_site: Path) -> None:
@@ -87,25 +79,21 @@ def test_warm_builds_write_what_a_cold_build_writes(cached_site: Path) -> None:
     assert later.report.written  # the home page shows the time, so something changed
 
 
-def test_a_later_build_renders_no_unchanged_incident_page(cached_site: Path,
-                                                           rendered: list[str]) -> None:
-    _build()
-    assert len(rendered) == 2
-    rendered.clear()
-    _build(now=LATER)
-    assert rendered == []
+def test_a_later_build_renders_no_unchanged_incident_page(cached_site: Path) -> None:
+    assert len(_incident_pages(_build())) == 2
+    later = _build(now=LATER)
+    assert later.model is not None and _incident_pages(later) == []
 
 
 def test_editing_an_incident_rewrites_only_the_files_that_show_it(
-        cached_site: Path, rendered: list[str]) -> None:
+        cached_site: Path) -> None:
     _build()
     _build(out="_before", cache=None)
     path = cached_site / EDITED
     path.write_text(path.read_text().replace("Error rates are back to normal.",
                                              "Error rates are back to normal (edited)."))
-    rendered.clear()
     result = _build()
-    assert rendered == ["incidents/2025-07-16-errors.html"]
+    assert _incident_pages(result) == ["incidents/2025-07-16-errors.html"]
     page = (cached_site / "_site" / "incidents" / "2025-07-16-errors.html").read_text()
     assert "Error rates are back to normal (edited)." in page
     # Exactly the files whose bytes changed, as two builds without a cache show them.
@@ -120,19 +108,44 @@ def test_editing_an_incident_rewrites_only_the_files_that_show_it(
 
 def test_a_touched_but_unchanged_incident_is_not_parsed_again(
         cached_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+
+    def counting(parse: Callable[[str, str], yamlsource.Source],
+                 ) -> Callable[[str, str], yamlsource.Source]:
+        def counted(text: str, path: str) -> yamlsource.Source:
+            parsed.append(path)
+            return parse(text, path)
+        return counted
+
+    # status.yaml is parsed with positions, incident files fast (positions only on an error)
+    monkeypatch.setattr(yamlsource, "loads", counting(yamlsource.loads))
+    monkeypatch.setattr(yamlsource, "loads_fast", counting(yamlsource.loads_fast))
+    incidents = sorted(f"incidents/{p.name}" for p in (cached_site / "incidents").iterdir())
     _build()
+    assert sorted(parsed) == sorted(["status.yaml", *incidents])  # the spy sees every parse
     for path in (cached_site / "incidents").iterdir():
         os.utime(path)  # as a fresh checkout does
-    parsed: list[str] = []
-    loads = yamlsource.loads
-
-    def counting(text: str, path: str) -> yamlsource.Source:
-        parsed.append(path)
-        return loads(text, path)
-
-    monkeypatch.setattr(yamlsource, "loads", counting)
+    parsed.clear()
     result = _build()
     assert parsed == ["status.yaml"] and result.report.written == ()
+
+
+def test_an_untouched_incident_is_not_even_read_again(
+        cached_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    read_text = yamlsource.read_text
+
+    def counting(path: Path, shown: str) -> tuple[str, str]:
+        read.append(shown)
+        return read_text(path, shown)
+
+    monkeypatch.setattr(yamlsource, "read_text", counting)
+    _build()
+    assert len([name for name in read if name.startswith("incidents/")]) == 2
+    read.clear()
+    result = _build(now=LATER)  # a new time: the model is computed again, from the cache
+    assert result.model is not None and len(result.model.incidents) == 2
+    assert [name for name in read if name.startswith("incidents/")] == []
 
 
 @pytest.fixture
@@ -143,7 +156,7 @@ def own_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
     def clear() -> None:
         render_module.environment.cache_clear()
-        cache_module.templates_digest.cache_clear()
+        output_module.templates_digest.cache_clear()
         cache_module.engine_stamp.cache_clear()
 
     for module in (resources, render_module, pages):
@@ -154,33 +167,29 @@ def own_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     clear()
 
 
-def test_a_template_edit_invalidates_the_cache(cached_site: Path, own_templates: Path,
-                                               rendered: list[str]) -> None:
+def test_a_template_edit_invalidates_the_cache(cached_site: Path, own_templates: Path) -> None:
     _build()
     template = own_templates / "incident.html"
     template.write_text(template.read_text().replace("<h1>", "<h1 class=edited>"))
-    cache_module.templates_digest.cache_clear()
+    output_module.templates_digest.cache_clear()
     cache_module.engine_stamp.cache_clear()
     render_module.environment.cache_clear()
-    rendered.clear()
-    _build()
-    assert len(rendered) == 2
+    assert len(_incident_pages(_build())) == 2
     for page in (cached_site / "_site" / "incidents").iterdir():
         assert "<h1 class=edited>" in page.read_text()
 
 
 def test_another_kabar_version_invalidates_the_cache(
-        cached_site: Path, monkeypatch: pytest.MonkeyPatch, rendered: list[str]) -> None:
+        cached_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _build()
     monkeypatch.setattr(cache_module, "__version__", "99.0.0")
     cache_module.engine_stamp.cache_clear()
     try:
-        rendered.clear()
         result = _build()
     finally:
         monkeypatch.undo()
         cache_module.engine_stamp.cache_clear()
-    assert result.model is not None and len(rendered) == 2
+    assert result.model is not None and len(_incident_pages(result)) == 2
 
 
 @pytest.mark.parametrize("damage", [
@@ -215,7 +224,7 @@ def test_many_incidents_use_a_worker_and_build_the_same(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(FIXTURE / "status.yaml", tmp_path / "status.yaml")
     (tmp_path / "incidents").mkdir()
-    for n in range(600):  # above parallel.MINIMUM: parsed and rendered on two processes
+    for n in range(600):  # above pool.MINIMUM: parsed and made on two processes
         (tmp_path / "incidents" / f"i-{n:03d}.yaml").write_text(
             f"title: Incident {n}\ncomponents: {{api: major_outage}}\nupdates:\n"
             f"  - {{at: 2025-07-{1 + n % 15:02d} {n % 24:02d}:00, status: resolved, "

@@ -8,10 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.errors import Problem
 from generator.load import yamlsource
-from generator.load.checker import Checker
-from generator.load.incidents import Incident, _incident, check_incidents
+from generator.load.incidents import Incident, check_incidents, check_text
 
 IDS = frozenset({"api", "db"})
 TZ = "Asia/Jakarta"
@@ -38,9 +36,9 @@ def _check(folder: Path, files: dict[str, str]) -> tuple[tuple[Incident, ...], l
 
 def _positioned(text: str, shown: str) -> tuple[Incident | None, list[str]]:
     """What checking ``text`` found when every file was parsed with its positions."""
-    problems: list[Problem] = []
-    source = yamlsource.loads(text, shown)
-    incident = _incident(Checker(source, problems), "x", IDS, ZoneInfo(TZ), TZ)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yamlsource, "loads_fast", yamlsource.loads)
+        incident, problems = check_text(text, shown, "x", IDS, ZoneInfo(TZ), TZ)
     return incident, [str(problem) for problem in problems]
 
 

@@ -26,8 +26,8 @@ from generator.history.record import record
 from generator.load.config import Config, load_config
 from generator.load.results import Result, Run, write_run
 from generator.site.output import SITE_MARK, recover, write_site
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW_A = "2025-07-16T10:00+07:00"
 NOW_B = "2025-07-18T10:00+07:00"
 

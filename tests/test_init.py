@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import ROOT
 from tests.test_cli import kabar
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_init_writes_a_site_that_validates_and_builds(tmp_path: Path) -> None:

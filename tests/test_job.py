@@ -16,8 +16,8 @@ from generator.history.read import read_history
 from generator.load.config import load_config
 from generator.load.results import Result, Run, write_run
 from tests import tools
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 JOB = ROOT / "scripts" / "job.sh"
 STATUS_YAML = """\
 site:

@@ -36,8 +36,8 @@ from tests.browser import (
     luminance,
     serve,
 )
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 OUTAGE = "2025-07-16T07:30:00+07:00"  # the login incident is open
 RESOLVED = "2025-07-16T12:00:00+07:00"
 MAINTENANCE = "2026-12-06T02:00:00+07:00"  # inside the database upgrade's window

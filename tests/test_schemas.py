@@ -19,8 +19,8 @@ import yaml
 from generator.errors import ValidationError
 from generator.load.config import Config, load_config
 from generator.load.incidents import load_incidents
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "generator" / "schemas"
 FIXTURES = ROOT / "tests" / "fixtures" / "validation"
 STATUS = sorted((FIXTURES / "status").glob("*.yaml"))

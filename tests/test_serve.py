@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli.serve import serve
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 
 def _get(url: str) -> tuple[int, str]:

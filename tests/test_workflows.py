@@ -17,8 +17,8 @@ import yaml
 
 from generator.cli.main import parser
 from tests import tools
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 NAMES = ("status.yml", "status-locations.yml", "check.yml", "ci.yml")
 # `uses: owner/repo@<full commit SHA> # vX.Y.Z`, or a release tag where a SHA could not be checked.

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
+
 # `.ci/run` installs the npm tools here; a developer may have them elsewhere.
 NODE_DIRS = [ROOT / ".tools" / "node_modules", Path("/opt/vnu/node_modules")]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

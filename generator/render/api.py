@@ -28,6 +28,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from functools import partial
 from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from generator.load.config import Component
 from generator.load.incidents import Update
 from generator.model.compute import FEED_ITEMS, NO_DATA, ComponentView, IncidentView, SiteModel
 from generator.render.base import RenderContext
+from generator.render.output import Output, made
 
 Json = dict[str, Any]
 
@@ -44,6 +46,12 @@ UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """Every file of the API, made now."""
+    return made(outputs(ctx))
+
+
+def outputs(ctx: RenderContext) -> Iterator[Output]:
+    """The Statuspage v2 files; each shows ``now`` (the page's ``updated_at``)."""
     api = StatuspageApi(ctx.model)
     model = ctx.model
     incidents = [v for v in model.incidents if not v.incident.is_maintenance]
@@ -73,7 +81,7 @@ def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
             model.active_maintenances)},
     }
     for name, data in files.items():
-        yield f"api/v2/{name}", dump(data)
+        yield Output(f"api/v2/{name}", None, partial(dump, data))
 
 
 def dump(data: Json) -> bytes:

@@ -7,10 +7,12 @@ advance widths (what shields.io measures with), so no font is needed at build ti
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.model.compute import Indicator
 from generator.render.base import RenderContext
+from generator.render.output import Output, made
 
 # Every colour keeps white text at a contrast of at least 4.5:1 (WCAG AA).
 STATE_COLOURS = {
@@ -89,11 +91,16 @@ font-size="11">
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """Every badge, made now."""
+    return made(outputs(ctx))
+
+
+def outputs(ctx: RenderContext) -> Iterator[Output]:
+    """The site's badge and one per component; each shows the state ``now``."""
     model = ctx.model
     label = model.config.site.title or ctx.t("badge.label")
-    yield "badge.svg", badge(label, ctx.t(f"indicator.{model.indicator}"),
-                             INDICATOR_COLOURS[model.indicator])
+    yield Output("badge.svg", None, partial(badge, label, ctx.t(f"indicator.{model.indicator}"),
+                                            INDICATOR_COLOURS[model.indicator]))
     for view in model.components:
-        yield f"components/{view.id}.svg", badge(view.component.name,
-                                                 ctx.t(f"state.{view.state}"),
-                                                 STATE_COLOURS[view.state])
+        yield Output(f"components/{view.id}.svg", None, partial(
+            badge, view.component.name, ctx.t(f"state.{view.state}"), STATE_COLOURS[view.state]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -12,8 +11,8 @@ import jinja2
 from generator.model.compute import IncidentView, SiteModel
 from generator.render.i18n import Translator
 from generator.render.markdown import render_markdown
+from generator.render.output import digest, templates_digest
 from generator.resources import site_templates
-from generator.site.cache import digest, templates_digest
 
 
 @dataclass(frozen=True)
@@ -23,14 +22,7 @@ class RenderContext:
     model: SiteModel
     t: Translator
     env: jinja2.Environment
-    reuse: Callable[[str, str], bool] | None = None  # (path, key) -> keep the last build's
-    keys: dict[str, str] = field(default_factory=dict)  # path -> key, for the next build
-    _view_keys: dict[str, str] = field(default_factory=dict)
-
-    def keep(self, path: str, key: str) -> bool:
-        """Record ``path``'s key; True when the last build's file for the same key can stay."""
-        self.keys[path] = key
-        return self.reuse is not None and self.reuse(path, key)
+    _view_keys: dict[str, str] = field(default_factory=dict)  # a memo of the keys below
 
     @property
     def site_key(self) -> str:
@@ -71,10 +63,9 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def context(model: SiteModel,
-            reuse: Callable[[str, str], bool] | None = None) -> RenderContext:
+def context(model: SiteModel) -> RenderContext:
     site = model.config.site
-    return RenderContext(model, Translator(site.language, site.timezone), environment(), reuse)
+    return RenderContext(model, Translator(site.language, site.timezone), environment())
 
 
 def template_globals(ctx: RenderContext) -> dict[str, Any]:

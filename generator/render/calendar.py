@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -16,13 +17,20 @@ from markdown_it.token import Token
 
 from generator.model.compute import IncidentView
 from generator.render.base import RenderContext
+from generator.render.output import Output, made
 
 LINE_OCTETS = 75
 _PLAIN = MarkdownIt("commonmark", {"html": False})
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    yield "maintenance.ics", calendar(ctx)
+    """The calendar file, made now."""
+    return made(outputs(ctx))
+
+
+def outputs(ctx: RenderContext) -> Iterator[Output]:
+    """``maintenance.ics``: it stamps ``now``, so it is made every build."""
+    yield Output("maintenance.ics", None, partial(calendar, ctx))
 
 
 def calendar(ctx: RenderContext) -> bytes:

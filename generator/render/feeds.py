@@ -19,6 +19,7 @@ import html
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
@@ -26,7 +27,7 @@ from markupsafe import escape
 from generator.model.compute import FEED_ITEMS, Detection, IncidentView
 from generator.render.base import RenderContext
 from generator.render.markdown import render_markdown
-from generator.site.cache import digest
+from generator.render.output import Output, digest, made
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,13 @@ class FeedSpec:
     page: str  # the HTML page it mirrors
 
 
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
+def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """Every feed, made now."""
+    return made(outputs(ctx))
+
+
+def outputs(ctx: RenderContext) -> Iterator[Output]:
+    """The site's feeds and each component's, keyed by all they show (not ``now``)."""
     model = ctx.model
     site = model.config.site
     bodies = Bodies(ctx)
@@ -64,7 +71,7 @@ def latest(views: Iterable[IncidentView]) -> list[IncidentView]:
 
 
 def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView], bodies: Bodies,
-          detected: tuple[Detection, ...] = ()) -> Iterator[tuple[str, bytes | None]]:
+          detected: tuple[Detection, ...] = ()) -> Iterator[Output]:
     # A feed's date is its newest item's, so a probe run that changes no incident
     # leaves the feed's bytes (and readers' caches) alone; an empty feed takes the model's.
     dates = [items[0].updated] if items else []
@@ -74,18 +81,21 @@ def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView], bodies:
     shown = [(ctx.view_key(view), [bodies.names.get(i) for i in view.incident.components])
              for view in items]
     for kind in ("rss", "atom"):
-        path = f"{spec.path}.{kind}"
-        if ctx.keep(path, digest("feed", ctx.site_key, spec, kind, updated, shown,
-                                 [(d.component_id, d.since, d.state) for d in detected])):
-            yield path, None
-            continue
-        feed = _feed(ctx, spec, kind, updated)
-        for detection in detected:  # live notices first: they are what is happening now
-            _add_detection(ctx, feed, detection, bodies, kind)
-        for view in items:
-            _add_item(ctx, feed, view, kind, bodies)
-        data = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
-        yield path, data
+        key = digest("feed", ctx.site_key, spec, kind, updated, shown,
+                     [(d.component_id, d.since, d.state) for d in detected])
+        yield Output(f"{spec.path}.{kind}", key,
+                     partial(_make, ctx, spec, kind, updated, items, bodies, detected))
+
+
+def _make(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime,
+          items: list[IncidentView], bodies: Bodies, detected: tuple[Detection, ...]) -> bytes:
+    feed = _feed(ctx, spec, kind, updated)
+    for detection in detected:  # live notices first: they are what is happening now
+        _add_detection(ctx, feed, detection, bodies, kind)
+    for view in items:
+        _add_item(ctx, feed, view, kind, bodies)
+    data: bytes = feed.rss_str(pretty=True) if kind == "rss" else feed.atom_str(pretty=True)
+    return data
 
 
 def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> FeedGenerator:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from xml.sax.saxutils import escape
 
 from generator.render.base import RenderContext
+from generator.render.output import Output, made
 
 
 def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
@@ -23,8 +25,17 @@ def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    yield "sitemap.xml", sitemap(ctx)
-    yield "robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {ctx.url('sitemap.xml')}\n".encode()
+    """The sitemap and robots.txt, made now."""
+    return made(outputs(ctx))
+
+
+def outputs(ctx: RenderContext) -> Iterator[Output]:
+    yield Output("sitemap.xml", None, partial(sitemap, ctx))
+    yield Output("robots.txt", None, partial(robots, ctx))
+
+
+def robots(ctx: RenderContext) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {ctx.url('sitemap.xml')}\n".encode()
 
 
 def sitemap(ctx: RenderContext) -> bytes:

@@ -1,4 +1,4 @@
-"""Every output of the site."""
+"""Every output of the site, as each renderer declares it."""
 
 from __future__ import annotations
 
@@ -7,19 +7,15 @@ from collections.abc import Iterator
 from generator.model.compute import SiteModel
 from generator.render import api, badges, calendar, feeds, meta, pages
 from generator.render.base import RenderContext, context
+from generator.render.output import Output, made
+
+
+def outputs(ctx: RenderContext) -> Iterator[Output]:
+    """Every file of the site: its path, its key and how to make it (nothing is made here)."""
+    for renderer in (pages, feeds, api, badges, calendar, meta):
+        yield from renderer.outputs(ctx)
 
 
 def render_site(model: SiteModel) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site."""
-    for path, data in render_outputs(context(model)):
-        assert data is not None  # nothing is kept without ``reuse``
-        yield path, data
-
-
-def render_outputs(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
-    """Every file of the site; ``None`` for one that ``ctx.reuse`` keeps from the last build."""
-    # Incident pages are most of the work: a worker process renders its share meanwhile.
-    with pages.incident_pages(ctx) as incidents:
-        for renderer in (pages, feeds, api, badges, calendar, meta):
-            yield from renderer.render(ctx)
-        yield from incidents()
+    """Every file of the site, made now."""
+    return made(outputs(context(model)))

@@ -9,10 +9,9 @@ incident changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from urllib.parse import quote
 
@@ -32,9 +31,8 @@ from generator.reasons import SEPARATOR, explain
 from generator.render.base import RenderContext, template_globals
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.i18n import Translator
+from generator.render.output import Output, digest, made
 from generator.resources import site_templates
-from generator.site import pool as parallel
-from generator.site.cache import digest
 
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
 COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page
@@ -48,68 +46,23 @@ INDICATOR_COLOUR = {"critical": "#cf222e", "major": "#bc4c00", "minor": "#9a6700
                     "maintenance": "#0969da", "none": "#1a7f37", NO_DATA: "#59636e"}
 
 
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes | None]]:
-    """Yield ``(path, UTF-8 HTML)`` for every page of the site.
+def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    """Every page, made now."""
+    return made(outputs(ctx))
 
-    Inside ``incident_pages(ctx)`` (as ``render_outputs`` runs it) the incident pages are
-    left to that.
-    """
-    pages = _pages(ctx)
-    yield pages.index()
-    if _active is not pages:
-        for view in ctx.model.incidents:
-            yield pages.incident(view)
+
+def outputs(ctx: RenderContext) -> Iterator[Output]:
+    """Every page of the site. Incident and month pages are keyed by all they show (not
+    ``now``), so a build remakes them only when that changes."""
+    pages = _Pages(ctx)
+    yield Output("index.html", None, pages.index)
+    for view in ctx.model.incidents:
+        yield Output(view.path, pages.incident_key(view), partial(pages.incident, view))
     for component in ctx.model.components:
-        yield pages.component(component)
+        yield Output(f"components/{component.id}.html", None,
+                     partial(pages.component, component))
     yield from pages.history()
-    yield pages.not_found()
-
-
-IncidentPages = Callable[[], Iterator[tuple[str, bytes | None]]]
-_active: _Pages | None = None  # what a forked worker renders with
-
-
-@contextmanager
-def incident_pages(ctx: RenderContext) -> Iterator[IncidentPages]:
-    """The incident pages, those to render shared with a worker process that starts now.
-
-    Yields a function that yields every incident page: ``None`` for a page kept from the
-    last build (its key names everything the page shows; see ``_Pages.incident_key``).
-    """
-    global _active
-    pages = _active = _pages(ctx)
-    views = ctx.model.incidents
-    kept: list[str] = []
-    todo: list[int] = []
-    for n, view in enumerate(views):
-        if ctx.keep(view.path, pages.incident_key(view)):
-            kept.append(view.path)
-        else:
-            todo.append(n)
-    with parallel.shared(_render_incidents, todo) as rendered:
-        def every() -> Iterator[tuple[str, bytes | None]]:
-            for path in kept:
-                yield path, None
-            for n, data in zip(todo, rendered(), strict=True):
-                yield views[n].path, data
-
-        try:
-            yield every
-        finally:
-            _active = None
-
-
-def _render_incidents(indices: Sequence[int]) -> list[bytes]:
-    pages = _active
-    assert pages is not None
-    views = pages.ctx.model.incidents
-    return [pages.incident(views[n])[1] for n in indices]
-
-
-def _pages(ctx: RenderContext) -> _Pages:
-    """One ``_Pages`` per render context, shared by ``render`` and ``incident_pages``."""
-    pages = _active
-    return pages if pages is not None and pages.ctx is ctx else _Pages(ctx)
+    yield Output("404.html", None, pages.not_found)
 
 
 def minify_css(text: str) -> str:
@@ -221,7 +174,7 @@ class _Pages:
 
     def page(self, template: str, path: str, title: str, description: str,
              feeds: Sequence[dict[str, str]] = (), colour: str = "#0969da",
-             root: str | None = None, **values: Any) -> tuple[str, bytes]:
+             root: str | None = None, **values: Any) -> bytes:
         site = self.ctx.model.config.site
         if root is None:
             root = "../" * path.count("/")
@@ -237,9 +190,9 @@ class _Pages:
             "favicon": favicon(colour),
         } | values
         html = self.env.get_template(template).render(names)
-        return path, html.encode("utf-8")
+        return html.encode("utf-8")
 
-    def index(self) -> tuple[str, bytes]:
+    def index(self) -> bytes:
         model = self.ctx.model
         site = model.config.site
         indicator = model.indicator  # computed once in the model, "no data" included
@@ -253,7 +206,7 @@ class _Pages:
         affected = [(cv.id, cv.component.name, state) for cv, state in self.affected(view)]
         return digest("incident", self.ctx.site_key, self.ctx.view_key(view), affected)
 
-    def incident(self, view: IncidentView) -> tuple[str, bytes]:
+    def incident(self, view: IncidentView) -> bytes:
         inc = view.incident
         status = self.t(f"status.{view.status}")
         return self.page("incident.html", view.path, inc.title,
@@ -267,7 +220,7 @@ class _Pages:
         known = sorted((self.position[c], c) for c in named if c in self.position)
         return [(self.ctx.model.components[n], named[c]) for n, c in known]
 
-    def component(self, cv: ComponentView) -> tuple[str, bytes]:
+    def component(self, cv: ComponentView) -> bytes:
         model = self.ctx.model
         path = f"components/{cv.id}.html"
         name = cv.component.name
@@ -286,24 +239,24 @@ class _Pages:
             chart_day=recent_chart(self.ctx.t, cv.id, cv.latency, model.now),
             chart_days=daily_chart(self.ctx.t, cv.id, cv.daily_latency, len(cv.bars), model.now))
 
-    def history(self) -> Iterator[tuple[str, bytes | None]]:
+    def history(self) -> Iterator[Output]:
         months = self.ctx.model.months
         title = self.t("page.history")
         description = self.t("page.history_description", title=self.ctx.model.config.site.title)
-        yield self.page("history.html", "history.html", title, description, heading=title,
-                        shown=months[:HISTORY_MONTHS], others=months[HISTORY_MONTHS:],
-                        single=False, older=None, newer=None)
+        yield Output("history.html", None, partial(
+            self.page, "history.html", "history.html", title, description, heading=title,
+            shown=months[:HISTORY_MONTHS], others=months[HISTORY_MONTHS:], single=False,
+            older=None, newer=None))
         for n, month in enumerate(months):
             path = month.path
             # A month page shows its incidents and links its neighbours, nothing of ``now``.
             key = digest("month", self.ctx.site_key, month.key,
                          [self.ctx.view_key(view) for view in month.incidents],
                          [m.key for m in months[max(n - 1, 0):n + 2]])
-            yield (path, None) if self.ctx.keep(path, key) else self.month(
-                month, months, n, description)
+            yield Output(path, key, partial(self.month, month, months, n, description))
 
     def month(self, month: Month, months: Sequence[Month], n: int,
-              description: str) -> tuple[str, bytes]:
+              description: str) -> bytes:
         name = self.t.month(month.key)
         heading = self.t("page.history_month", month=name)
         return self.page("history.html", month.path, heading, description,
@@ -311,7 +264,7 @@ class _Pages:
                          newer=months[n - 1] if n > 0 else None,
                          older=months[n + 1] if n + 1 < len(months) else None)
 
-    def not_found(self) -> tuple[str, bytes]:
+    def not_found(self) -> bytes:
         # Served at any depth, so its links are absolute.
         title = self.t("page.not_found")
         return self.page("404.html", "404.html", title, title, root=self.ctx.base_url)

@@ -2,7 +2,7 @@
 
 With a cache folder the build remembers what it read and wrote: when no input changed and
 the site is as it left it, it stops after a few stats ("nothing changed"); otherwise only
-the outputs whose inputs changed are rendered (see ``generator/cache.py``). The heavy
+the outputs whose inputs changed are rendered (see ``generator/site/cache.py``). The heavy
 modules are imported only when there is work to do, so the first case stays fast.
 """
 
@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -21,12 +22,14 @@ from typing import TYPE_CHECKING, Any
 from generator import clock
 from generator.errors import BuildError
 from generator.files import Inputs, StatKey, input_files, tree_keys
-from generator.site.cache import Cache, digest, engine_stamp, racy
+from generator.render.output import digest
+from generator.site.cache import Cache, engine_stamp, racy
 from generator.site.output import FileStamp, WriteReport, recover, write_site
 
 if TYPE_CHECKING:
     from generator.model.compute import SiteModel
     from generator.render.base import RenderContext
+    from generator.render.output import Output
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class BuildResult:
     report: WriteReport
     warnings: tuple[str, ...]
     seconds: float
+    made: tuple[str, ...] = ()  # the outputs made (stale or new), in order; the rest were kept
 
 
 def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
@@ -56,19 +60,32 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
 
 
 def render(model: SiteModel | RenderContext) -> list[tuple[str, bytes | None]]:
-    """Render every output in memory, so a failure writes nothing."""
+    """Every output of the site, made in memory, so a failure writes nothing."""
+    return _render(model, None)[0]
+
+
+def _render(model: SiteModel | RenderContext, fresh: Callable[[Output], bool] | None,
+            ) -> tuple[list[tuple[str, bytes | None]], dict[str, str]]:
+    """Every output of the site, in memory: ``None`` for one that ``fresh`` says the last
+    build already wrote; the others are made here, in a process pool when there are many.
+    With the outputs' keys, for the next build."""
     import jinja2
 
     from generator.render.base import RenderContext, context
-    from generator.render.outputs import render_outputs
+    from generator.render.outputs import outputs
+    from generator.site.pool import make_all
 
     ctx = model if isinstance(model, RenderContext) else context(model)
     try:
-        return list(render_outputs(ctx))
+        declared = list(outputs(ctx))
+        stale = [output for output in declared if fresh is None or not fresh(output)]
+        made = dict(zip((output.path for output in stale), make_all(stale), strict=True))
     except jinja2.TemplateError as exc:
         where = f"{exc.filename}:{exc.lineno}: " if isinstance(
             exc, jinja2.TemplateSyntaxError) else ""
         raise BuildError(f"{where}template error: {exc}") from None
+    keys = {output.path: output.key for output in declared if output.key is not None}
+    return [(output.path, made.get(output.path)) for output in declared], keys
 
 
 def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
@@ -96,27 +113,26 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return BuildResult(None, WriteReport((), len(manifest), (), manifest), warnings,
                            time.perf_counter() - started)
 
-    from generator.render.base import context
-
     model, warnings = load_model(config_path, incidents_dir, history_dir, at,
                                  store if store.enabled else None)
     _check_strict(strict, warnings)
     keys: dict[str, str] = last["outputs"]
 
-    def reuse(path: str, key: str) -> bool:
-        stamp = manifest.get(path)
-        return (keys.get(path) == key and stamp is not None
-                and tuple(stamp[:2]) == current.get(path))
+    def fresh(output: Output) -> bool:
+        """Whether the last build wrote this output from the same key, and it is still there."""
+        stamp = manifest.get(output.path)
+        return (output.key is not None and keys.get(output.path) == output.key
+                and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
-    ctx = context(model, reuse if store.enabled else None)
-    files = render(ctx)
+    files, output_keys = _render(model, fresh if store.enabled else None)
     report = write_site(out, files, manifest, current)
     store.save("build", {
         "out": str(out.resolve()), "params": params,
         "inputs": _input_entries(inputs, started_ns),
         "manifest": {path: list(stamp) for path, stamp in report.manifest.items()},
-        "outputs": ctx.keys, "warnings": list(warnings)})
-    return BuildResult(model, report, warnings, time.perf_counter() - started)
+        "outputs": output_keys, "warnings": list(warnings)})
+    return BuildResult(model, report, warnings, time.perf_counter() - started,
+                       tuple(path for path, data in files if data is not None))
 
 
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:

@@ -9,7 +9,6 @@ damaged or foreign file is ignored (with a debug log) and never breaks a build.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from typing import Any
 from generator import __version__
 from generator.errors import WriteError
 from generator.files import StatKey, atomic_write
+from generator.render.output import digest, templates_digest
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +29,6 @@ FORMAT = 1
 # mtime tick (1 s on some file systems); its stat key is not trusted (git's "racy" rule).
 RACY_NS = 2_000_000_000
 
-
-
-def digest(*parts: Any) -> str:
-    """A short, stable hex digest of ``parts`` (their reprs)."""
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
-
-
-@cache
-def templates_digest() -> str:
-    """A digest of every file under ``site_templates/`` (names and bytes)."""
-    from generator.resources import site_templates
-
-    root = site_templates()
-    h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()[:32]
 
 
 @cache

@@ -30,7 +30,8 @@ from generator.load.incidents import (
     incident_files,
     stem,
 )
-from generator.site.cache import Cache, digest, racy
+from generator.render.output import digest
+from generator.site.cache import Cache, racy
 from generator.site.pool import split_map
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,12 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
+
+from generator.render.output import Output
 
 log = logging.getLogger(__name__)
 
@@ -53,56 +55,54 @@ def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
     return mine + theirs
 
 
-# ``shared`` deals out chunks of this many items.
+# ``make_all`` deals out chunks of this many outputs.
 CHUNK = 100
 
 
-@contextmanager
-def shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-           minimum: int = MINIMUM, chunk: int = CHUNK) -> Iterator[Callable[[], list[R]]]:
-    """Start a forked worker on ``items``, and go on meanwhile.
+def make_all(outputs: Sequence[Output], minimum: int = MINIMUM,
+             chunk: int = CHUNK) -> list[bytes]:
+    """Each output made, in order; with many, a forked worker process makes a share.
 
-    Yields a function that returns ``func``'s results for every item, in order. The worker
-    takes chunks from the front; the function, called when this process is free, does the
-    last chunk (so an error is raised here) and takes chunks from the back until the two
-    meet, so each process's share follows how busy it was. The worker sends its results
-    once, at the end: while this process is busy, its threads are slow to read a pipe.
+    The worker receives the outputs, the shared bounds and its end of a pipe as the
+    arguments of its function (fork: nothing is pickled on the way in). It takes chunks from
+    the front while this process takes them from the back, until the two meet, so each
+    process's share follows how busy it was; it sends its results once, at the end. A chunk
+    the worker did not send (it failed) is made here, so an error is raised here.
     """
-    count = -(-len(items) // chunk)
-    if len(items) < minimum or not can_fork():
-        yield lambda: func(items)
-        return
+    if len(outputs) < minimum or not can_fork():
+        return [output.make() for output in outputs]
+    count = -(-len(outputs) // chunk)
     context = multiprocessing.get_context("fork")
-    # [next chunk from the front, end of the chunks left]; the forked worker inherits it.
-    bounds = context.Array("i", [0, count - 1])
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
-                               initializer=_inherit, initargs=(bounds,))
+    bounds = context.Array("i", [0, count])  # [next chunk from the front, end of those left]
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=_front, args=(outputs, chunk, bounds, send), daemon=True)
+    worker.start()
+    send.close()
     try:
-        future = pool.submit(_front, func, items, chunk)
-
-        def results() -> list[R]:
-            taken = [func(items[(count - 1) * chunk:])]
-            while (n := _claim(bounds, back=True)) is not None:
-                taken.append(func(items[n * chunk:(n + 1) * chunk]))
-            log.debug("the worker did %d of %d chunks", count - len(taken), count)
-            return [*future.result(), *(r for part in reversed(taken) for r in part)]
-
-        yield results
+        done: dict[int, list[bytes]] = {}
+        while (n := _claim(bounds, back=True)) is not None:
+            done[n] = _make(outputs, n, chunk)
+        try:
+            theirs: dict[int, list[bytes]] = receive.recv()
+        except EOFError:
+            theirs = {}
+        log.debug("the worker made %d of %d chunks", len(theirs), count)
+        done |= theirs
+        return [data for n in range(count)
+                for data in (done[n] if n in done else _make(outputs, n, chunk))]
     finally:
-        _claim(bounds, back=True, stop=True)
-        pool.shutdown(wait=True, cancel_futures=True)
+        _claim(bounds, stop=True)
+        receive.close()
+        worker.join()
+        worker.close()
 
 
-_bounds: Any = None  # in the worker: ``shared``'s bounds
-
-
-def _inherit(bounds: Any) -> None:
-    global _bounds
-    _bounds = bounds
+def _make(outputs: Sequence[Output], n: int, chunk: int) -> list[bytes]:
+    return [output.make() for output in outputs[n * chunk:(n + 1) * chunk]]
 
 
 def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
-    """The next chunk to do, from the front or the back; None when none is left."""
+    """The next chunk to make, from the front or the back; None when none is left."""
     with bounds.get_lock():
         front, end = int(bounds[0]), int(bounds[1])
         if stop:
@@ -116,9 +116,16 @@ def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
         return front
 
 
-def _front(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], chunk: int) -> list[R]:
-    """The worker's part of ``shared``: chunks from the front, until none is left."""
-    done: list[R] = []
-    while (n := _claim(_bounds)) is not None:
-        done += func(items[n * chunk:(n + 1) * chunk])
-    return done
+def _front(outputs: Sequence[Output], chunk: int, bounds: Any, send: Connection) -> None:
+    """The worker: chunks from the front until none is left, then all it made, at once."""
+    done: dict[int, list[bytes]] = {}
+    try:
+        while (n := _claim(bounds)) is not None:
+            done[n] = _make(outputs, n, chunk)
+    except BaseException:  # noqa: BLE001 - what is missing is made (and raises) in the parent
+        pass
+    try:
+        send.send(done)
+    except OSError:  # the parent stopped (it failed): nothing to send to
+        pass
+    send.close()
