@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from generator.model.compute import STATES
-from generator.render import badges
+from generator.render import badges, palette
 from generator.render.base import context
 from tests.factories import sample_model
 
@@ -34,10 +34,10 @@ def test_site_and_component_badges_say_the_state_in_the_site_language() -> None:
                              "components/login.svg", "components/video.svg"]
     site = ET.fromstring(files["badge.svg"])
     assert texts(site) == ["Nusa AI Status", "Gangguan Kecil pada Layanan"]
-    assert badges.INDICATOR_COLOURS["minor"] in fills(site)
+    assert palette.INDICATOR_BADGE["minor"] in fills(site)
     api = ET.fromstring(files["components/api.svg"])
     assert texts(api) == ["API", "Kinerja menurun"]
-    assert badges.STATE_COLOURS["degraded_performance"] in fills(api)
+    assert palette.STATE_BADGE["degraded_performance"] in fills(api)
     english = ET.fromstring(render("en")["components/chat.svg"])
     assert texts(english) == ["Nusa Chat", "Operational"]
 
@@ -60,7 +60,7 @@ def _luminance(colour: str) -> float:
 
 @pytest.mark.parametrize("state", [*STATES, "no_data"])
 def test_every_state_has_a_colour_readable_under_white_text(state: str) -> None:
-    colour = badges.STATE_COLOURS[state]
+    colour = palette.STATE_BADGE[state]
     assert 1.05 / (_luminance(colour) + 0.05) >= 4.5
     model = sample_model()
     view = replace(model.components[0], state=state)
@@ -69,9 +69,9 @@ def test_every_state_has_a_colour_readable_under_white_text(state: str) -> None:
 
 
 def test_no_data_is_grey_not_green() -> None:
-    assert badges.STATE_COLOURS["no_data"] == "#6b6b6b"
-    assert badges.STATE_COLOURS["no_data"] != badges.STATE_COLOURS["operational"]
-    assert set(badges.INDICATOR_COLOURS) >= {"none", "minor", "major", "critical",
+    assert palette.STATE_BADGE["no_data"] == "#6b6b6b"
+    assert palette.STATE_BADGE["no_data"] != palette.STATE_BADGE["operational"]
+    assert set(palette.INDICATOR_BADGE) >= {"none", "minor", "major", "critical",
                                             "maintenance"}
 
 

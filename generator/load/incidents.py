@@ -17,13 +17,20 @@ from generator.load import yamlsource
 from generator.load.checker import Checker, did_you_mean, display_path
 from generator.load.config import Config
 from generator.load.yamlsource import KeyPath
+from generator.model.states import (
+    INCIDENT_STATES,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+)
 
 log = logging.getLogger(__name__)
 
-IMPACTS = ("none", "minor", "major", "critical")
-COMPONENT_STATES = ("degraded_performance", "partial_outage", "major_outage", "under_maintenance")
-INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
-MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+# The model's names, as the files spell them.
+IMPACTS = tuple(impact.value for impact in Impact)
+COMPONENT_STATES = tuple(state.value for state in INCIDENT_STATES)
+INCIDENT_STATUSES = tuple(status.value for status in IncidentStatus)
+MAINTENANCE_STATUSES = tuple(status.value for status in MaintenanceStatus)
 INCIDENT_KEYS = ("title", "impact", "components", "updates", "postmortem", "maintenance")
 UPDATE_KEYS = ("at", "status", "message")
 _STEM = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -286,7 +293,7 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
         if at is not None and status is not None and message is not None:
             parsed.append((Update(at, status, message), index))
     # Oldest first; the final update (resolved, completed) sorts after others of its minute.
-    final = "completed" if maintenance else "resolved"
+    final = (MaintenanceStatus.COMPLETED if maintenance else IncidentStatus.RESOLVED).value
     parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == final))
     last = next((i for i, (update, _) in enumerate(parsed) if update.status == final), None)
     if last is not None and last + 1 < len(parsed):

@@ -8,38 +8,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 
 from generator.history import ComponentHistory, History, Sample
 from generator.load.config import Component, Config
 from generator.load.incidents import Incident, Update
 from generator.model import timeline
+from generator.model.states import INDICATOR_OF, STARTED, ComponentState, IncidentStatus
+from generator.model.states import Indicator as Indicator
+from generator.model.states import MaintenanceStatus as Maintenance
 from generator.model.timeline import BAR_DAYS as BAR_DAYS
 from generator.model.timeline import NO_DATA as NO_DATA
 from generator.model.timeline import PROBE_STATES, RANK, Segment, Touch, worst
 from generator.model.timeline import STATES as STATES
 from generator.model.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
 from generator.model.timeline import DayBar as DayBar
-
-
-class Indicator(StrEnum):
-    """The page's overall state: Statuspage's indicator, plus "no data" when nothing is known.
-
-    Computed once in the model; the banner, the badge, the API and the feeds all read it.
-    """
-
-    CRITICAL = "critical"
-    MAJOR = "major"
-    MINOR = "minor"
-    MAINTENANCE = "maintenance"
-    NONE = "none"
-    NO_DATA = NO_DATA
-
-    @property
-    def statuspage(self) -> str:
-        """The value in Statuspage's enumeration: "no data" is ``none`` there."""
-        return "none" if self is Indicator.NO_DATA else self.value
-
 
 INDICATORS = tuple(Indicator)
 RECENT_DAYS = 14
@@ -157,7 +139,7 @@ class SiteModel:
 
     @property
     def active_maintenances(self) -> tuple[IncidentView, ...]:
-        return tuple(v for v in self.incidents if v.status in ("in_progress", "verifying"))
+        return tuple(v for v in self.incidents if v.status in STARTED)
 
     @property
     def upcoming_maintenances(self) -> tuple[IncidentView, ...]:
@@ -213,8 +195,6 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
                      updated=max(known, default=now), warnings=history.warnings)
 
 
-_INDICATOR = {"major_outage": "critical", "partial_outage": "major",
-              "degraded_performance": "minor", "under_maintenance": "maintenance"}
 _DESCRIPTION = {Indicator.CRITICAL: "Major System Outage",
                 Indicator.MAJOR: "Partial System Outage",
                 Indicator.MINOR: "Minor Service Outage",
@@ -232,7 +212,7 @@ def indicator_of(components: Sequence[ComponentView]) -> tuple[Indicator, str]:
     if components and not known:
         indicator = Indicator.NO_DATA
     else:
-        indicator = Indicator(_INDICATOR.get(worst(known), "none"))
+        indicator = INDICATOR_OF.get(ComponentState(worst(known)), Indicator.NONE)
     return indicator, _DESCRIPTION[indicator]
 
 
@@ -244,7 +224,7 @@ def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
         if not known:
             return None
         start = known[0].at
-        end = next((u.at for u in known if u.status == "resolved"), None)
+        end = next((u.at for u in known if u.status == IncidentStatus.RESOLVED), None)
         status = known[-1].status
         is_open = end is None
         updated = known[-1].at
@@ -252,33 +232,33 @@ def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
         if incident.updates and not known:
             return None
         status, start, end = _maintenance(window.start, window.end, known, now)
-        is_open = status != "completed"
+        is_open = status != Maintenance.COMPLETED
         moments = [u.at for u in known] + [start if start <= now else None,
                                            end if not is_open else None]
         updated = max((at for at in moments if at is not None), default=start)
-    impact = incident.impact or _INDICATOR.get(worst(incident.components.values()), "none")
+    # As declared, else the indicator its worst state raises ("maintenance" included).
+    impact = incident.impact or INDICATOR_OF.get(
+        ComponentState(worst(incident.components.values())), Indicator.NONE).value
     duration = None if is_open or end is None else end - start
     return IncidentView(incident=incident, status=status, impact=impact, start=start, end=end,
                         updated=updated, duration=duration, is_open=is_open,
                         updates=tuple(reversed(known)))
 
 
-_STARTED = ("in_progress", "verifying")
-
-
 def _maintenance(start: datetime, end: datetime, known: Sequence[Update],
                  now: datetime) -> tuple[str, datetime, datetime]:
     """A maintenance's status, start and end: by its window unless an update says otherwise."""
     latest = known[-1].status if known else None
-    if latest in (*_STARTED, "completed"):
+    if latest in (*STARTED, Maintenance.COMPLETED):
         status = str(latest)
     else:
-        status = "scheduled" if now < start else "in_progress" if now < end else "completed"
-    started = next((u.at for u in known if u.status in _STARTED), None)
+        status = (Maintenance.SCHEDULED if now < start else Maintenance.IN_PROGRESS
+                  if now < end else Maintenance.COMPLETED)
+    started = next((u.at for u in known if u.status in STARTED), None)
     if started is not None and started < start:  # began before its window
         start = started
-    completed = next((u.at for u in known if u.status == "completed"), None)
-    overran = any(u.status in _STARTED and u.at >= end for u in known)
+    completed = next((u.at for u in known if u.status == Maintenance.COMPLETED), None)
+    overran = any(u.status in STARTED and u.at >= end for u in known)
     if completed is not None and (completed < end or overran):
         end = max(completed, start)
     return status, start, end
@@ -288,9 +268,9 @@ def _applies(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | N
     """When the view changed its components' state, up to ``now``; None if it has not yet."""
     if not view.incident.is_maintenance:
         return view.start, view.end or now
-    if view.status in _STARTED:
+    if view.status in STARTED:
         return view.start, now
-    if view.status == "completed":
+    if view.status == Maintenance.COMPLETED:
         return view.start, min(view.end or now, now)
     return None
 
@@ -320,7 +300,7 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
 
     measured: list[Segment] | None = None
     if component.probe is None:
-        intervals.append(Segment(low, now_ts, RANK["operational"]))
+        intervals.append(Segment(low, now_ts, RANK[ComponentState.OPERATIONAL]))
     else:
         measured = list(timeline.probe_intervals(history.spans, now, low, interval))
         intervals += measured
@@ -330,10 +310,10 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     if best < len(STATES):
         state = STATES[best]
     elif component.probe is None:
-        state, source = "operational", "declared"
+        state, source = ComponentState.OPERATIONAL, "declared"
     elif last is not None and now - last.at <= 3 * interval and last.state in PROBE_STATES:
         state, source = PROBE_STATES[last.state], "probe"
-        if state != "operational":
+        if state != ComponentState.OPERATIONAL:
             since = timeline.bad_since(history.spans, last, interval)
             detection = Detection(component.id, since, state)
     else:

@@ -13,16 +13,16 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
 from generator.history import ComponentHistory, Sample, Span
+from generator.model.states import NO_DATA as NO_DATA
+from generator.model.states import STATES as STATES
+from generator.model.states import ComponentState
 
-# Worst first. "no_data" is not a Statuspage state: it never counts as operational.
-STATES = ("major_outage", "partial_outage", "degraded_performance", "under_maintenance",
-          "operational")
-NO_DATA = "no_data"
 UPTIME_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7),
                   "30d": timedelta(days=30), "90d": timedelta(days=90)}
 BAR_DAYS = 90
-RANK = {state: rank for rank, state in enumerate(STATES)}
-PROBE_STATES = {"up": "operational", "degraded": "degraded_performance", "down": "major_outage"}
+RANK: dict[str, int] = {state: rank for rank, state in enumerate(STATES)}
+PROBE_STATES = {"up": ComponentState.OPERATIONAL, "degraded": ComponentState.DEGRADED_PERFORMANCE,
+                "down": ComponentState.MAJOR_OUTAGE}
 PARTIAL_WEIGHT = 0.3  # a partial outage minute counts as 0.3 of a minute down (Statuspage)
 
 _MAJOR, _PARTIAL, _DEGRADED, _MAINTENANCE, _OPERATIONAL = range(len(STATES))
@@ -149,7 +149,7 @@ def day_bars(segments: Sequence[Segment], touches: Iterable[Touch], days: Sequen
             bars.append(DayBar(day, NO_DATA, {}, tuple(touching[k])))
             continue
         # A blip shorter than half a minute still colours the bar, so it shows as 1 minute.
-        minutes = {STATES[rank]: max(1, round(seconds[rank] / 60))
+        minutes: dict[str, int] = {STATES[rank]: max(1, round(seconds[rank] / 60))
                    for rank in ranks if rank != _OPERATIONAL}
         bars.append(DayBar(day, STATES[ranks[0]], minutes, tuple(touching[k])))
     return tuple(bars)

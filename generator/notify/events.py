@@ -24,11 +24,11 @@ from generator.history.files import RawRun, raw_files, raw_runs
 from generator.load.config import Config
 from generator.load.incidents import Incident, Update
 from generator.model.compute import IncidentView, incident_view
+from generator.model.states import STARTED, MaintenanceStatus
 
 LOOKBACK = timedelta(hours=36)  # the runs read; longer than FRESH, so a cut streak is stale
 FRESH = timedelta(hours=24)  # an older event is not sent (a new channel hears no old news)
 KIND = {"down": "outage", "degraded": "degraded", "up": "recovery"}
-_STARTED = ("in_progress", "verifying")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _maintenance_mask(views: Iterable[IncidentView], now: datetime) -> Mask:
     for view in views:
         if not view.incident.is_maintenance or view.status == "scheduled":
             continue
-        end = max(view.end or now, now) if view.status in _STARTED else (view.end or now)
+        end = max(view.end or now, now) if view.status in STARTED else (view.end or now)
         for component in view.incident.components:
             windows.setdefault(component, []).append((view.start, end))
 
@@ -134,10 +134,10 @@ def incident_events(views: Iterable[IncidentView]) -> list[Event]:
     for view in views:
         ident = view.incident.id
         if view.incident.is_maintenance:
-            if view.status in (*_STARTED, "completed"):
+            if view.status in (*STARTED, MaintenanceStatus.COMPLETED):
                 events.append(Event(f"maintenance/{ident}/started", "maintenance", view.start,
                                     view.start, view=view, action="started"))
-            if view.status == "completed" and view.end is not None:
+            if view.status == MaintenanceStatus.COMPLETED and view.end is not None:
                 events.append(Event(f"maintenance/{ident}/completed", "maintenance", view.end,
                                     view.end, view=view, action="completed"))
             continue

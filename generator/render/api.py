@@ -35,7 +35,14 @@ from zoneinfo import ZoneInfo
 
 from generator.load.config import Component
 from generator.load.incidents import Update
-from generator.model.compute import FEED_ITEMS, NO_DATA, ComponentView, IncidentView, SiteModel
+from generator.model.compute import FEED_ITEMS, ComponentView, IncidentView, SiteModel
+from generator.model.states import (
+    NO_DATA,
+    ComponentState,
+    IncidentStatus,
+    Indicator,
+    MaintenanceStatus,
+)
 from generator.render.base import RenderContext
 from generator.render.output import Output, made
 
@@ -132,7 +139,7 @@ class StatuspageApi:
     def status(self) -> Json:
         indicator = self.model.indicator
         return {"indicator": indicator.statuspage, "description": self.model.description,
-                "data": "none" if indicator == NO_DATA else "current"}
+                "data": "none" if indicator is Indicator.NO_DATA else "current"}
 
     def _components(self) -> list[Json]:
         """Groups (``group: true``) and components in page order; positions count from 1."""
@@ -166,7 +173,8 @@ class StatuspageApi:
         return {
             "id": oid,
             "name": name,
-            "status": "operational" if state == NO_DATA else state,  # see the docstring
+            # no data is "operational" there: see the docstring
+            "status": ComponentState.OPERATIONAL.value if state == NO_DATA else state,
             "created_at": self.time(created) or self.updated,
             "updated_at": self.updated,
             "position": position,
@@ -210,7 +218,7 @@ class StatuspageApi:
 
     @staticmethod
     def _resolved_at(view: IncidentView, chronological: tuple[Update, ...]) -> datetime | None:
-        if view.status not in ("resolved", "completed"):
+        if view.status not in (IncidentStatus.RESOLVED, MaintenanceStatus.COMPLETED):
             return None
         return _first_at(chronological, view.status) or view.end
 

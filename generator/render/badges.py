@@ -10,29 +10,10 @@ from collections.abc import Iterator
 from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
-from generator.model.compute import Indicator
 from generator.render.base import RenderContext
 from generator.render.output import Output, made
+from generator.render.palette import INDICATOR_BADGE, STATE_BADGE
 
-# Every colour keeps white text at a contrast of at least 4.5:1 (WCAG AA).
-STATE_COLOURS = {
-    "operational": "#2e7d32",
-    "degraded_performance": "#8a6d00",
-    "partial_outage": "#c2410c",
-    "major_outage": "#c62828",
-    "under_maintenance": "#1565c0",
-    "no_data": "#6b6b6b",
-}
-# The page's indicator (computed once in the model, "no data" included) -> its colour; its
-# words are the catalogue's ``indicator.<value>``, the same the page's banner shows.
-INDICATOR_COLOURS: dict[str, str] = {
-    Indicator.NONE: STATE_COLOURS["operational"],
-    Indicator.MINOR: STATE_COLOURS["degraded_performance"],
-    Indicator.MAJOR: STATE_COLOURS["partial_outage"],
-    Indicator.CRITICAL: STATE_COLOURS["major_outage"],
-    Indicator.MAINTENANCE: STATE_COLOURS["under_maintenance"],
-    Indicator.NO_DATA: STATE_COLOURS["no_data"],
-}
 LABEL_COLOUR = "#555"
 
 # Verdana 11px advance widths in pixels, for the printable ASCII characters.
@@ -100,7 +81,7 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
     model = ctx.model
     label = model.config.site.title or ctx.t("badge.label")
     yield Output("badge.svg", None, partial(badge, label, ctx.t(f"indicator.{model.indicator}"),
-                                            INDICATOR_COLOURS[model.indicator]))
+                                            INDICATOR_BADGE[model.indicator]))
     for view in model.components:
         yield Output(f"components/{view.id}.svg", None, partial(
-            badge, view.component.name, ctx.t(f"state.{view.state}"), STATE_COLOURS[view.state]))
+            badge, view.component.name, ctx.t(f"state.{view.state}"), STATE_BADGE[view.state]))

@@ -18,7 +18,6 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from generator.model.compute import (
-    NO_DATA,
     RECENT_DAYS,
     STATES,
     UPTIME_WINDOWS,
@@ -32,18 +31,11 @@ from generator.render.base import RenderContext, template_globals
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.i18n import Translator
 from generator.render.output import Output, digest, made
+from generator.render.palette import IMPACT_CLASS, INDICATOR_COLOUR, QUIET, STATE_CLASS
 from generator.resources import site_templates
 
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
 COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page
-
-# Short CSS classes keep 1,800 bars small: o(perational), d(egraded), p(artial), m(ajor),
-# u(nder maintenance), n(o data).
-STATE_CLASS = {"operational": "o", "degraded_performance": "d", "partial_outage": "p",
-               "major_outage": "m", "under_maintenance": "u", NO_DATA: "n"}
-IMPACT_CLASS = {"critical": "m", "major": "p", "minor": "d", "none": "n", "maintenance": "u"}
-INDICATOR_COLOUR = {"critical": "#cf222e", "major": "#bc4c00", "minor": "#9a6700",
-                    "maintenance": "#0969da", "none": "#1a7f37", NO_DATA: "#59636e"}
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -94,7 +86,7 @@ class _Pages:
             "css": Markup(minify_css(css)),  # noqa: S704 - our own file, not user input
             "sc": STATE_CLASS,
             "states": STATES,
-            "quiet": ("operational", NO_DATA),
+            "quiet": QUIET,
             "windows": tuple(UPTIME_WINDOWS),
             "recent_days": RECENT_DAYS,
             "when": self.when,

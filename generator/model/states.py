@@ -1,0 +1,82 @@
+"""The model's names: component states, the indicator, impacts, incident and maintenance
+statuses. One place owns them; loaders check input against them, renderers map them to words
+(the catalogue's ``state.<value>``, ``indicator.<value>``, ``status.<value>``) and colours
+(``generator/render/palette.py``). Each is a ``StrEnum``: its value is what the files hold.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ComponentState(StrEnum):
+    """A component's state, worst first; "no data" is not a Statuspage state: it never
+    counts as operational."""
+
+    MAJOR_OUTAGE = "major_outage"
+    PARTIAL_OUTAGE = "partial_outage"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    UNDER_MAINTENANCE = "under_maintenance"
+    OPERATIONAL = "operational"
+    NO_DATA = "no_data"
+
+
+NO_DATA = ComponentState.NO_DATA
+# The Statuspage states, worst first (no data left out).
+STATES = tuple(state for state in ComponentState if state is not NO_DATA)
+# What an incident may say of a component it names, as status.yaml lists them.
+INCIDENT_STATES = (ComponentState.DEGRADED_PERFORMANCE, ComponentState.PARTIAL_OUTAGE,
+                   ComponentState.MAJOR_OUTAGE, ComponentState.UNDER_MAINTENANCE)
+
+
+class Indicator(StrEnum):
+    """The page's overall state: Statuspage's indicator, plus "no data" when nothing is known.
+
+    Computed once in the model; the banner, the badge, the API and the feeds all read it.
+    """
+
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+    MAINTENANCE = "maintenance"
+    NONE = "none"
+    NO_DATA = "no_data"
+
+    @property
+    def statuspage(self) -> str:
+        """The value in Statuspage's enumeration: "no data" is ``none`` there."""
+        return "none" if self is Indicator.NO_DATA else self.value
+
+
+# The indicator a component state raises (operational and no data raise none).
+INDICATOR_OF = {ComponentState.MAJOR_OUTAGE: Indicator.CRITICAL,
+                ComponentState.PARTIAL_OUTAGE: Indicator.MAJOR,
+                ComponentState.DEGRADED_PERFORMANCE: Indicator.MINOR,
+                ComponentState.UNDER_MAINTENANCE: Indicator.MAINTENANCE}
+
+
+class Impact(StrEnum):
+    """An incident's impact, as declared or derived from the states it names."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class IncidentStatus(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+
+class MaintenanceStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+
+# A maintenance that has begun and is not over.
+STARTED = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
