@@ -120,6 +120,7 @@ def sample_model(language: str = "id") -> SiteModel:
                 Group("Platform", (v_api,), "degraded_performance"),
                 Group(None, (v_login,), "operational")),
         incidents=(v_upgrade, v_outage, v_june),
-        months=(Month("2025-07", (v_upgrade, v_outage)), Month("2025-06", (v_june,))),
+        months=(Month(date(2025, 7, 1), (v_upgrade, v_outage)),
+                Month(date(2025, 6, 1), (v_june,))),
         detected=(Detection("api", NOW - timedelta(minutes=12), "degraded_performance"),),
         updated=NOW)

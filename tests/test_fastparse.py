@@ -30,7 +30,7 @@ def _check(folder: Path, files: dict[str, str]) -> tuple[tuple[Incident, ...], l
     folder.mkdir(exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text)
-    incidents, problems = check_incidents(folder, IDS, TZ)
+    incidents, problems = check_incidents(folder, IDS, ZoneInfo(TZ))
     return incidents, [str(problem) for problem in problems]
 
 
@@ -38,7 +38,7 @@ def _positioned(text: str, shown: str) -> tuple[Incident | None, list[str]]:
     """What checking ``text`` found when every file was parsed with its positions."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(yamlsource, "loads_fast", yamlsource.loads)
-        incident, problems = check_text(text, shown, "x", IDS, ZoneInfo(TZ), TZ)
+        incident, problems = check_text(text, shown, "x", IDS, ZoneInfo(TZ))
     return incident, [str(problem) for problem in problems]
 
 

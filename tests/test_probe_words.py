@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -52,8 +53,8 @@ def test_each_code_has_its_words_in_each_language(language: str) -> None:
      "something a newer Kabar said"),
 ], ids=["status", "timeout", "two-warnings", "separator-in-a-keyword", "unknown"])
 def test_the_page_says_a_failure_in_the_site_language(error: str, en: str, id_: str) -> None:
-    assert probe_words(Translator("en", "UTC"), error) == en
-    assert probe_words(Translator("id", "Asia/Jakarta"), error) == id_
+    assert probe_words(Translator("en", ZoneInfo("UTC")), error) == en
+    assert probe_words(Translator("id", ZoneInfo("Asia/Jakarta")), error) == id_
 
 
 def test_the_results_file_carries_the_reason(tmp_path: Path) -> None:

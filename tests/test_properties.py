@@ -137,7 +137,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def agree(model: SiteModel, files: dict[str, bytes]) -> None:
     """Page, API, feeds and badges say the same state for every component, and one indicator."""
-    t = Translator(model.config.site.language, model.config.site.timezone)
+    t = Translator(model.config.site.language, model.config.site.zone)
     states = {view.id: view.state for view in model.components}
     # the page
     index = files["index.html"].decode()
@@ -211,7 +211,7 @@ def test_any_valid_site_builds_the_same_bytes_and_says_one_truth(site: Site) -> 
         files = tree(root / "a")
         assert files == tree(root / "b")  # building twice gives the same bytes
         model, _ = load_model(root / "status.yaml", root / "incidents", root / "history", NOW)
-    today = NOW.astimezone(model.config.site.tz).date()
+    today = NOW.astimezone(model.config.site.zone).date()
     for view in model.components:
         assert all(v is None or 0 <= v <= 100 for v in view.uptime.values()), view.uptime
         assert len(view.bars) == BAR_DAYS

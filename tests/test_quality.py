@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -222,7 +223,7 @@ def test_every_page_has_no_axe_violations_in_light_and_dark(
 def test_the_home_page_works_without_javascript(sites: dict[str, Built], served: Served,
                                                 browser: Browser) -> None:
     model = sites["outage"].result.model
-    banner = Translator("id", "Asia/Jakarta")(f"indicator.{model.indicator}")
+    banner = Translator("id", ZoneInfo("Asia/Jakarta"))(f"indicator.{model.indicator}")
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()

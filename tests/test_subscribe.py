@@ -61,7 +61,7 @@ def test_home_page_states_when_it_was_last_checked() -> None:
     model = sample_model("en")
     newest = max(cv.last.at for cv in model.components if cv.last)
     html = _pages("en")["index.html"]
-    local = newest.astimezone(model.config.site.tz).isoformat()
+    local = newest.astimezone(model.config.site.zone).isoformat()
     assert re.search(rf'<p class=meta id=checked>Last checked: <time datetime="{re.escape(local)}">'
                      r"[^<]+ WIB</time> <span data-ago=\"\(\{minutes\} min ago\)\"></span></p>"
                      r"\n<script>", html)

@@ -58,7 +58,7 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
                          f"{did_you_mean(impact, IMPACTS)}")
     message = _check_message(message)
 
-    tz = config.site.tz
+    tz = config.site.zone
     lines = [SCHEMA_LINE, f"title: {scalar(title)}"]
     if impact is not None:
         lines.append(f"impact: {impact}")
@@ -131,7 +131,7 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
 
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines(keepends=True)
-    at_local = at.astimezone(config.site.tz)
+    at_local = at.astimezone(config.site.zone)
     insert_at, dash_col = _append_point(text, shown)
     if insert_at is None:  # no updates yet (a maintenance needs none): add the key at the end
         block = ["updates:", *update_lines(at_local, status, message, indent=2)]

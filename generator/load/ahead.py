@@ -21,9 +21,9 @@ AHEAD = timedelta(days=1)
 
 
 def ahead_warnings(incidents: Iterable[Incident], now: datetime,
-                   timezone: str) -> list[Problem]:
+                   zone: ZoneInfo) -> list[Problem]:
     """A warning for each update more than a day after ``now`` outside a maintenance window."""
-    tz = ZoneInfo(timezone)
+    tz = zone
     problems: list[Problem] = []
     for incident in incidents:
         window = incident.maintenance

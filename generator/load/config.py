@@ -69,10 +69,11 @@ class Site:
     timezone: str = "UTC"
     language: str = "en"
     interval: timedelta = timedelta(minutes=5)
+    # The zone named by ``timezone``, made once: every stage takes it from here.
+    zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "zone", ZoneInfo(self.timezone))
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class ConfigCheck:
     config: Config | None  # None when there is any error
     problems: tuple[Problem, ...]  # errors and warnings
     component_ids: frozenset[str] | None  # ids that parsed; None when the list is unreadable
-    timezone: str  # the site's, or UTC when it is missing or not valid
+    zone: ZoneInfo  # the site's, or UTC when it is missing or not valid
 
 
 def load_config(path: Path) -> Config:
@@ -137,11 +138,11 @@ def check_config(path: Path) -> ConfigCheck:
     if yamlsource.escapes(path, path.parent):
         return ConfigCheck(None, (Problem(display_path(path), 1, 1, "a symbolic link to a file "
                                           "outside its folder; put the file itself there"),),
-                           None, "UTC")
+                           None, ZoneInfo("UTC"))
     try:
         source = yamlsource.load(path, display_path(path))
     except ValidationError as exc:
-        return ConfigCheck(None, tuple(exc.problems), None, "UTC")
+        return ConfigCheck(None, tuple(exc.problems), None, ZoneInfo("UTC"))
     check = Checker(source, problems)
     root: dict[str, Any] | None = None
     if source.data is None:
@@ -153,7 +154,7 @@ def check_config(path: Path) -> ConfigCheck:
     site = _site(check, root["site"]) if "site" in root else None
     components, ids = _components(check, root["components"]) if "components" in root else (
         None, None)
-    timezone = site.timezone if site else _valid_timezone(root.get("site"))
+    zone = site.zone if site else ZoneInfo(_valid_timezone(root.get("site")))
     extra: dict[str, Any] = {}
     if "notify" in root:
         extra["notify"] = check_notify(check, root["notify"])
@@ -162,7 +163,7 @@ def check_config(path: Path) -> ConfigCheck:
     config = None
     if site and components is not None and not check.failures:
         config = Config(site, components, path, **extra)
-    return ConfigCheck(config, tuple(problems), ids, timezone)
+    return ConfigCheck(config, tuple(problems), ids, zone)
 
 
 def _valid_timezone(site: Any) -> str:

@@ -70,7 +70,7 @@ class Incident:
 def load_incidents(directory: Path, config: Config) -> tuple[Incident, ...]:
     """Load and validate every ``*.yaml`` in ``directory``; raise ``ValidationError``."""
     ids = frozenset(component.id for component in config.components)
-    incidents, problems = check_incidents(directory, ids, config.site.timezone)
+    incidents, problems = check_incidents(directory, ids, config.site.zone)
     if any(problem.severity == "error" for problem in problems):
         raise ValidationError(problems)
     for problem in problems:
@@ -79,16 +79,15 @@ def load_incidents(directory: Path, config: Config) -> tuple[Incident, ...]:
 
 
 def check_incidents(directory: Path, component_ids: frozenset[str] | None,
-                    timezone: str) -> tuple[tuple[Incident, ...], list[Problem]]:
+                    zone: ZoneInfo) -> tuple[tuple[Incident, ...], list[Problem]]:
     """Read every incident file, collecting all problems; valid incidents come back by id.
 
     ``component_ids`` None skips the check of component ids (status.yaml had none to offer);
-    times without an offset are in ``timezone``.
+    times without an offset are in ``zone``.
     """
     listing = incident_files(directory)
-    tz = ZoneInfo(timezone)
     results = [check_file(listing.path(name), listing.shown(name), stem(name), component_ids,
-                          tz, timezone) for name in listing.names]
+                          zone) for name in listing.names]
     return collect(listing, results)
 
 
@@ -167,24 +166,24 @@ def stem(name: str) -> str:
 
 
 def check_file(path: str, shown: str, incident_id: str, component_ids: frozenset[str] | None,
-               tz: tzinfo, timezone: str) -> Checked:
+               zone: ZoneInfo) -> Checked:
     """Read and check one incident file."""
     try:
         text, _ = yamlsource.read_text(Path(path), shown)
     except ValidationError as exc:
         return None, list(exc.problems)
-    return check_text(text, shown, incident_id, component_ids, tz, timezone)
+    return check_text(text, shown, incident_id, component_ids, zone)
 
 
 def check_text(text: str, shown: str, incident_id: str, component_ids: frozenset[str] | None,
-               tz: tzinfo, timezone: str) -> Checked:
-    """Parse and check one incident file's text."""
+               zone: ZoneInfo) -> Checked:
+    """Parse and check one incident file's text; times without an offset are in ``zone``."""
     try:
         source = yamlsource.loads_fast(text, shown)
     except ValidationError as exc:
         return None, list(exc.problems)
     problems: list[Problem] = []
-    incident = _incident(Checker(source, problems), incident_id, component_ids, tz, timezone)
+    incident = _incident(Checker(source, problems), incident_id, component_ids, zone, zone.key)
     return incident, problems
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from generator.errors import Problem, ValidationError
 from generator.load.ahead import ahead_warnings
 from generator.load.config import Config, check_config
 from generator.load.incidents import Incident, check_incidents
 
-# (folder, component ids or None, time zone name) -> (incidents, problems): the plain
+# (folder, component ids or None, the site's zone) -> (incidents, problems): the plain
 # loader below, or a cache wrapped around it (``generator/site/inputs.py``).
-IncidentLoader = Callable[[Path, "frozenset[str] | None", str],
+IncidentLoader = Callable[[Path, "frozenset[str] | None", ZoneInfo],
                           tuple[tuple[Incident, ...], list[Problem]]]
 
 
@@ -30,11 +31,11 @@ def load_site(
     """
     checked = check_config(config_path)
     incidents, incident_problems = incidents_loader(
-        incidents_dir, checked.component_ids, checked.timezone)
+        incidents_dir, checked.component_ids, checked.zone)
     problems = [*checked.problems, *incident_problems]
     if checked.config is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
     if now is not None:
-        problems += ahead_warnings(incidents, now, checked.config.site.timezone)
+        problems += ahead_warnings(incidents, now, checked.config.site.zone)
     warnings = tuple(sorted(p for p in problems if p.severity != "error"))
     return checked.config, incidents, warnings

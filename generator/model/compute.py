@@ -89,8 +89,13 @@ class Detection:
 
 @dataclass(frozen=True)
 class Month:
-    key: str  # "2025-07", in the site's time zone
+    start: date  # its first day, in the site's time zone
     incidents: tuple[IncidentView, ...]  # incidents and maintenances that started that month
+
+    @property
+    def key(self) -> str:
+        """``2025-07``: the name of its page."""
+        return f"{self.start:%Y-%m}"
 
     @property
     def path(self) -> str:
@@ -163,7 +168,7 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
         for component_id in view.incident.components:
             naming.setdefault(component_id, []).append(view)
 
-    tz = config.site.tz
+    tz = config.site.zone
     days, bounds = timeline.day_bounds(now.astimezone(tz).date(), tz)
     components: list[ComponentView] = []
     detected: list[Detection] = []
@@ -181,10 +186,10 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
     groups = tuple(Group(name, tuple(members), worst(member.state for member in members))
                    for name, members in by_group.items())
 
-    by_month: dict[str, list[IncidentView]] = {}  # views are newest first, so months are too
+    by_month: dict[date, list[IncidentView]] = {}  # views are newest first, so months are too
     for view in views:
-        by_month.setdefault(view.start.astimezone(tz).strftime("%Y-%m"), []).append(view)
-    months = tuple(Month(key, tuple(members)) for key, members in by_month.items())
+        by_month.setdefault(view.start.astimezone(tz).date().replace(day=1), []).append(view)
+    months = tuple(Month(start, tuple(members)) for start, members in by_month.items())
 
     known = [view.updates[0].at for view in views if view.updates]
     known += [member.last.at for member in components if member.last is not None]
@@ -283,7 +288,7 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     now_ts = now.timestamp()
     low = min(bounds[0], (now - max(UPTIME_WINDOWS.values())).timestamp())
     if component.since is not None:
-        low = max(low, datetime.combine(component.since, time(), config.site.tz).timestamp())
+        low = max(low, datetime.combine(component.since, time(), config.site.zone).timestamp())
     intervals: list[Segment] = []
     touches: list[Touch] = []
     best, source = len(STATES), "none"
@@ -341,7 +346,7 @@ def _first_seen(config: Config, component: Component, views: Sequence[IncidentVi
                 history: ComponentHistory, now: datetime) -> datetime | None:
     """Since when the component exists: ``since``, else the earliest probe or incident known."""
     if component.since is not None:
-        return datetime.combine(component.since, time(), config.site.tz)
+        return datetime.combine(component.since, time(), config.site.zone)
     known = [view.start for view in views if view.start <= now]
     if history.spans:
         known.append(history.spans[0].start)

@@ -26,7 +26,7 @@ class Message:
 def compose(config: Config, events: Sequence[Event]) -> list[Message]:
     """One message per incident update or maintenance step; measured changes of one kind found
     in the same run go together."""
-    t = Translator(config.site.language, config.site.timezone)
+    t = Translator(config.site.language, config.site.zone)
     messages: list[Message] = []
     groups: dict[tuple[str, datetime, frozenset[str]], list[Event]] = {}
     for event in events:
@@ -41,7 +41,7 @@ def compose(config: Config, events: Sequence[Event]) -> list[Message]:
 
 
 def test_message(config: Config) -> Message:
-    t = Translator(config.site.language, config.site.timezone)
+    t = Translator(config.site.language, config.site.zone)
     site = config.site
     return Message(t("notify.test_title", site=site.title),
                    f"{t('notify.test_body', site=site.title)}\n{site.url}", "info", ())

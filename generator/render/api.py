@@ -31,7 +31,6 @@ from datetime import date, datetime
 from functools import partial
 from itertools import islice
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from generator.load.config import Component
 from generator.load.incidents import Update
@@ -114,7 +113,7 @@ class StatuspageApi:
 
     def __init__(self, model: SiteModel) -> None:
         self.model = model
-        self.tz = ZoneInfo(model.config.site.timezone)
+        self.tz = model.config.site.zone
         self.page_id = short_id("page", model.config.site.url)
         self.updated = self.time(model.updated)
         self.components = self._components()

@@ -65,7 +65,7 @@ def environment() -> jinja2.Environment:
 
 def context(model: SiteModel) -> RenderContext:
     site = model.config.site
-    return RenderContext(model, Translator(site.language, site.timezone), environment())
+    return RenderContext(model, Translator(site.language, site.zone), environment())
 
 
 def template_globals(ctx: RenderContext) -> dict[str, Any]:

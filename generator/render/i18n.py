@@ -29,9 +29,9 @@ def catalogue(language: str) -> dict[str, str]:
 class Translator:
     """``t("key", name=...)`` looks a string up; the other methods format values."""
 
-    def __init__(self, language: str, timezone: str) -> None:
+    def __init__(self, language: str, zone: ZoneInfo) -> None:
         self.language = language
-        self.tz = ZoneInfo(timezone)
+        self.tz = zone
         self._strings = catalogue(language)
 
     def __call__(self, key: str, **values: Any) -> str:
@@ -73,10 +73,9 @@ class Translator:
         """``16 Jul``."""
         return _date(value, "d MMM", self.language)
 
-    def month(self, key: str) -> str:
-        """``Juli 2025`` for ``2025-07``."""
-        year, month = key.split("-")
-        return _date(dt.date(int(year), int(month), 1), "LLLL y", self.language)
+    def month(self, value: dt.date) -> str:
+        """``Juli 2025`` for any day of July 2025."""
+        return _date(value, "LLLL y", self.language)
 
     def duration(self, value: dt.timedelta) -> str:
         """``2 jam 25 menit``: days, hours and minutes, leaving out zeros; under a minute

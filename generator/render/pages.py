@@ -249,7 +249,7 @@ class _Pages:
 
     def month(self, month: Month, months: Sequence[Month], n: int,
               description: str) -> bytes:
-        name = self.t.month(month.key)
+        name = self.t.month(month.start)
         heading = self.t("page.history_month", month=name)
         return self.page("history.html", month.path, heading, description,
                          heading=heading, shown=(month,), others=(), single=True,

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 
 def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozenset[str] | None,
-                     timezone: str) -> tuple[tuple[Incident, ...], list[Problem]]:
+                     zone: ZoneInfo) -> tuple[tuple[Incident, ...], list[Problem]]:
     """``load.incidents.check_incidents``, reading and parsing only what changed since the
     last build that used ``cache`` (None: no cache)."""
     listing = incident_files(directory)
@@ -46,7 +46,7 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
     started = time.time_ns()
     keys = {name: stat_key(listing.path(name)) for name in names}
     deps = digest(listing.base, sorted(component_ids) if component_ids is not None else None,
-                  timezone)
+                  zone.key)
     known = _cached(cache, deps)
     results: dict[str, Checked] = {}
     digests: dict[str, str] = {}
@@ -61,13 +61,13 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
         todo.append(name)
     if todo:
         # A file whose time changed (a fresh checkout) but whose bytes did not is not parsed.
-        parse = partial(_check_files, component_ids, timezone)
+        parse = partial(_check_files, component_ids, zone)
         jobs = [(listing.path(name), listing.shown(name), stem(name),
                  entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
         for name, (sha, checked) in zip(todo, split_map(parse, jobs), strict=True):
             cached = _decode(known[name][3:]) if checked is None else checked
             if cached is None:  # damaged after all: parse it here
-                _, cached = _check_files(component_ids, timezone, [
+                _, cached = _check_files(component_ids, zone, [
                     (listing.path(name), listing.shown(name), stem(name), "")])[0]
                 assert cached is not None
             results[name], digests[name] = cached, sha
@@ -92,12 +92,11 @@ def _cached(cache: Cache | None, deps: str) -> dict[str, list[Any]]:
             if isinstance(entry, list) and len(entry) == 5 and isinstance(entry[2], str)}
 
 
-def _check_files(component_ids: frozenset[str] | None, timezone: str,
+def _check_files(component_ids: frozenset[str] | None, zone: ZoneInfo,
                  jobs: Sequence[tuple[str, str, str, str]]) -> list[tuple[str, Checked | None]]:
     """Check each ``(path, shown path, id, digest)``: ``(its digest, None)`` when the file
     still has ``digest``, else ``(its digest, what checking it found)``. Runs in a worker
     process too: it receives all it needs as arguments."""
-    tz = ZoneInfo(timezone)
     results: list[tuple[str, Checked | None]] = []
     for path, shown, incident_id, known in jobs:
         try:
@@ -108,7 +107,7 @@ def _check_files(component_ids: frozenset[str] | None, timezone: str,
         if sha == known:
             results.append((sha, None))
             continue
-        results.append((sha, check_text(text, shown, incident_id, component_ids, tz, timezone)))
+        results.append((sha, check_text(text, shown, incident_id, component_ids, zone)))
     return results
 
 
