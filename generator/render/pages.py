@@ -32,6 +32,15 @@ from generator.render.charts import daily_chart, recent_chart
 from generator.render.i18n import Translator
 from generator.render.output import Output, digest, made
 from generator.render.palette import IMPACT_CLASS, INDICATOR_COLOUR, QUIET, STATE_CLASS
+from generator.render.templates import (
+    ComponentContext,
+    Feed,
+    HistoryContext,
+    IncidentContext,
+    IndexContext,
+    PageContext,
+    TemplateContext,
+)
 from generator.resources import site_templates
 
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
@@ -102,7 +111,7 @@ class _Pages:
         self.env = ctx.env.overlay(cache_size=64, auto_reload=False)
         self.env.globals.update(shared)
         self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
-        self.site_feeds = (
+        self.site_feeds: tuple[Feed, ...] = (
             {"type": "application/rss+xml", "href": ctx.url("history.rss"),
              "title": self.t("page.feed_rss", title=site.title)},
             {"type": "application/atom+xml", "href": ctx.url("history.atom"),
@@ -164,13 +173,13 @@ class _Pages:
         return t.markup("page.detected_since", state=t(f"state.{detection.state}"),
                         component=link, time=time, duration=t.duration(now - since))
 
-    def page(self, template: str, path: str, title: str, description: str,
-             feeds: Sequence[dict[str, str]] = (), colour: str = "#0969da",
-             root: str | None = None, **values: Any) -> bytes:
+    def frame(self, path: str, title: str, description: str, feeds: Sequence[Feed] = (),
+              colour: str = "#0969da", root: str | None = None) -> PageContext:
+        """What every page shows around its content."""
         site = self.ctx.model.config.site
         if root is None:
             root = "../" * path.count("/")
-        names = {
+        return {
             "root": root,
             # index.html, not "./": from file:// a folder opens as a listing.
             "home": root if "://" in root else f"{root}index.html",
@@ -180,18 +189,21 @@ class _Pages:
             if path != "404.html" else None,
             "feeds": (*self.site_feeds, *feeds),
             "favicon": favicon(colour),
-        } | values
-        html = self.env.get_template(template).render(names)
-        return html.encode("utf-8")
+        }
+
+    def render(self, template: str, context: TemplateContext) -> bytes:
+        return self.env.get_template(template).render(context).encode("utf-8")
 
     def index(self) -> bytes:
         model = self.ctx.model
         site = model.config.site
         indicator = model.indicator  # computed once in the model, "no data" included
-        return self.page("index.html", "index.html", site.title, site.description,
-                         colour=INDICATOR_COLOUR[indicator],
-                         indicator_key=f"indicator.{indicator}",
-                         indicator_class=indicator.replace("_", "-"))
+        context: IndexContext = {
+            **self.frame("index.html", site.title, site.description,
+                         colour=INDICATOR_COLOUR[indicator]),
+            "indicator_key": f"indicator.{indicator}",
+            "indicator_class": indicator.replace("_", "-")}
+        return self.render("index.html", context)
 
     def incident_key(self, view: IncidentView) -> str:
         """A digest of all an incident page shows: not ``now``, nor the overall state."""
@@ -201,10 +213,12 @@ class _Pages:
     def incident(self, view: IncidentView) -> bytes:
         inc = view.incident
         status = self.t(f"status.{view.status}")
-        return self.page("incident.html", view.path, inc.title,
-                         self.t("page.incident_description", title=inc.title, status=status),
-                         v=view, affected=self.affected(view),
-                         impact_class=IMPACT_CLASS.get(view.impact, "n"))
+        context: IncidentContext = {
+            **self.frame(view.path, inc.title,
+                         self.t("page.incident_description", title=inc.title, status=status)),
+            "v": view, "affected": self.affected(view),
+            "impact_class": IMPACT_CLASS.get(view.impact, "n")}
+        return self.render("incident.html", context)
 
     def affected(self, view: IncidentView) -> list[tuple[ComponentView, str]]:
         """The incident's components with their state during it, in status.yaml order."""
@@ -216,29 +230,28 @@ class _Pages:
         model = self.ctx.model
         path = f"components/{cv.id}.html"
         name = cv.component.name
-        feeds = (
+        feeds: tuple[Feed, ...] = (
             {"type": "application/rss+xml", "href": self.ctx.url(f"components/{cv.id}.rss"),
              "title": self.t("page.feed_rss", title=name)},
             {"type": "application/atom+xml", "href": self.ctx.url(f"components/{cv.id}.atom"),
              "title": self.t("page.feed_atom", title=name)},
         )
         ids = cv.incident_ids[:COMPONENT_INCIDENTS]
-        return self.page(
-            "component.html", path, name, self.t("page.component_description", name=name),
-            feeds=feeds, cv=cv,
-            incidents=[model.incident(i) for i in ids],
-            more=len(cv.incident_ids) > len(ids),
-            chart_day=recent_chart(self.ctx.t, cv.id, cv.latency, model.now),
-            chart_days=daily_chart(self.ctx.t, cv.id, cv.daily_latency, len(cv.bars), model.now))
+        context: ComponentContext = {
+            **self.frame(path, name, self.t("page.component_description", name=name), feeds),
+            "cv": cv,
+            "incidents": [model.incident(i) for i in ids],
+            "more": len(cv.incident_ids) > len(ids),
+            "chart_day": recent_chart(self.ctx.t, cv.id, cv.latency, model.now),
+            "chart_days": daily_chart(self.ctx.t, cv.id, cv.daily_latency, len(cv.bars),
+                                      model.now)}
+        return self.render("component.html", context)
 
     def history(self) -> Iterator[Output]:
         months = self.ctx.model.months
         title = self.t("page.history")
         description = self.t("page.history_description", title=self.ctx.model.config.site.title)
-        yield Output("history.html", None, partial(
-            self.page, "history.html", "history.html", title, description, heading=title,
-            shown=months[:HISTORY_MONTHS], others=months[HISTORY_MONTHS:], single=False,
-            older=None, newer=None))
+        yield Output("history.html", None, partial(self.history_page, title, description))
         for n, month in enumerate(months):
             path = month.path
             # A month page shows its incidents and links its neighbours, nothing of ``now``.
@@ -247,19 +260,30 @@ class _Pages:
                          [m.key for m in months[max(n - 1, 0):n + 2]])
             yield Output(path, key, partial(self.month, month, months, n, description))
 
+    def history_page(self, title: str, description: str) -> bytes:
+        months = self.ctx.model.months
+        context: HistoryContext = {
+            **self.frame("history.html", title, description), "heading": title,
+            "shown": months[:HISTORY_MONTHS], "others": months[HISTORY_MONTHS:],
+            "single": False, "older": None, "newer": None}
+        return self.render("history.html", context)
+
     def month(self, month: Month, months: Sequence[Month], n: int,
               description: str) -> bytes:
         name = self.t.month(month.start)
         heading = self.t("page.history_month", month=name)
-        return self.page("history.html", month.path, heading, description,
-                         heading=heading, shown=(month,), others=(), single=True,
-                         newer=months[n - 1] if n > 0 else None,
-                         older=months[n + 1] if n + 1 < len(months) else None)
+        context: HistoryContext = {
+            **self.frame(month.path, heading, description), "heading": heading,
+            "shown": (month,), "others": (), "single": True,
+            "newer": months[n - 1] if n > 0 else None,
+            "older": months[n + 1] if n + 1 < len(months) else None}
+        return self.render("history.html", context)
 
     def not_found(self) -> bytes:
         # Served at any depth, so its links are absolute.
         title = self.t("page.not_found")
-        return self.page("404.html", "404.html", title, title, root=self.ctx.base_url)
+        return self.render("404.html", self.frame("404.html", title, title,
+                                                  root=self.ctx.base_url))
 
 
 def probe_words(t: Translator, error: str) -> str:

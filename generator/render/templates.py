@@ -1,0 +1,66 @@
+"""What each page template gets: a typed context per template (as MkDocs's TemplateContext).
+
+Besides these, every template sees the names of ``_Pages``'s shared globals (the model, the
+site, the translator, the formatting helpers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypedDict
+
+from markupsafe import Markup
+
+from generator.model.compute import ComponentView, IncidentView, Month
+
+
+class Feed(TypedDict):
+    """A ``<link rel="alternate">`` in the page's head."""
+
+    type: str
+    href: str
+    title: str
+
+
+class PageContext(TypedDict):
+    """What every page template gets (404.html gets only this)."""
+
+    root: str  # the way back to the site's root: "", "../" or, on 404.html, the site's URL
+    home: str
+    page_title: str
+    description: str
+    canonical: str | None
+    feeds: tuple[Feed, ...]
+    favicon: str
+
+
+class IndexContext(PageContext):
+    indicator_key: str  # the catalogue's words for the indicator
+    indicator_class: str
+
+
+class IncidentContext(PageContext):
+    v: IncidentView
+    affected: list[tuple[ComponentView, str]]  # with its state during the incident
+    impact_class: str
+
+
+class ComponentContext(PageContext):
+    cv: ComponentView
+    incidents: list[IncidentView]  # the newest
+    more: bool  # there are older ones
+    chart_day: Markup | None
+    chart_days: Markup | None
+
+
+class HistoryContext(PageContext):
+    heading: str
+    shown: Sequence[Month]  # in full
+    others: Sequence[Month]  # linked
+    single: bool  # one month's page
+    older: Month | None
+    newer: Month | None
+
+
+TemplateContext = (PageContext | IndexContext | IncidentContext | ComponentContext
+                   | HistoryContext)
