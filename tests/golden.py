@@ -14,8 +14,8 @@ from pathlib import Path
 from generator.history.record import record
 from generator.load.config import load_config
 from generator.site.build import build
+from tests.conftest import GOLDEN_SITE as FIXTURE
 
-FIXTURE = Path(__file__).parent / "fixtures" / "site"
 EXPECTED = FIXTURE / "expected"
 NOW = "2025-07-16T10:00:00+07:00"  # just after the outage, during an API failure
 

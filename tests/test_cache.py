@@ -22,9 +22,9 @@ from generator.render import output as output_module
 from generator.render import pages
 from generator.site import cache as cache_module
 from generator.site.build import BuildResult, build
+from tests.conftest import GOLDEN_SITE as FIXTURE
 from tests.conftest import ROOT
 
-FIXTURE = ROOT / "tests" / "fixtures" / "site"
 NOW = "2025-07-16T10:00:00+07:00"
 LATER = "2025-07-16T10:05:00+07:00"
 EDITED = "incidents/2025-07-16-errors.yaml"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -25,11 +24,9 @@ def kabar(*args: str, cwd: Path, env: dict[str, str] | None = None,
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
+def site(example_site: Path) -> Path:
     """A copy of the example site in a fresh folder."""
-    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
-    shutil.copytree(ROOT / "incidents", tmp_path / "incidents")
-    return tmp_path
+    return example_site
 
 
 def _tree(root: Path) -> dict[str, tuple[bytes, int, int]]:

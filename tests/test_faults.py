@@ -45,13 +45,11 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def site(example_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the example site; the current folder is it."""
-    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
-    shutil.copytree(ROOT / "incidents", tmp_path / "incidents")
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(example_site)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    return tmp_path
+    return example_site
 
 
 def _leftovers(folder: Path) -> list[str]:

@@ -19,10 +19,11 @@ import yaml
 from generator.errors import ValidationError
 from generator.load.config import Config, load_config
 from generator.load.incidents import load_incidents
+from tests.conftest import FIXTURES as ROOT_FIXTURES
 from tests.conftest import ROOT
 
 SCHEMAS = ROOT / "generator" / "schemas"
-FIXTURES = ROOT / "tests" / "fixtures" / "validation"
+FIXTURES = ROOT_FIXTURES / "validation"
 STATUS = sorted((FIXTURES / "status").glob("*.yaml"))
 INCIDENTS = sorted((FIXTURES / "incidents").glob("*.yaml"))
 

@@ -26,6 +26,7 @@ from generator.model.compute import SiteModel
 from generator.render import api, feeds
 from generator.render.base import context
 from tests import tools
+from tests.conftest import FIXTURES as ALL_FIXTURES
 from tests.factories import sample_model
 from tests.golden import EXPECTED
 from tests.test_api import busy_model
@@ -38,7 +39,7 @@ RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 # RFC 822 date-time as RSS 2.0 wants it (four-digit years, as the RSS Advisory Board advises).
 RFC822 = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|"
                     r"Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d ([+-]\d{4}|GMT|UT)")
-FIXTURES = Path(__file__).parent / "fixtures" / "statuspage"
+FIXTURES = ALL_FIXTURES / "statuspage"
 
 
 # --- the Atom checker ---------------------------------------------------------------------
