@@ -1,6 +1,6 @@
 """The files of ``history/``: their paths, their lines, reading and appending them safely.
 
-The layout is described in ``generator/history.py``. Reading never raises for a damaged
+The layout is described in ``generator/history/__init__.py``. Reading never raises for a damaged
 line: it is skipped with a warning ``history/raw/2026-11-24.jsonl:17: warning: …``.
 """
 

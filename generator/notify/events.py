@@ -3,7 +3,7 @@
 Each event has a stable key, the same in every run that sees it, so that what was sent can be
 remembered (``sent.py``) and never sent twice.
 
-Measured changes come from the raw runs of ``history/`` (``generator/history.py``): a
+Measured changes come from the raw runs of ``history/`` (``generator/history/__init__.py``): a
 component's state counts once it holds for ``notify.after`` runs in a row (a single failed
 run says nothing). Runs recorded as unknown, runs without the component, and runs inside a
 maintenance of the component are skipped, as if they had not happened: a component under
