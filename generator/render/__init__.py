@@ -1,8 +1,8 @@
-"""Stage 4: every output of the site, from the model only (``outputs.py`` runs them all).
+"""Stage 4: every output of the site, from the model only.
 
-Each renderer module has ``render(ctx) -> Iterator[tuple[str, bytes | None]]`` yielding
-``(path inside the site, bytes)``. A renderer whose outputs are many and rarely change
-(incident and history pages, feeds) first asks ``ctx.keep`` with a key of the output's
-inputs: when the last build wrote the same key, it yields ``(path, None)`` and the file
-stays as it is.
+Each renderer module declares its outputs with ``outputs(ctx) -> Iterator[Output]``: a path,
+a key of all the output shows (None when it shows ``now``) and a function that makes its
+bytes (``output.py``); ``outputs.py`` lists every renderer's. A renderer never knows about
+the cache or worker processes: the build (``generator/site/build.py``) decides which outputs
+are stale and makes only those. ``render(ctx)`` in each module makes its outputs at once.
 """

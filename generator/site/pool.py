@@ -1,8 +1,11 @@
 """Use a second core where it pays: a forked worker takes a share of a long list of work.
 
-Fork (not spawn) so the worker starts with everything this process has already built (the
-model, the compiled templates) instead of receiving it pickled. Where fork is missing, or the
-list is short, the work runs here.
+Only the build uses it: ``split_map`` for parsing incident files (``site/inputs.py``),
+``make_all`` for the stale outputs (``site/build.py``). A worker receives what it needs as
+the arguments of its function, never through a module's globals. Fork (not spawn) so the
+worker starts with everything this process has already built (the model, the compiled
+templates) instead of receiving it pickled. Where fork is missing, or the list is short, the
+work runs here.
 """
 
 from __future__ import annotations
