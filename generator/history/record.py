@@ -30,6 +30,7 @@ from generator.history.files import (
 from generator.history.spans import spans_of
 from generator.load.config import Config
 from generator.load.results import Result, Run, read_run
+from generator.model.states import ProbeState
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _record(directory: Path, result_files: Sequence[Path], config: Config, quoru
     warnings: list[str] = []
 
     everything = [result for run in runs for result in run.results]
-    unknown = bool(everything) and all(r.state == "down" and r.network for r in everything)
+    unknown = bool(everything) and all(r.state == ProbeState.DOWN and r.network for r in everything)
     if unknown:
         line = encode_unknown(at, locations, _unknown_reason(everything))
         recorded = 0
@@ -123,9 +124,10 @@ def _merge(runs: Sequence[Run], paths: Sequence[Path], config: Config, quorum: i
 
 def merge_locations(results: Sequence[Result], quorum: int) -> Merged:
     """Down when ≥ quorum say down; degraded when ≥ quorum say degraded or down; else up."""
-    down = [r for r in results if r.state == "down"]
-    bad = [r for r in results if r.state != "up"]
-    state = "down" if len(down) >= quorum else "degraded" if len(bad) >= quorum else "up"
+    down = [r for r in results if r.state == ProbeState.DOWN]
+    bad = [r for r in results if r.state != ProbeState.UP]
+    state = (ProbeState.DOWN if len(down) >= quorum else ProbeState.DEGRADED
+             if len(bad) >= quorum else ProbeState.UP)
     latencies = [r.latency_ms for r in results if r.latency_ms is not None]
     latency = statistics.median(latencies) if latencies else None
     error = None

@@ -11,9 +11,10 @@ from typing import Any
 from generator.clock import isoformat
 from generator.errors import HistoryError
 from generator.files import atomic_write
+from generator.model.states import ProbeState
 from generator.reasons import code_of
 
-STATES = ("up", "degraded", "down")
+STATES = tuple(state.value for state in ProbeState)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,21 @@
-"""The model's names: component states, the indicator, impacts, incident and maintenance
-statuses. One place owns them; loaders check input against them, renderers map them to words
-(the catalogue's ``state.<value>``, ``indicator.<value>``, ``status.<value>``) and colours
-(``generator/render/palette.py``). Each is a ``StrEnum``: its value is what the files hold.
+"""The model's names: probe outcomes, component states, the indicator, impacts, incident
+and maintenance statuses. One place owns them; loaders check input against them, renderers
+map them to words (the catalogue's ``state.<value>``, ``indicator.<value>``,
+``status.<value>``) and colours (``generator/render/palette.py``). Each is a ``StrEnum``:
+its value is what the files hold.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+class ProbeState(StrEnum):
+    """A probe's outcome, as results files and ``history/`` hold it."""
+
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
 
 
 class ComponentState(StrEnum):

@@ -15,14 +15,16 @@ from typing import NamedTuple
 from generator.history import ComponentHistory, Sample, Span
 from generator.model.states import NO_DATA as NO_DATA
 from generator.model.states import STATES as STATES
-from generator.model.states import ComponentState
+from generator.model.states import ComponentState, ProbeState
 
 UPTIME_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7),
                   "30d": timedelta(days=30), "90d": timedelta(days=90)}
 BAR_DAYS = 90
 RANK: dict[str, int] = {state: rank for rank, state in enumerate(STATES)}
-PROBE_STATES = {"up": ComponentState.OPERATIONAL, "degraded": ComponentState.DEGRADED_PERFORMANCE,
-                "down": ComponentState.MAJOR_OUTAGE}
+PROBE_STATES: dict[str, ComponentState] = {
+    ProbeState.UP: ComponentState.OPERATIONAL,
+    ProbeState.DEGRADED: ComponentState.DEGRADED_PERFORMANCE,
+    ProbeState.DOWN: ComponentState.MAJOR_OUTAGE}
 PARTIAL_WEIGHT = 0.3  # a partial outage minute counts as 0.3 of a minute down (Statuspage)
 
 _MAJOR, _PARTIAL, _DEGRADED, _MAINTENANCE, _OPERATIONAL = range(len(STATES))
@@ -228,7 +230,8 @@ def bad_since(spans: Sequence[Span], last: Sample, interval: timedelta) -> datet
     for span in reversed(spans):
         if span.start > last.at:
             continue
-        if span.state not in ("down", "degraded") or span.end < since - 3 * interval:
+        if (span.state not in (ProbeState.DOWN, ProbeState.DEGRADED)
+                or span.end < since - 3 * interval):
             break
         since = min(since, span.start)
     return since

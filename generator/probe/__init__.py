@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from generator.load.config import Config, Probe
 from generator.load.results import Result, Run
+from generator.model.states import ProbeState
 from generator.probe import certs
 from generator.probe.base import CURRENT, Failure, Net, Outcome, Progress, seconds
 from generator.probe.dns import LOOKUPS, check_dns
@@ -77,7 +78,7 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
         lookups.shutdown(wait=False, cancel_futures=True)
     late = words("run_deadline", limit=seconds(round(cap, 1)))
     return [task.result() if not task.cancelled() else
-            Result(cid, started, "down", error=late, network=True, reason="run_deadline")
+            Result(cid, started, ProbeState.DOWN, error=late, network=True, reason="run_deadline")
             for (cid, _), task in zip(jobs, tasks, strict=True)]
 
 
@@ -106,7 +107,7 @@ async def _probe(component: str, probe: Probe, net: Net, gate: asyncio.Semaphore
         while True:
             attempts += 1
             outcome = await attempt(probe, net)
-            if outcome.state != "down" or attempts > probe.retries:
+            if outcome.state != ProbeState.DOWN or attempts > probe.retries:
                 break
             await asyncio.sleep(pause)
     log.debug("%s: %s after %d attempt(s)", component, outcome.state, attempts)
@@ -123,15 +124,15 @@ async def attempt(probe: Probe, net: Net) -> Outcome:
         async with asyncio.timeout(limit):
             return await CHECKS[probe.kind](probe, net, progress)
     except Failure as failure:
-        return Outcome("down", status_code=failure.status_code, error=failure.error,
+        return Outcome(ProbeState.DOWN, status_code=failure.status_code, error=failure.error,
                        network=failure.network, reason=failure.reason)
     except TimeoutError:
         if progress.answered:
-            return Outcome("down", error=words("timeout_reading", limit=seconds(limit)),
+            return Outcome(ProbeState.DOWN, error=words("timeout_reading", limit=seconds(limit)),
                            reason="timeout_reading")
-        return Outcome("down", error=words("timeout", limit=seconds(limit)), network=True,
+        return Outcome(ProbeState.DOWN, error=words("timeout", limit=seconds(limit)), network=True,
                        reason="timeout")
     except Exception as exc:  # a bug in a check must not lose the whole run
         log.error("probe of %s failed unexpectedly: %s", probe.kind, type(exc).__name__)
-        return Outcome("down", error=words("unexpected", name=type(exc).__name__),
+        return Outcome(ProbeState.DOWN, error=words("unexpected", name=type(exc).__name__),
                        reason="unexpected")

@@ -24,6 +24,7 @@ import dns.rdatatype
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from generator.load.config import Probe
+from generator.model.states import ProbeState
 from generator.probe.base import Failure, Net, Outcome, Progress
 
 # The run's threads for system lookups: its own, so a lookup the system never ends cannot
@@ -38,7 +39,7 @@ async def check_dns(probe: Probe, net: Net, progress: Progress) -> Outcome:
     start = time.monotonic()
     await resolve(probe.target, probe.resolver)
     progress.answered = True
-    return Outcome("up", latency_ms=(time.monotonic() - start) * 1000)
+    return Outcome(ProbeState.UP, latency_ms=(time.monotonic() - start) * 1000)
 
 
 async def resolve(host: str, resolver: str | None) -> list[str]:

@@ -7,6 +7,7 @@ import time
 from yarl import URL
 
 from generator.load.config import Probe
+from generator.model.states import ProbeState
 from generator.probe import certs
 from generator.probe.base import Failure, Net, Outcome, Progress, seconds
 from generator.probe.client import Response, fetch
@@ -37,7 +38,7 @@ async def check_http(probe: Probe, net: Net, progress: Progress) -> Outcome:
     expiry = certs.expiry_warning(response.peercert, probe.cert_expiry_within)
     if expiry:
         warnings.append((expiry[0], words(expiry[0], **expiry[1])))
-    return Outcome("degraded" if warnings else "up", latency_ms=latency * 1000,
+    return Outcome(ProbeState.DEGRADED if warnings else ProbeState.UP, latency_ms=latency * 1000,
                    status_code=response.status,
                    error=SEPARATOR.join(text for _, text in warnings) or None,
                    reason=warnings[0][0] if warnings else None)

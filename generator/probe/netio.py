@@ -11,6 +11,7 @@ import ssl
 import time
 
 from generator.load.config import Probe
+from generator.model.states import ProbeState
 from generator.probe import certs
 from generator.probe.base import Failure, Net, Outcome, Progress
 from generator.probe.dns import resolve
@@ -145,7 +146,7 @@ async def check_tcp(probe: Probe, net: Net, progress: Progress) -> Outcome:
     transport = await connect(host, port, probe.resolver)
     transport.abort()
     progress.answered = True
-    return Outcome("up", latency_ms=(time.monotonic() - start) * 1000)
+    return Outcome(ProbeState.UP, latency_ms=(time.monotonic() - start) * 1000)
 
 
 async def check_tls(probe: Probe, net: Net, progress: Progress) -> Outcome:
@@ -162,6 +163,6 @@ async def check_tls(probe: Probe, net: Net, progress: Progress) -> Outcome:
     warning = certs.expiry_warning(peercert, probe.cert_expiry_within)
     if warning:
         failure = Failure(warning[0], network=False, **warning[1])
-        return Outcome("degraded", latency_ms=latency, error=failure.error,
+        return Outcome(ProbeState.DEGRADED, latency_ms=latency, error=failure.error,
                        reason=failure.reason)
-    return Outcome("up", latency_ms=latency)
+    return Outcome(ProbeState.UP, latency_ms=latency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.load.results import Result, Run
+from generator.model.states import ProbeState
 
 _HEADER = ("COMPONENT", "STATE", "LATENCY", "CODE", "ERROR")
 
@@ -30,7 +31,7 @@ def _row(result: Result) -> tuple[str, str, str, str, str]:
 
 
 def _summary(run: Run) -> str:
-    counts = {state: 0 for state in ("up", "degraded", "down")}
+    counts: dict[str, int] = {state: 0 for state in ProbeState}
     for result in run.results:
         counts[result.state] = counts.get(result.state, 0) + 1
     took = (run.finished - run.started).total_seconds()
