@@ -35,11 +35,12 @@ def create(path: str, data: bytes) -> os.stat_result:
         os.close(handle)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, sync: bool = True) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
 
     The file follows the umask (0644 under 022), as any other written file; a full disk or a
-    read-only folder is one ``WriteError`` and leaves the old file as it was.
+    read-only folder is one ``WriteError`` and leaves the old file as it was. ``sync=False``
+    skips the fsync, for a file that may be lost in a crash (the build cache).
     """
     tmp = ""
     try:
@@ -55,7 +56,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             raise FileExistsError(f"{path}: no free temporary name")
         try:
             write_all(handle, data)
-            os.fsync(handle)
+            if sync:
+                os.fsync(handle)
         finally:
             os.close(handle)
         os.replace(tmp, path)

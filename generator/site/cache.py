@@ -82,6 +82,6 @@ class Cache:
         path = self.folder / f"{name}.json"
         try:
             text = json.dumps({"stamp": engine_stamp(), "data": data}, separators=(",", ":"))
-            atomic_write(path, text.encode("utf-8"))
+            atomic_write(path, text.encode("utf-8"), sync=False)  # safe to lose
         except (WriteError, TypeError, ValueError) as exc:
             log.debug("%s: cannot save the cache (%s)", path, exc)
