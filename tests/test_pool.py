@@ -1,4 +1,4 @@
-"""The build's process pool: the outputs come back in order, and a failure fails here."""
+"""Declared outputs, and the build's process pool that makes them: in order, failing here."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from functools import partial
 
 import pytest
 
+from generator.render.base import context
 from generator.render.output import Output
+from generator.render.outputs import outputs
 from generator.site.pool import MINIMUM, make_all
+from tests.factories import sample_model
 
 COUNT = 3 * MINIMUM  # enough for a worker to take a share
 
@@ -34,3 +37,17 @@ def test_a_failing_output_fails_the_build_here_and_the_worker_prints_nothing(
     with pytest.raises(ValueError, match=f"output {bad} cannot be made"):
         make_all(outputs)
     assert capfd.readouterr().err == ""
+
+
+def test_every_output_is_declared_once_and_only_now_free_ones_have_keys() -> None:
+    declared = list(outputs(context(sample_model("en"))))
+    paths = [output.path for output in declared]
+    assert len(paths) == len(set(paths))
+    keyed = {output.path for output in declared if output.key is not None}
+    # Pages that show nothing of ``now`` are keyed; the home page, the API and badges are not.
+    assert {"incidents/2025-07-16-login.html", "history/2025-07.html",
+            "history.rss", "history.atom"} <= keyed
+    assert not keyed & {"index.html", "api/v2/summary.json", "badge.svg", "maintenance.ics"}
+    # The same model declares the same keys: a key depends on what the output shows only.
+    again = {o.path: o.key for o in outputs(context(sample_model("en")))}
+    assert again == {o.path: o.key for o in declared}
