@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator.model.compute import SiteModel
 from generator.render import api, badges, calendar, feeds, meta, pages
-from generator.render.base import RenderContext, context
-from generator.render.output import Output, made
+from generator.render.base import RenderContext
+from generator.render.output import Output
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:
     """Every file of the site: its path, its key and how to make it (nothing is made here)."""
     for renderer in (pages, feeds, api, badges, calendar, meta):
         yield from renderer.outputs(ctx)
-
-
-def render_site(model: SiteModel) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site, made now."""
-    return made(outputs(context(model)))

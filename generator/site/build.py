@@ -28,7 +28,6 @@ from generator.site.output import FileStamp, WriteReport, recover, write_site
 
 if TYPE_CHECKING:
     from generator.model.compute import SiteModel
-    from generator.render.base import RenderContext
     from generator.render.output import Output
 
 log = logging.getLogger(__name__)
@@ -59,23 +58,18 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
     return model, warnings
 
 
-def render(model: SiteModel | RenderContext) -> list[tuple[str, bytes | None]]:
-    """Every output of the site, made in memory, so a failure writes nothing."""
-    return _render(model, None)[0]
-
-
-def _render(model: SiteModel | RenderContext, fresh: Callable[[Output], bool] | None,
-            ) -> tuple[list[tuple[str, bytes | None]], dict[str, str]]:
-    """Every output of the site, in memory: ``None`` for one that ``fresh`` says the last
-    build already wrote; the others are made here, in a process pool when there are many.
-    With the outputs' keys, for the next build."""
+def render(model: SiteModel, fresh: Callable[[Output], bool] | None = None,
+           ) -> tuple[list[tuple[str, bytes | None]], dict[str, str]]:
+    """Every output of the site, in memory, so a failure writes nothing: ``None`` for one
+    that ``fresh`` says the last build already wrote; the others are made here, in a process
+    pool when there are many. With the outputs' keys, for the next build."""
     import jinja2
 
-    from generator.render.base import RenderContext, context
+    from generator.render.base import context
     from generator.render.outputs import outputs
     from generator.site.pool import make_all
 
-    ctx = model if isinstance(model, RenderContext) else context(model)
+    ctx = context(model)
     try:
         declared = list(outputs(ctx))
         stale = [output for output in declared if fresh is None or not fresh(output)]
@@ -124,7 +118,7 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return (output.key is not None and keys.get(output.path) == output.key
                 and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
-    files, output_keys = _render(model, fresh if store.enabled else None)
+    files, output_keys = render(model, fresh if store.enabled else None)
     report = write_site(out, files, manifest, current)
     store.save("build", {
         "out": str(out.resolve()), "params": params,
