@@ -86,12 +86,16 @@ def incident_pages(ctx: RenderContext) -> Iterator[IncidentPages]:
             kept.append(view.path)
         else:
             todo.append(n)
-    with parallel.shared(_render_incidents, todo) as rendered:
+    # Oldest first: the worker takes the oldest pages, this process the newest, whose
+    # messages its feeds have just rendered (``render_markdown`` keeps them).
+    order = todo[::-1]
+    with parallel.shared(_render_incidents, order) as rendered:
         def every() -> Iterator[tuple[str, bytes | None]]:
             for path in kept:
                 yield path, None
-            for n, data in zip(todo, rendered(), strict=True):
-                yield views[n].path, data
+            made = dict(zip(order, rendered(), strict=True))
+            for n in todo:
+                yield views[n].path, made[n]
 
         try:
             yield every
