@@ -8,6 +8,7 @@ modules are imported only when there is work to do, so the first case stays fast
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -107,8 +108,15 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return BuildResult(None, WriteReport((), len(manifest), (), manifest), warnings,
                            time.perf_counter() - started)
 
-    model, warnings = load_model(config_path, incidents_dir, history_dir, at,
-                                 store if store.enabled else None)
+    # Loading makes a million objects and no garbage cycles: collecting would only scan them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        model, warnings = load_model(config_path, incidents_dir, history_dir, at,
+                                     store if store.enabled else None)
+    finally:
+        if collecting:
+            gc.enable()
     _check_strict(strict, warnings)
     keys: dict[str, str] = last["outputs"]
 
@@ -118,7 +126,11 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return (output.key is not None and keys.get(output.path) == output.key
                 and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
-    files, output_keys = render(model, fresh if store.enabled else None)
+    gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
+    try:
+        files, output_keys = render(model, fresh if store.enabled else None)
+    finally:
+        gc.unfreeze()
     report = write_site(out, files, manifest, current)
     store.save("build", {
         "out": str(out.resolve()), "params": params,
