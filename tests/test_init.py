@@ -23,7 +23,7 @@ def test_init_writes_a_site_that_validates_and_builds(tmp_path: Path) -> None:
 
     checked = kabar("validate", cwd=site)
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout == "status.yaml: 1 components, 0 incident and maintenance files: valid\n"
+    assert checked.stdout == "status.yaml: 1 component, 0 incident and maintenance files: valid\n"
     built = kabar("build", "--now", "2026-11-27T12:00:00Z", cwd=site)
     assert built.returncode == 0, built.stderr
     page = (site / "_site" / "index.html").read_text(encoding="utf-8")

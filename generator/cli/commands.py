@@ -31,9 +31,16 @@ def validate(args: argparse.Namespace) -> int:
     if warnings and args.strict:
         print(f"{len(warnings)} warning(s) and --strict is on", file=sys.stderr)
         return 1
-    print(f"{args.config}: {len(config.components)} components, "
-          f"{len(incidents)} incident and maintenance files: valid")
+    components = _counted(len(config.components), "component", "components")
+    files = _counted(len(incidents), "incident or maintenance file",
+                     "incident and maintenance files")
+    print(f"{args.config}: {components}, {files}: valid")
     return 0
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    """``1 component``, ``0 components``: a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def probe(args: argparse.Namespace) -> int:
