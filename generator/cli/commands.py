@@ -157,7 +157,7 @@ def notify(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    from generator.cli.init import init_site
+    from generator.cli.init import NO_ENGINE, has_engine, init_site
     from generator.load.checker import display_path
 
     result = init_site(args.dir)
@@ -171,4 +171,6 @@ def init(args: argparse.Namespace) -> int:
     print(f"next: edit {config} (your site and its components), then\n"
           + "".join(f"  {step}\n" for step in steps)
           + "and follow README.md's guide, \"Run your own status page on GitHub\".")
+    if not has_engine(args.dir):
+        print(NO_ENGINE)
     return 0
