@@ -11,9 +11,11 @@ from generator.probe import run_probes
 
 SITE = Site(title="Test", url="https://status.test/")
 PAUSE = 0.01  # the retry pause, shortened
+TIMEOUT = 10.0  # generous: on a loaded machine a sound probe can take over a second; a test
+#                 about deadlines passes its own
 
 
-def make_probe(kind: str, target: str, timeout: float = 1.0, retries: int = 0,
+def make_probe(kind: str, target: str, timeout: float = TIMEOUT, retries: int = 0,
                **fields: Any) -> Probe:
     return Probe(kind, target, timeout=timedelta(seconds=timeout), retries=retries, **fields)
 

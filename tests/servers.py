@@ -292,8 +292,9 @@ def write_pem(cert: x509.Certificate, path: Path) -> Path:
 
 @contextmanager
 def raw_server(answer: bytes, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None,
-               port: int = 0) -> Iterator[int]:
-    """Reads each request's head, then sends ``answer`` as it is and closes. Yields the port."""
+               port: int = 0, linger: float = 0.0) -> Iterator[int]:
+    """Reads each request's head, then sends ``answer`` as it is and closes (``linger``
+    seconds later, reading nothing meanwhile, when given). Yields the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -314,6 +315,7 @@ def raw_server(answer: bytes, host: str = "127.0.0.1", tls: ssl.SSLContext | Non
                     break
                 data += chunk
             conn.sendall(answer)
+            time.sleep(linger)
         except (OSError, ssl.SSLError):
             pass
         finally:

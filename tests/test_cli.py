@@ -42,6 +42,16 @@ def test_validate_accepts_the_example(site: Path) -> None:
                              "valid\n")
 
 
+def test_validate_counts_one_of_each_in_the_singular(tmp_path: Path) -> None:
+    assert kabar("init", cwd=tmp_path).returncode == 0
+    (tmp_path / "incidents" / "2026-11-20-slow.yaml").write_text(
+        "title: Slow pages\nimpact: minor\ncomponents:\n  website: degraded_performance\n"
+        "updates:\n  - at: 2026-11-20 10:00\n    status: resolved\n    message: Fixed.\n")
+    result = kabar("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "status.yaml: 1 component, 1 incident or maintenance file: valid\n"
+
+
 def test_validate_prints_every_problem_with_its_position(site: Path) -> None:
     path = site / "incidents" / "2025-07-16-login-errors.yaml"
     path.write_text(path.read_text().replace("status: resolved", "status: resolvd")

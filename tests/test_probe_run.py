@@ -82,3 +82,13 @@ def test_results_carry_the_probe_start_time_in_whole_seconds() -> None:
         (result,) = run(make_probe("tcp", f"127.0.0.1:{port}")).results
     assert before <= result.at <= datetime.now(UTC)
     assert result.at.microsecond == 0  # a build right after must not see it as in its future
+
+
+def test_the_summary_says_how_long_the_run_took_though_its_times_are_whole_seconds() -> None:
+    with silent_port() as port:  # no handshake ever comes: the probe takes its 0.5 s
+        result_run = run(make_probe("tls", f"127.0.0.1:{port}", timeout=0.5))
+    assert result_run.took is not None and 0.5 <= result_run.took < 5
+    assert format_table(result_run).splitlines()[-1] == \
+        f"1 probed in {result_run.took:.2f} s at test: 0 up, 0 degraded, 1 down"
+    assert result_run.started.microsecond == result_run.finished.microsecond == 0
+    assert "took" not in result_run.to_json()

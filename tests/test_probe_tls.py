@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,9 +17,11 @@ from tests.probe_helpers import make_probe, probe_one
 from tests.servers import (
     Server,
     dns_server,
+    http_answer,
     http_server,
     make_ca,
     make_leaf,
+    raw_server,
     server_context,
     write_pem,
 )
@@ -68,6 +72,19 @@ def test_a_trusted_certificate_is_up(servers: dict[str, int], kind: str) -> None
     result = probe_one(_probe(kind, servers["valid"], cert_expiry_within=timedelta(days=14)))
     assert (result.state, result.error) == ("up", None)
     assert result.status_code == (200 if kind == "https" else None)
+
+
+def test_a_server_slow_to_close_tls_leaves_no_socket_open(tmp_path: Path) -> None:
+    # A busy server (or one that never answers close_notify) must not keep the run's
+    # connection open after the run: it was a socket leaked on a loaded machine.
+    tls = server_context(*CERTS["valid"], tmp_path)
+    with raw_server(http_answer("200 OK", [], b"ok"), tls=tls, linger=2) as port, \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = probe_one(make_probe("http", f"https://localhost:{port}/"))
+        gc.collect()
+    assert (result.state, result.error) == ("up", None)
+    assert [str(w.message) for w in caught] == []
 
 
 @pytest.mark.parametrize("kind", ["https", "tls"])

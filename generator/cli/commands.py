@@ -31,9 +31,16 @@ def validate(args: argparse.Namespace) -> int:
     if warnings and args.strict:
         print(f"{len(warnings)} warning(s) and --strict is on", file=sys.stderr)
         return 1
-    print(f"{args.config}: {len(config.components)} components, "
-          f"{len(incidents)} incident and maintenance files: valid")
+    components = _counted(len(config.components), "component", "components")
+    files = _counted(len(incidents), "incident or maintenance file",
+                     "incident and maintenance files")
+    print(f"{args.config}: {components}, {files}: valid")
     return 0
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    """``1 component``, ``0 components``: a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def probe(args: argparse.Namespace) -> int:
@@ -150,7 +157,7 @@ def notify(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    from generator.cli.init import init_site
+    from generator.cli.init import NO_ENGINE, has_engine, init_site
     from generator.load.checker import display_path
 
     result = init_site(args.dir)
@@ -164,4 +171,6 @@ def init(args: argparse.Namespace) -> int:
     print(f"next: edit {config} (your site and its components), then\n"
           + "".join(f"  {step}\n" for step in steps)
           + "and follow README.md's guide, \"Run your own status page on GitHub\".")
+    if not has_engine(args.dir):
+        print(NO_ENGINE)
     return 0

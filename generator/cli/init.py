@@ -7,6 +7,7 @@ that exists with other bytes stops the whole init before anything is written.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,12 @@ from generator.resources import workflows
 
 # The site's own workflows; ci.yml tests the engine and stays with it.
 SITE_WORKFLOWS = ("status.yml", "check.yml")
+
+# Said when the folder is not a copy of the template: the workflows would fail there.
+NO_ENGINE = ("note: the workflows run `pip install .` and scripts/job.sh, which only a copy of "
+             "Kabar's template repository has; to publish this site, make your repository from "
+             "the template and start it there (README.md, \"Run your own status page on "
+             "GitHub\")")
 
 STATUS_YAML = """\
 # Your status page: the site, then one entry per component. README.md lists every key;
@@ -78,3 +85,14 @@ def init_site(folder: Path) -> Written:
             handle.write(data)
         written.append(target)
     return Written(tuple(written), tuple(kept))
+
+
+def has_engine(folder: Path) -> bool:
+    """Does ``folder`` hold what the workflows need: Kabar's pyproject.toml and scripts/job.sh
+    (a copy of the template repository)?"""
+    try:
+        project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, tomllib.TOMLDecodeError):
+        return False
+    name = project.get("project", {}).get("name") if isinstance(project, dict) else None
+    return name == "kabar" and (folder / "scripts" / "job.sh").is_file()

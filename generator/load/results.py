@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,9 +46,11 @@ class Result:
 @dataclass(frozen=True)
 class Run:
     location: str
-    started: datetime
+    started: datetime  # whole seconds, like ``finished``
     finished: datetime
     results: tuple[Result, ...]
+    took: float | None = field(default=None, compare=False)  # seconds, by a monotonic clock;
+    #                                                           None once read from a file
 
     def to_json(self) -> dict[str, Any]:
         return {

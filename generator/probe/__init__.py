@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 import urllib.request
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -47,10 +48,10 @@ def run_probes(config: Config, location: str = "default", *, concurrency: int = 
     """
     jobs = [(c.id, prepare(c, str(config.path))) for c in config.components if c.probe]
     pause = RETRY_PAUSE if retry_pause is None else retry_pause
-    started = _now()
+    started, clock = _now(), time.monotonic()
     results = asyncio.run(_run_all(jobs, max(1, concurrency), pause))
-    finished = _now()
-    return Run(location, started, finished, tuple(results))
+    took = time.monotonic() - clock
+    return Run(location, started, _now(), tuple(results), took)
 
 
 async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,

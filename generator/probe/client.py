@@ -60,7 +60,8 @@ def open_client(net: Net, resolver: str | None) -> aiohttp.ClientSession:
 
 
 class _Handler(ResponseHandler):
-    """aiohttp's connection, noting for its attempt the first byte and the certificate."""
+    """aiohttp's connection, noting for its attempt the first byte and the certificate;
+    closed by aborting it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,6 +76,12 @@ class _Handler(ResponseHandler):
         if data and self._progress is not None:
             self._progress.answered = True
         super().data_received(data)
+
+    def close(self) -> None:
+        # Each connection serves one request (force_close), so there is nothing to close
+        # gracefully: a TLS close would wait for the server's close_notify, which a busy or
+        # silent server may not send before the run ends, leaving the socket open behind it.
+        self.abort()
 
 
 class _Connector(aiohttp.TCPConnector):

@@ -34,6 +34,8 @@ def _summary(run: Run) -> str:
     counts: dict[str, int] = {state: 0 for state in ProbeState}
     for result in run.results:
         counts[result.state] = counts.get(result.state, 0) + 1
-    took = (run.finished - run.started).total_seconds()
+    # The run's started/finished are whole seconds: its own measure, when it has one.
+    took = run.took if run.took is not None else \
+        (run.finished - run.started).total_seconds()
     parts = ", ".join(f"{n} {state}" for state, n in counts.items())
     return f"{len(run.results)} probed in {took:.2f} s at {run.location}: {parts}"
