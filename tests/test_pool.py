@@ -25,9 +25,13 @@ def _failing(bad: int, n: int) -> bytes:
     return _number(n)
 
 
+def _placed(path: str, data: bytes) -> tuple[str, bytes]:
+    return path, data
+
+
 def test_many_outputs_come_back_in_order() -> None:
     outputs = [Output(f"{n}.txt", None, partial(_number, n)) for n in range(COUNT)]
-    assert make_all(outputs) == [_number(n) for n in range(COUNT)]
+    assert make_all(outputs, _placed) == [(f"{n}.txt", _number(n)) for n in range(COUNT)]
 
 
 @pytest.mark.parametrize("bad", [0, COUNT // 2, COUNT - 1], ids=["first", "middle", "last"])
@@ -35,7 +39,7 @@ def test_a_failing_output_fails_the_build_here_and_the_worker_prints_nothing(
         bad: int, capfd: pytest.CaptureFixture[str]) -> None:
     outputs = [Output(f"{n}.txt", None, partial(_failing, bad, n)) for n in range(COUNT)]
     with pytest.raises(ValueError, match=f"output {bad} cannot be made"):
-        make_all(outputs)
+        make_all(outputs, _placed)
     assert capfd.readouterr().err == ""
 
 

@@ -25,7 +25,7 @@ from generator.errors import BuildError
 from generator.files import Inputs, StatKey, input_files, tree_keys
 from generator.render.output import digest
 from generator.site.cache import Cache, engine_stamp, racy
-from generator.site.output import FileStamp, WriteReport, recover, write_site
+from generator.site.output import FileStamp, Placed, Staging, WriteReport, recover
 
 if TYPE_CHECKING:
     from generator.model.compute import SiteModel
@@ -59,11 +59,11 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
     return model, warnings
 
 
-def render(model: SiteModel, fresh: Callable[[Output], bool] | None = None,
-           ) -> tuple[list[tuple[str, bytes | None]], dict[str, str]]:
-    """Every output of the site, in memory, so a failure writes nothing: ``None`` for one
-    that ``fresh`` says the last build already wrote; the others are made here, in a process
-    pool when there are many. With the outputs' keys, for the next build."""
+def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] | None = None,
+           ) -> tuple[dict[str, Placed | None], dict[str, str]]:
+    """Every output of the site, each stale one made and put into ``staging`` as soon as it
+    is made (in a process pool when there are many); ``None`` for one that ``fresh`` says
+    the last build already wrote. With the outputs' keys, for the next build."""
     import jinja2
 
     from generator.render.base import context
@@ -74,13 +74,16 @@ def render(model: SiteModel, fresh: Callable[[Output], bool] | None = None,
     try:
         declared = list(outputs(ctx))
         stale = [output for output in declared if fresh is None or not fresh(output)]
-        made = dict(zip((output.path for output in stale), make_all(stale), strict=True))
+        if stale:
+            staging.open(output.path for output in stale)
+        made = dict(zip((output.path for output in stale), make_all(stale, staging.put),
+                        strict=True))
     except jinja2.TemplateError as exc:
         where = f"{exc.filename}:{exc.lineno}: " if isinstance(
             exc, jinja2.TemplateSyntaxError) else ""
         raise BuildError(f"{where}template error: {exc}") from None
     keys = {output.path: output.key for output in declared if output.key is not None}
-    return [(output.path, made.get(output.path)) for output in declared], keys
+    return {output.path: made.get(output.path) for output in declared}, keys
 
 
 def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
@@ -126,19 +129,23 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return (output.key is not None and keys.get(output.path) == output.key
                 and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
+    staging = Staging(out, manifest, current)
     gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
     try:
-        files, output_keys = render(model, fresh if store.enabled else None)
+        placed, output_keys = render(model, staging, fresh if store.enabled else None)
+        report = staging.finish(placed)
+    except BaseException:
+        staging.discard()
+        raise
     finally:
         gc.unfreeze()
-    report = write_site(out, files, manifest, current)
     store.save("build", {
         "out": str(out.resolve()), "params": params,
         "inputs": _input_entries(inputs, started_ns),
         "manifest": {path: list(stamp) for path, stamp in report.manifest.items()},
         "outputs": output_keys, "warnings": list(warnings)})
     return BuildResult(model, report, warnings, time.perf_counter() - started,
-                       tuple(path for path, data in files if data is not None))
+                       tuple(path for path, made in placed.items() if made is not None))
 
 
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:

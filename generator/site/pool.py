@@ -62,37 +62,41 @@ def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
 CHUNK = 100
 
 
-def make_all(outputs: Sequence[Output], minimum: int = MINIMUM,
-             chunk: int = CHUNK) -> list[bytes]:
-    """Each output made, in order; with many, a forked worker process makes a share.
+def make_all(outputs: Sequence[Output], place: Callable[[str, bytes], R],
+             minimum: int = MINIMUM, chunk: int = CHUNK) -> list[R]:
+    """``place(path, bytes)`` of each output made, in order; with many, a forked worker
+    process makes and places a share.
 
-    The worker receives the outputs, the shared bounds and its end of a pipe as the
-    arguments of its function (fork: nothing is pickled on the way in). It takes chunks from
-    the front while this process takes them from the back, until the two meet, so each
-    process's share follows how busy it was; it sends its results once, at the end. A chunk
-    the worker did not send (it failed) is made here, so an error is raised here.
+    ``place`` puts the bytes where they go (the build writes them into the new site's
+    folder) and returns something small to send back. The worker receives the outputs,
+    ``place``, the shared bounds and its end of a pipe as the arguments of its function
+    (fork: nothing is pickled on the way in). It takes chunks from the front while this
+    process takes them from the back, until the two meet, so each process's share follows
+    how busy it was; it sends what ``place`` returned once, at the end. A chunk the worker
+    did not send (it failed) is made here, so an error is raised here.
     """
     if len(outputs) < minimum or not can_fork():
-        return [output.make() for output in outputs]
+        return [place(output.path, output.make()) for output in outputs]
     count = -(-len(outputs) // chunk)
     context = multiprocessing.get_context("fork")
     bounds = context.Array("i", [0, count])  # [next chunk from the front, end of those left]
     receive, send = context.Pipe(duplex=False)
-    worker = context.Process(target=_front, args=(outputs, chunk, bounds, send), daemon=True)
+    worker = context.Process(target=_front, args=(outputs, place, chunk, bounds, send),
+                             daemon=True)
     worker.start()
     send.close()
     try:
-        done: dict[int, list[bytes]] = {}
+        done: dict[int, list[R]] = {}
         while (n := _claim(bounds, back=True)) is not None:
-            done[n] = _make(outputs, n, chunk)
+            done[n] = _make(outputs, place, n, chunk)
         try:
-            theirs: dict[int, list[bytes]] = receive.recv()
+            theirs: dict[int, list[R]] = receive.recv()
         except EOFError:
             theirs = {}
         log.debug("the worker made %d of %d chunks", len(theirs), count)
         done |= theirs
-        return [data for n in range(count)
-                for data in (done[n] if n in done else _make(outputs, n, chunk))]
+        return [placed for n in range(count)
+                for placed in (done[n] if n in done else _make(outputs, place, n, chunk))]
     finally:
         _claim(bounds, stop=True)
         receive.close()
@@ -100,8 +104,9 @@ def make_all(outputs: Sequence[Output], minimum: int = MINIMUM,
         worker.close()
 
 
-def _make(outputs: Sequence[Output], n: int, chunk: int) -> list[bytes]:
-    return [output.make() for output in outputs[n * chunk:(n + 1) * chunk]]
+def _make(outputs: Sequence[Output], place: Callable[[str, bytes], R], n: int,
+          chunk: int) -> list[R]:
+    return [place(output.path, output.make()) for output in outputs[n * chunk:(n + 1) * chunk]]
 
 
 def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
@@ -119,12 +124,13 @@ def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
         return front
 
 
-def _front(outputs: Sequence[Output], chunk: int, bounds: Any, send: Connection) -> None:
-    """The worker: chunks from the front until none is left, then all it made, at once."""
-    done: dict[int, list[bytes]] = {}
+def _front(outputs: Sequence[Output], place: Callable[[str, bytes], R], chunk: int,
+           bounds: Any, send: Connection) -> None:
+    """The worker: chunks from the front until none is left, then all it placed, at once."""
+    done: dict[int, list[R]] = {}
     try:
         while (n := _claim(bounds)) is not None:
-            done[n] = _make(outputs, n, chunk)
+            done[n] = _make(outputs, place, n, chunk)
     except BaseException:  # noqa: BLE001 - what is missing is made (and raises) in the parent
         pass
     try:
