@@ -85,6 +85,25 @@ def test_a_later_build_renders_no_unchanged_incident_page(cached_site: Path) -> 
     assert later.model is not None and _incident_pages(later) == []
 
 
+def test_an_update_that_time_reveals_remakes_its_page_from_the_same_file(
+        cached_site: Path) -> None:
+    """An incident page is keyed by its file's digest and by what ``now`` decides of it: the
+    same bytes, once an update's time has come, make a new page, as a cold build shows."""
+    path = cached_site / EDITED
+    text = path.read_text().replace("status: resolved", "status: monitoring")
+    path.write_text(text.replace("postmortem:", "  - at: 2025-07-16 10:03\n    status: resolved"
+                                 "\n    message: Resolved again after a relapse.\npostmortem:"))
+    _age(cached_site)
+    _build()
+    page = cached_site / "_site" / "incidents" / "2025-07-16-errors.html"
+    assert "Resolved again after a relapse." not in page.read_text()  # not yet at 10.00
+    later = _build(now=LATER)
+    assert _incident_pages(later) == ["incidents/2025-07-16-errors.html"]
+    assert "Resolved again after a relapse." in page.read_text()
+    _build(out="_cold", now=LATER, cache=None)
+    assert _files(cached_site / "_site") == _files(cached_site / "_cold")
+
+
 def test_editing_an_incident_rewrites_only_the_files_that_show_it(
         cached_site: Path) -> None:
     _build()
