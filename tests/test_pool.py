@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from functools import partial
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from generator.render.base import context
 from generator.render.output import Output
 from generator.render.outputs import outputs
-from generator.site.pool import MINIMUM, make_all
+from generator.site.pool import MINIMUM, ahead, can_fork, make_all
 from tests.factories import sample_model
 
 COUNT = 3 * MINIMUM  # enough for a worker to take a share
@@ -55,3 +57,25 @@ def test_every_output_is_declared_once_and_only_now_free_ones_have_keys() -> Non
     # The same model declares the same keys: a key depends on what the output shows only.
     again = {o.path: o.key for o in outputs(context(sample_model("en")))}
     assert again == {o.path: o.key for o in declared}
+
+
+def _squares(numbers: Sequence[int]) -> list[int]:
+    if 7 * MINIMUM in numbers:
+        raise ValueError("this chunk cannot be done")
+    return [n * n for n in numbers]
+
+
+@pytest.mark.skipif(not can_fork(), reason="no second core to work ahead on")
+def test_work_ahead_comes_back_with_its_items_and_stops_where_it_failed() -> None:
+    items = list(range(10 * MINIMUM))
+    worker = ahead(_squares, items, chunk=MINIMUM)
+    assert worker is not None
+    time.sleep(0.2)  # this process's own work meanwhile
+    done = worker.collect()
+    # The first items, each with its result, up to the chunk that failed at most.
+    assert done == [(n, n * n) for n in range(len(done))]
+    assert len(done) <= 7 * MINIMUM and len(done) % MINIMUM == 0
+
+
+def test_too_little_to_work_ahead_on_is_left_here() -> None:
+    assert ahead(_squares, list(range(MINIMUM - 1))) is None

@@ -28,8 +28,10 @@ from generator.site.cache import Cache, engine_stamp, racy
 from generator.site.output import FileStamp, Placed, Staging, WriteReport, recover
 
 if TYPE_CHECKING:
+    from generator.load.incidents import Incident
     from generator.model.compute import SiteModel
     from generator.render.output import Output
+    from generator.site.pool import Ahead
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,11 @@ class BuildResult:
 
 
 def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
-               now: datetime, cache: Cache | None = None) -> tuple[SiteModel, tuple[str, ...]]:
-    """Load config, incidents and history, and compute the model at ``now``."""
+               now: datetime, cache: Cache | None = None,
+               loaded: Callable[[tuple[Incident, ...]], None] | None = None,
+               ) -> tuple[SiteModel, tuple[str, ...]]:
+    """Load config, incidents and history, and compute the model at ``now``; ``loaded``
+    is called with the incidents as soon as they are loaded."""
     from generator.history.read import read_history
     from generator.load.site import load_site
     from generator.model.compute import compute
@@ -53,6 +58,8 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
 
     config, incidents, problems = load_site(config_path, incidents_dir, now,
                                             partial(cached_incidents, cache))
+    if loaded is not None:
+        loaded(incidents)
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings
@@ -60,13 +67,16 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
 
 
 def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] | None = None,
+           markdown: Ahead[str, str] | None = None,
            ) -> tuple[dict[str, Placed | None], dict[str, str]]:
     """Every output of the site, each stale one made and put into ``staging`` as soon as it
     is made (in a process pool when there are many); ``None`` for one that ``fresh`` says
-    the last build already wrote. With the outputs' keys, for the next build."""
+    the last build already wrote. With the outputs' keys, for the next build. ``markdown``:
+    a worker that has been rendering messages ahead (see ``build``)."""
     import jinja2
 
     from generator.render.base import context
+    from generator.render.markdown import remember
     from generator.render.outputs import outputs
     from generator.site.pool import make_all
 
@@ -74,6 +84,8 @@ def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] |
     try:
         declared = list(outputs(ctx))
         stale = [output for output in declared if fresh is None or not fresh(output)]
+        if markdown is not None:
+            remember(markdown.collect())  # before make_all forks: both processes have them
         if stale:
             staging.open(output.path for output in stale)
         made = dict(zip((output.path for output in stale), make_all(stale, staging.put),
@@ -111,17 +123,36 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return BuildResult(None, WriteReport((), len(manifest), (), manifest), warnings,
                            time.perf_counter() - started)
 
+    keys: dict[str, str] = last["outputs"]
+    ahead: list[Ahead[str, str]] = []
+
+    def loaded(incidents: tuple[Incident, ...]) -> None:
+        """With nothing built before, every message will be rendered: a second core renders
+        them meanwhile, while this one reads the history and computes the model."""
+        if not keys:
+            from generator.render.markdown import render_texts
+            from generator.site.pool import ahead as start
+
+            texts = list(dict.fromkeys(text for incident in incidents for text in (
+                *(update.message for update in incident.updates), incident.postmortem)
+                if text))
+            if (worker := start(render_texts, texts)) is not None:
+                ahead.append(worker)
+
     # Loading makes a million objects and no garbage cycles: collecting would only scan them.
     collecting = gc.isenabled()
     gc.disable()
     try:
         model, warnings = load_model(config_path, incidents_dir, history_dir, at,
-                                     store if store.enabled else None)
+                                     store if store.enabled else None, loaded)
+        _check_strict(strict, warnings)
+    except BaseException:
+        for worker in ahead:
+            worker.close()
+        raise
     finally:
         if collecting:
             gc.enable()
-    _check_strict(strict, warnings)
-    keys: dict[str, str] = last["outputs"]
 
     def fresh(output: Output) -> bool:
         """Whether the last build wrote this output from the same key, and it is still there."""
@@ -132,12 +163,15 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
     staging = Staging(out, manifest, current)
     gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
     try:
-        placed, output_keys = render(model, staging, fresh if store.enabled else None)
+        placed, output_keys = render(model, staging, fresh if store.enabled else None,
+                                     ahead[0] if ahead else None)
         report = staging.finish(placed)
     except BaseException:
         staging.discard()
         raise
     finally:
+        for worker in ahead:
+            worker.close()
         gc.unfreeze()
     store.save("build", {
         "out": str(out.resolve()), "params": params,

@@ -1,7 +1,8 @@
 """Use a second core where it pays: a forked worker takes a share of a long list of work.
 
 Only the build uses it: ``split_map`` for parsing incident files (``site/inputs.py``),
-``make_all`` for the stale outputs (``site/build.py``). A worker receives what it needs as
+``ahead`` for work done while this process is busy with something else, ``make_all`` for
+the stale outputs (``site/build.py``). A worker receives what it needs as
 the arguments of its function, never through a module's globals. Fork (not spawn) so the
 worker starts with everything this process has already built (the model, the compiled
 templates) instead of receiving it pickled. Where fork is missing, or the list is short, the
@@ -17,7 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from generator.render.output import Output
 
@@ -56,6 +57,70 @@ def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
         mine = func(items[:cut])
         theirs = future.result()
     return mine + theirs
+
+
+class Ahead(Generic[T, R]):
+    """A forked worker mapping a function over chunks of a list while this process does
+    something else; ``collect`` stops it and takes what it has done by then."""
+
+    def __init__(self, func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
+                 chunk: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._stop = context.Event()
+        self._receive, send = context.Pipe(duplex=False)
+        self._worker = context.Process(target=_ahead, args=(func, items, chunk, self._stop,
+                                                            send), daemon=True)
+        self._worker.start()
+        send.close()
+        self._items = items
+        self._open = True
+
+    def collect(self) -> list[tuple[T, R]]:
+        """Each item the worker has done, with its result (it finishes the chunk in hand)."""
+        self._stop.set()
+        try:
+            done: list[R] = self._receive.recv()  # the results of the first items, in order
+        except EOFError:  # it failed: what it did not do is done when needed
+            done = []
+        self.close()
+        return list(zip(self._items[:len(done)], done, strict=True))
+
+    def close(self) -> None:
+        """Stop the worker and wait for it (after a failure here, or once collected)."""
+        if self._open:
+            self._open = False
+            self._stop.set()
+            self._receive.close()
+            self._worker.join()
+            self._worker.close()
+
+
+def ahead(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
+          chunk: int = 200) -> Ahead[T, R] | None:
+    """``func`` over ``items`` in a forked worker, chunk by chunk, until collected; None where
+    there is no second core to use, or the list is short."""
+    if len(items) < MINIMUM or not can_fork():
+        return None
+    return Ahead(func, items, chunk)
+
+
+def _ahead(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], chunk: int,
+           stop: Any, send: Connection) -> None:
+    """The worker: chunks until stopped or done, then every result, at once (sending as it
+    went would fill the pipe while the parent is busy, and stall)."""
+    done: list[R] = []
+    try:
+        for start in range(0, len(items), chunk):
+            if stop.is_set():
+                break
+            done.extend(func(items[start:start + chunk]))
+    except BaseException:  # noqa: BLE001 - what is missing is done in the parent, when needed
+        pass
+    try:
+        send.send(done)
+    except OSError:  # the parent stopped (it failed): nothing to send to
+        pass
+    send.close()
 
 
 # ``make_all`` deals out chunks of this many outputs.
