@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import resources
-from generator.errors import ValidationError
+from generator.errors import BuildError, ValidationError
 from generator.history.record import record
 from generator.load import yamlsource
 from generator.load.config import load_config
@@ -254,6 +255,29 @@ def test_many_incidents_use_a_worker_and_build_the_same(
     _build(out="_one", cache=None)
     assert _files(tmp_path / "_two") == _files(tmp_path / "_one")
     assert len(list((tmp_path / "_two" / "incidents").iterdir())) == 600
+
+
+def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build renders Markdown ahead on a second core; when the build stops (here on
+    a warning under --strict) that worker stops with it."""
+    shutil.copy(FIXTURE / "status.yaml", tmp_path / "status.yaml")
+    (tmp_path / "incidents").mkdir()
+    for n in range(600):  # above pool.MINIMUM messages: rendered ahead
+        (tmp_path / "incidents" / f"i-{n:03d}.yaml").write_text(
+            f"title: Incident {n}\ncomponents: {{api: major_outage}}\nupdates:\n"
+            f"  - {{at: 2025-07-{1 + n % 15:02d} {n % 24:02d}:00, status: investigating, "
+            f"message: Looking at **{n}**.}}\n")
+    (tmp_path / "incidents" / "late.yaml").write_text(
+        "title: Late\ncomponents: {api: major_outage}\nupdates:\n"
+        "  - {at: 2025-09-01 10:00, status: investigating, message: From the future.}\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BuildError, match=r"1 warning\(s\) and --strict is on"):
+        build(Path("status.yaml"), Path("incidents"), Path("history"), Path("_site"),
+              now=NOW, strict=True, cache=Path(".kabar-cache"))
+    assert multiprocessing.active_children() == []
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".kabar-cache", "incidents", "status.yaml"]  # no site, no staging folder
 
 
 def test_an_invalid_incident_is_reported_on_every_build(cached_site: Path) -> None:

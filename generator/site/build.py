@@ -139,40 +139,39 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
             if (worker := start(render_texts, texts)) is not None:
                 ahead.append(worker)
 
-    # Loading makes a million objects and no garbage cycles: collecting would only scan them.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        model, warnings = load_model(config_path, incidents_dir, history_dir, at,
-                                     store if store.enabled else None, loaded)
+        # Loading makes a million objects and no garbage cycles: collecting would only scan.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            model, warnings = load_model(config_path, incidents_dir, history_dir, at,
+                                         store if store.enabled else None, loaded)
+        finally:
+            if collecting:
+                gc.enable()
         _check_strict(strict, warnings)
-    except BaseException:
-        for worker in ahead:
-            worker.close()
-        raise
-    finally:
-        if collecting:
-            gc.enable()
 
-    def fresh(output: Output) -> bool:
-        """Whether the last build wrote this output from the same key, and it is still there."""
-        stamp = manifest.get(output.path)
-        return (output.key is not None and keys.get(output.path) == output.key
-                and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
+        def fresh(output: Output) -> bool:
+            """Whether the last build wrote this output from the same key, and it is still
+            there."""
+            stamp = manifest.get(output.path)
+            return (output.key is not None and keys.get(output.path) == output.key
+                    and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
-    staging = Staging(out, manifest, current)
-    gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
-    try:
-        placed, output_keys = render(model, staging, fresh if store.enabled else None,
-                                     ahead[0] if ahead else None)
-        report = staging.finish(placed)
-    except BaseException:
-        staging.discard()
-        raise
+        staging = Staging(out, manifest, current)
+        gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
+        try:
+            placed, output_keys = render(model, staging, fresh if store.enabled else None,
+                                         ahead[0] if ahead else None)
+            report = staging.finish(placed)
+        except BaseException:
+            staging.discard()
+            raise
+        finally:
+            gc.unfreeze()
     finally:
-        for worker in ahead:
+        for worker in ahead:  # collected by now, unless the build failed
             worker.close()
-        gc.unfreeze()
     store.save("build", {
         "out": str(out.resolve()), "params": params,
         "inputs": _input_entries(inputs, started_ns),
