@@ -65,10 +65,12 @@ def _squares(numbers: Sequence[int]) -> list[int]:
     return [n * n for n in numbers]
 
 
-@pytest.mark.skipif(not can_fork(), reason="no second core to work ahead on")
 def test_work_ahead_comes_back_with_its_items_and_stops_where_it_failed() -> None:
     items = list(range(10 * MINIMUM))
     worker = ahead(_squares, items, chunk=MINIMUM)
+    if not can_fork():  # one core, or a thread still running here: never fork, do it later
+        assert worker is None
+        return
     assert worker is not None
     time.sleep(0.2)  # this process's own work meanwhile
     done = worker.collect()
