@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import resources
-from generator.errors import ValidationError
+from generator.errors import BuildError, ValidationError
 from generator.history.record import record
 from generator.load import yamlsource
 from generator.load.config import load_config
@@ -83,6 +84,25 @@ def test_a_later_build_renders_no_unchanged_incident_page(cached_site: Path) -> 
     assert len(_incident_pages(_build())) == 2
     later = _build(now=LATER)
     assert later.model is not None and _incident_pages(later) == []
+
+
+def test_an_update_that_time_reveals_remakes_its_page_from_the_same_file(
+        cached_site: Path) -> None:
+    """An incident page is keyed by its file's digest and by what ``now`` decides of it: the
+    same bytes, once an update's time has come, make a new page, as a cold build shows."""
+    path = cached_site / EDITED
+    text = path.read_text().replace("status: resolved", "status: monitoring")
+    path.write_text(text.replace("postmortem:", "  - at: 2025-07-16 10:03\n    status: resolved"
+                                 "\n    message: Resolved again after a relapse.\npostmortem:"))
+    _age(cached_site)
+    _build()
+    page = cached_site / "_site" / "incidents" / "2025-07-16-errors.html"
+    assert "Resolved again after a relapse." not in page.read_text()  # not yet at 10.00
+    later = _build(now=LATER)
+    assert _incident_pages(later) == ["incidents/2025-07-16-errors.html"]
+    assert "Resolved again after a relapse." in page.read_text()
+    _build(out="_cold", now=LATER, cache=None)
+    assert _files(cached_site / "_site") == _files(cached_site / "_cold")
 
 
 def test_editing_an_incident_rewrites_only_the_files_that_show_it(
@@ -235,6 +255,29 @@ def test_many_incidents_use_a_worker_and_build_the_same(
     _build(out="_one", cache=None)
     assert _files(tmp_path / "_two") == _files(tmp_path / "_one")
     assert len(list((tmp_path / "_two" / "incidents").iterdir())) == 600
+
+
+def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build renders Markdown ahead on a second core; when the build stops (here on
+    a warning under --strict) that worker stops with it."""
+    shutil.copy(FIXTURE / "status.yaml", tmp_path / "status.yaml")
+    (tmp_path / "incidents").mkdir()
+    for n in range(600):  # above pool.MINIMUM messages: rendered ahead
+        (tmp_path / "incidents" / f"i-{n:03d}.yaml").write_text(
+            f"title: Incident {n}\ncomponents: {{api: major_outage}}\nupdates:\n"
+            f"  - {{at: 2025-07-{1 + n % 15:02d} {n % 24:02d}:00, status: investigating, "
+            f"message: Looking at **{n}**.}}\n")
+    (tmp_path / "incidents" / "late.yaml").write_text(
+        "title: Late\ncomponents: {api: major_outage}\nupdates:\n"
+        "  - {at: 2025-09-01 10:00, status: investigating, message: From the future.}\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BuildError, match=r"1 warning\(s\) and --strict is on"):
+        build(Path("status.yaml"), Path("incidents"), Path("history"), Path("_site"),
+              now=NOW, strict=True, cache=Path(".kabar-cache"))
+    assert multiprocessing.active_children() == []
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".kabar-cache", "incidents", "status.yaml"]  # no site, no staging folder
 
 
 def test_an_invalid_incident_is_reported_on_every_build(cached_site: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from functools import partial
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from generator.render.base import context
 from generator.render.output import Output
 from generator.render.outputs import outputs
-from generator.site.pool import MINIMUM, make_all
+from generator.site.pool import MINIMUM, ahead, can_fork, make_all
 from tests.factories import sample_model
 
 COUNT = 3 * MINIMUM  # enough for a worker to take a share
@@ -25,9 +27,13 @@ def _failing(bad: int, n: int) -> bytes:
     return _number(n)
 
 
+def _placed(path: str, data: bytes) -> tuple[str, bytes]:
+    return path, data
+
+
 def test_many_outputs_come_back_in_order() -> None:
     outputs = [Output(f"{n}.txt", None, partial(_number, n)) for n in range(COUNT)]
-    assert make_all(outputs) == [_number(n) for n in range(COUNT)]
+    assert make_all(outputs, _placed) == [(f"{n}.txt", _number(n)) for n in range(COUNT)]
 
 
 @pytest.mark.parametrize("bad", [0, COUNT // 2, COUNT - 1], ids=["first", "middle", "last"])
@@ -35,7 +41,7 @@ def test_a_failing_output_fails_the_build_here_and_the_worker_prints_nothing(
         bad: int, capfd: pytest.CaptureFixture[str]) -> None:
     outputs = [Output(f"{n}.txt", None, partial(_failing, bad, n)) for n in range(COUNT)]
     with pytest.raises(ValueError, match=f"output {bad} cannot be made"):
-        make_all(outputs)
+        make_all(outputs, _placed)
     assert capfd.readouterr().err == ""
 
 
@@ -51,3 +57,27 @@ def test_every_output_is_declared_once_and_only_now_free_ones_have_keys() -> Non
     # The same model declares the same keys: a key depends on what the output shows only.
     again = {o.path: o.key for o in outputs(context(sample_model("en")))}
     assert again == {o.path: o.key for o in declared}
+
+
+def _squares(numbers: Sequence[int]) -> list[int]:
+    if 7 * MINIMUM in numbers:
+        raise ValueError("this chunk cannot be done")
+    return [n * n for n in numbers]
+
+
+def test_work_ahead_comes_back_with_its_items_and_stops_where_it_failed() -> None:
+    items = list(range(10 * MINIMUM))
+    worker = ahead(_squares, items, chunk=MINIMUM)
+    if not can_fork():  # one core, or a thread still running here: never fork, do it later
+        assert worker is None
+        return
+    assert worker is not None
+    time.sleep(0.2)  # this process's own work meanwhile
+    done = worker.collect()
+    # The first items, each with its result, up to the chunk that failed at most.
+    assert done == [(n, n * n) for n in range(len(done))]
+    assert len(done) <= 7 * MINIMUM and len(done) % MINIMUM == 0
+
+
+def test_too_little_to_work_ahead_on_is_left_here() -> None:
+    assert ahead(_squares, list(range(MINIMUM - 1))) is None

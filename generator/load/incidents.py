@@ -6,7 +6,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,9 @@ class Incident:
     postmortem: str | None = None
     maintenance: Window | None = None
     path: str = ""  # as shown in messages, e.g. incidents/2025-07-16-login.yaml
+    # The SHA-256 of the file it was read from ("" when not read from one): with its id, path
+    # and the component ids and zone it was checked against, the file decides every field.
+    digest: str = field(default="", compare=False, repr=False)
 
     @property
     def is_maintenance(self) -> bool:
@@ -169,21 +172,23 @@ def check_file(path: str, shown: str, incident_id: str, component_ids: frozenset
                zone: ZoneInfo) -> Checked:
     """Read and check one incident file."""
     try:
-        text, _ = yamlsource.read_text(Path(path), shown)
+        text, sha = yamlsource.read_text(Path(path), shown)
     except ValidationError as exc:
         return None, list(exc.problems)
-    return check_text(text, shown, incident_id, component_ids, zone)
+    return check_text(text, shown, incident_id, component_ids, zone, sha)
 
 
 def check_text(text: str, shown: str, incident_id: str, component_ids: frozenset[str] | None,
-               zone: ZoneInfo) -> Checked:
-    """Parse and check one incident file's text; times without an offset are in ``zone``."""
+               zone: ZoneInfo, digest: str = "") -> Checked:
+    """Parse and check one incident file's text (whose bytes have the SHA-256 ``digest``);
+    times without an offset are in ``zone``."""
     try:
         source = yamlsource.loads_fast(text, shown)
     except ValidationError as exc:
         return None, list(exc.problems)
     problems: list[Problem] = []
-    incident = _incident(Checker(source, problems), incident_id, component_ids, zone, zone.key)
+    incident = _incident(Checker(source, problems), incident_id, component_ids, zone, zone.key,
+                         digest)
     return incident, problems
 
 
@@ -201,7 +206,7 @@ def _check_id(stem: str, shown: str, first: dict[str, str], problems: list[Probl
 
 
 def _incident(check: Checker, incident_id: str, component_ids: frozenset[str] | None,
-              tz: tzinfo, tzname: str) -> Incident | None:
+              tz: tzinfo, tzname: str, digest: str) -> Incident | None:
     if check.source.data is None:
         check.error((), "the file is empty; expected at least 'title' and 'updates'")
         return None
@@ -228,7 +233,7 @@ def _incident(check: Checker, incident_id: str, component_ids: frozenset[str] | 
     if check.failures or title is None:
         return None
     return Incident(id=incident_id, title=title, components=components, updates=updates,
-                    path=check.source.path, **fields)
+                    path=check.source.path, digest=digest, **fields)
 
 
 def _window(check: Checker, value: Any, tz: tzinfo, tzname: str) -> Window | None:

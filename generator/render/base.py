@@ -33,10 +33,24 @@ class RenderContext:
         return key
 
     def view_key(self, view: IncidentView) -> str:
-        """A digest of everything an incident shows (its updates, status, times)."""
+        """A digest of everything an incident shows (its updates, status, times).
+
+        An incident read from a file is keyed by the file's digest (which, with its id, path
+        and components, decides the incident) and what ``now`` decides of the view: which
+        updates are known, the status and the times. Digesting the whole view costs twice
+        as much; it is what keys an incident made elsewhere (no file digest).
+        """
         key = self._view_keys.get(view.id)
         if key is None:
-            key = self._view_keys[view.id] = digest(view)
+            incident = view.incident
+            if incident.digest:
+                key = digest(incident.digest, incident.id, incident.path,
+                             tuple(incident.components.items()), view.status, view.impact,
+                             view.start, view.end, view.updated, view.duration,
+                             view.is_open, len(view.updates))
+            else:
+                key = digest(view)
+            self._view_keys[view.id] = key
         return key
 
     @property

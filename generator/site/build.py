@@ -25,11 +25,13 @@ from generator.errors import BuildError
 from generator.files import Inputs, StatKey, input_files, tree_keys
 from generator.render.output import digest
 from generator.site.cache import Cache, engine_stamp, racy
-from generator.site.output import FileStamp, WriteReport, recover, write_site
+from generator.site.output import FileStamp, Placed, Staging, WriteReport, recover
 
 if TYPE_CHECKING:
+    from generator.load.incidents import Incident
     from generator.model.compute import SiteModel
     from generator.render.output import Output
+    from generator.site.pool import Ahead
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,11 @@ class BuildResult:
 
 
 def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
-               now: datetime, cache: Cache | None = None) -> tuple[SiteModel, tuple[str, ...]]:
-    """Load config, incidents and history, and compute the model at ``now``."""
+               now: datetime, cache: Cache | None = None,
+               loaded: Callable[[tuple[Incident, ...]], None] | None = None,
+               ) -> tuple[SiteModel, tuple[str, ...]]:
+    """Load config, incidents and history, and compute the model at ``now``; ``loaded``
+    is called with the incidents as soon as they are loaded."""
     from generator.history.read import read_history
     from generator.load.site import load_site
     from generator.model.compute import compute
@@ -53,20 +58,25 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
 
     config, incidents, problems = load_site(config_path, incidents_dir, now,
                                             partial(cached_incidents, cache))
+    if loaded is not None:
+        loaded(incidents)
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings
     return model, warnings
 
 
-def render(model: SiteModel, fresh: Callable[[Output], bool] | None = None,
-           ) -> tuple[list[tuple[str, bytes | None]], dict[str, str]]:
-    """Every output of the site, in memory, so a failure writes nothing: ``None`` for one
-    that ``fresh`` says the last build already wrote; the others are made here, in a process
-    pool when there are many. With the outputs' keys, for the next build."""
+def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] | None = None,
+           markdown: Ahead[str, str] | None = None,
+           ) -> tuple[dict[str, Placed | None], dict[str, str]]:
+    """Every output of the site, each stale one made and put into ``staging`` as soon as it
+    is made (in a process pool when there are many); ``None`` for one that ``fresh`` says
+    the last build already wrote. With the outputs' keys, for the next build. ``markdown``:
+    a worker that has been rendering messages ahead (see ``build``)."""
     import jinja2
 
     from generator.render.base import context
+    from generator.render.markdown import remember
     from generator.render.outputs import outputs
     from generator.site.pool import make_all
 
@@ -74,13 +84,18 @@ def render(model: SiteModel, fresh: Callable[[Output], bool] | None = None,
     try:
         declared = list(outputs(ctx))
         stale = [output for output in declared if fresh is None or not fresh(output)]
-        made = dict(zip((output.path for output in stale), make_all(stale), strict=True))
+        if markdown is not None:
+            remember(markdown.collect())  # before make_all forks: both processes have them
+        if stale:
+            staging.open(output.path for output in stale)
+        made = dict(zip((output.path for output in stale), make_all(stale, staging.put),
+                        strict=True))
     except jinja2.TemplateError as exc:
         where = f"{exc.filename}:{exc.lineno}: " if isinstance(
             exc, jinja2.TemplateSyntaxError) else ""
         raise BuildError(f"{where}template error: {exc}") from None
     keys = {output.path: output.key for output in declared if output.key is not None}
-    return [(output.path, made.get(output.path)) for output in declared], keys
+    return {output.path: made.get(output.path) for output in declared}, keys
 
 
 def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
@@ -108,37 +123,62 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return BuildResult(None, WriteReport((), len(manifest), (), manifest), warnings,
                            time.perf_counter() - started)
 
-    # Loading makes a million objects and no garbage cycles: collecting would only scan them.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        model, warnings = load_model(config_path, incidents_dir, history_dir, at,
-                                     store if store.enabled else None)
-    finally:
-        if collecting:
-            gc.enable()
-    _check_strict(strict, warnings)
     keys: dict[str, str] = last["outputs"]
+    ahead: list[Ahead[str, str]] = []
 
-    def fresh(output: Output) -> bool:
-        """Whether the last build wrote this output from the same key, and it is still there."""
-        stamp = manifest.get(output.path)
-        return (output.key is not None and keys.get(output.path) == output.key
-                and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
+    def loaded(incidents: tuple[Incident, ...]) -> None:
+        """With nothing built before, every message will be rendered: a second core renders
+        them meanwhile, while this one reads the history and computes the model."""
+        if not keys:
+            from generator.render.markdown import render_texts
+            from generator.site.pool import ahead as start
 
-    gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
+            texts = list(dict.fromkeys(text for incident in incidents for text in (
+                *(update.message for update in incident.updates), incident.postmortem)
+                if text))
+            if (worker := start(render_texts, texts)) is not None:
+                ahead.append(worker)
+
     try:
-        files, output_keys = render(model, fresh if store.enabled else None)
+        # Loading makes a million objects and no garbage cycles: collecting would only scan.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            model, warnings = load_model(config_path, incidents_dir, history_dir, at,
+                                         store if store.enabled else None, loaded)
+        finally:
+            if collecting:
+                gc.enable()
+        _check_strict(strict, warnings)
+
+        def fresh(output: Output) -> bool:
+            """Whether the last build wrote this output from the same key, and it is still
+            there."""
+            stamp = manifest.get(output.path)
+            return (output.key is not None and keys.get(output.path) == output.key
+                    and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
+
+        staging = Staging(out, manifest, current)
+        gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
+        try:
+            placed, output_keys = render(model, staging, fresh if store.enabled else None,
+                                         ahead[0] if ahead else None)
+            report = staging.finish(placed)
+        except BaseException:
+            staging.discard()
+            raise
+        finally:
+            gc.unfreeze()
     finally:
-        gc.unfreeze()
-    report = write_site(out, files, manifest, current)
+        for worker in ahead:  # collected by now, unless the build failed
+            worker.close()
     store.save("build", {
         "out": str(out.resolve()), "params": params,
         "inputs": _input_entries(inputs, started_ns),
         "manifest": {path: list(stamp) for path, stamp in report.manifest.items()},
         "outputs": output_keys, "warnings": list(warnings)})
     return BuildResult(model, report, warnings, time.perf_counter() - started,
-                       tuple(path for path, data in files if data is not None))
+                       tuple(path for path, made in placed.items() if made is not None))
 
 
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:

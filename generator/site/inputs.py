@@ -54,7 +54,7 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
     for name in names:
         entry = known.get(name)
         if entry is not None and entry[0] and tuple(entry[:2]) == keys[name]:
-            checked = _decode(entry[3:])
+            checked = _decode(entry[3:], entry[2])
             if checked is not None:
                 results[name], digests[name] = checked, entry[2]
                 continue
@@ -65,7 +65,7 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
         jobs = [(listing.path(name), listing.shown(name), stem(name),
                  entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
         for name, (sha, checked) in zip(todo, split_map(parse, jobs), strict=True):
-            cached = _decode(known[name][3:]) if checked is None else checked
+            cached = _decode(known[name][3:], sha) if checked is None else checked
             if cached is None:  # damaged after all: parse it here
                 _, cached = _check_files(component_ids, zone, [
                     (listing.path(name), listing.shown(name), stem(name), "")])[0]
@@ -107,7 +107,7 @@ def _check_files(component_ids: frozenset[str] | None, zone: ZoneInfo,
         if sha == known:
             results.append((sha, None))
             continue
-        results.append((sha, check_text(text, shown, incident_id, component_ids, zone)))
+        results.append((sha, check_text(text, shown, incident_id, component_ids, zone, sha)))
     return results
 
 
@@ -126,8 +126,9 @@ def _encode(checked: Checked) -> list[Any]:
              incident.path], found]
 
 
-def _decode(data: list[Any]) -> Checked | None:
-    """A cached checked file, or None when the entry is not one (a damaged cache)."""
+def _decode(data: list[Any], sha: str) -> Checked | None:
+    """A cached checked file whose bytes have the SHA-256 ``sha``, or None when the entry is
+    not one (a damaged cache)."""
     try:
         encoded, found = data
         problems = [Problem(path, line, col, message, severity)
@@ -139,7 +140,7 @@ def _decode(data: list[Any]) -> Checked | None:
             id=ident, title=title, components=dict(components),
             updates=tuple(Update(datetime.fromisoformat(at), status, message)
                           for at, status, message in updates),
-            impact=impact, postmortem=postmortem, path=path,
+            impact=impact, postmortem=postmortem, path=path, digest=sha,
             maintenance=None if window is None else Window(
                 datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1])),
         ), problems

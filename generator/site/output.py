@@ -1,8 +1,9 @@
 """Writing the site: all or nothing, and only the files whose bytes changed.
 
-The new site is assembled in a temporary folder beside the old one; unchanged files are
-hard-linked from the old site (so they keep their inode and time), changed ones written;
-then the folders are swapped. A build that fails before the swap leaves the old site as it was.
+The new site is assembled in a temporary folder beside the old one, each changed file
+written there as soon as it is made (by whichever process made it); unchanged files are
+hard-linked from the old site (so they keep their inode and time); then the folders are
+swapped. A build that fails before the swap leaves the old site as it was.
 
 With the last build's manifest (``path -> (mtime_ns, size, sha256)``), a file still on disk
 with the manifest's time and size is compared by digest instead of being read, and a file
@@ -70,6 +71,9 @@ def _guard(out: Path, current: Mapping[str, StatKey]) -> None:
                          "build replaces the whole folder; choose a new folder or empty it")
 
 
+Placed = tuple[FileStamp, bool]  # a made file's stamp, and whether it was written
+
+
 def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
                manifest: Mapping[str, FileStamp] | None = None,
                current: Mapping[str, StatKey] | None = None) -> WriteReport:
@@ -79,75 +83,135 @@ def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
     what ``out`` holds now (scanned when not given). ``None`` bytes keep the old file, which
     must still match the manifest.
     """
-    wanted = dict(files)
-    for name in wanted:
+    staging = Staging(out, manifest, current)
+    try:
+        placed = {name: None if data is None else staging.put(name, data)
+                  for name, data in files}
+        return staging.finish(placed)
+    except BaseException:
+        staging.discard()
+        raise
+
+
+class Staging:
+    """The new site, assembled in a folder beside ``out`` as its files are made.
+
+    ``put`` writes a made file there unless ``out`` already holds the same bytes; any
+    process may call it once ``open`` has made the folders (a forked worker writes its own
+    files). ``finish`` hard-links the files it did not write from the old site (so they keep
+    their inode and time) and swaps the folders, or removes the staging folder when nothing
+    changed; ``discard`` removes it after a failure, leaving ``out`` as it was.
+    """
+
+    def __init__(self, out: Path, manifest: Mapping[str, FileStamp] | None = None,
+                 current: Mapping[str, StatKey] | None = None) -> None:
+        recover(out)
+        if current is None:
+            current = tree_keys(out) if out.is_dir() else {}
+        _guard(out, current)
+        self.out = out
+        self.old = manifest or {}
+        self.current = current
+        self.folder: str | None = None
+
+    def open(self, names: Iterable[str]) -> None:
+        """Make the staging folder and the folders ``names`` go into (before forking)."""
+        folder = self._folder()
+        try:
+            for name in sorted({os.path.dirname(name) for name in names} - {""}):
+                os.makedirs(os.path.join(folder, name), exist_ok=True)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def put(self, name: str, data: bytes) -> Placed:
+        """Stage ``name`` with ``data``: written, unless ``out`` holds those bytes already."""
         if name.startswith("/") or ".." in Path(name).parts:
             raise BuildError(f"refusing to write outside the site: {name}")
-    old = manifest or {}
-    recover(out)
-    if current is None:
-        current = tree_keys(out) if out.is_dir() else {}
-    _guard(out, current)
-    stamps: dict[str, FileStamp] = {}
-    written: list[str] = []
-    for name, data in wanted.items():
-        on_disk = current.get(name)
-        stamp = old.get(name)
-        trusted = stamp is not None and on_disk is not None and tuple(stamp[:2]) == on_disk
-        if data is None:
-            if not trusted or stamp is None:
-                raise BuildError(f"{out / name}: changed since the last build; build again")
-            stamps[name] = stamp
-            continue
+        on_disk = self.current.get(name)
+        stamp = self.old.get(name)
         sha = hashlib.sha256(data).hexdigest()
-        if trusted and stamp is not None:
-            same = stamp[2] == sha
+        if stamp is not None and on_disk is not None and tuple(stamp[:2]) == on_disk:
+            same = stamp[2] == sha  # trusted: the manifest's digest stands for the bytes
         else:
-            same = on_disk is not None and _same(out / name, data)
+            same = on_disk is not None and _same(self.out / name, data)
         if same and on_disk is not None:
-            stamps[name] = (*on_disk, sha)
-        else:
-            stamps[name] = (0, len(data), sha)  # its time is known once written
-            written.append(name)
-    removed = tuple(sorted(current.keys() - wanted.keys()))
-    if out.is_dir() and not written and not removed:
-        return WriteReport((), len(wanted), (), stamps)
+            return (*on_disk, sha), False
+        target = os.path.join(self._folder(), name)
+        try:
+            try:
+                stat = create(target, data)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                stat = create(target, data)
+        except OSError as exc:
+            raise self._error(exc) from None
+        return (stat.st_mtime_ns, stat.st_size, sha), True
 
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = _new_folder(out.parent, f".{out.name}.new-")
-    except OSError as exc:
-        raise BuildError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
-    changed = set(written)
-    old_site = os.fspath(out)
-    try:
-        for folder in sorted({os.path.dirname(name) for name in wanted} - {""}):
-            os.makedirs(os.path.join(staging, folder), exist_ok=True)
-        for name, data in wanted.items():
-            target = os.path.join(staging, name)
-            if name not in changed:
-                source = os.path.join(old_site, name)
+    def finish(self, placed: Mapping[str, Placed | None]) -> WriteReport:
+        """Make ``out`` hold exactly the files of ``placed`` (``None``: keep the old file,
+        which must still match the manifest); nothing is touched when nothing changed."""
+        stamps: dict[str, FileStamp] = {}
+        written: list[str] = []
+        for name, made in placed.items():
+            if made is not None:
+                stamps[name] = made[0]
+                if made[1]:
+                    written.append(name)
+                continue
+            stamp, on_disk = self.old.get(name), self.current.get(name)
+            if stamp is None or on_disk is None or tuple(stamp[:2]) != on_disk:
+                raise BuildError(f"{self.out / name}: changed since the last build; "
+                                 "build again")
+            stamps[name] = stamp
+        removed = tuple(sorted(self.current.keys() - placed.keys()))
+        if self.out.is_dir() and not written and not removed:
+            self.discard()
+            return WriteReport((), len(placed), (), stamps)
+        changed = set(written)
+        old_site = os.fspath(self.out)
+        try:
+            folder = self._folder()
+            kept = placed.keys() - changed
+            for name in sorted({os.path.dirname(name) for name in kept} - {""}):
+                os.makedirs(os.path.join(folder, name), exist_ok=True)
+            for name in kept:
+                source, target = os.path.join(old_site, name), os.path.join(folder, name)
                 try:
                     os.link(source, target)
                     continue
                 except OSError:
                     # Another file system: copy instead, and learn its new time.
                     shutil.copyfile(source, target)
-                    changed.add(name)
                     stat = os.stat(target)
-            else:
-                assert data is not None
-                stat = create(target, data)
-            stamps[name] = (stat.st_mtime_ns, stat.st_size, stamps[name][2])
-        _swap(Path(staging), out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise BuildError(f"{out}: cannot write the site: {exc.strerror or exc}") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    written.sort()
-    return WriteReport(tuple(written), len(wanted) - len(written), removed, stamps)
+                stamps[name] = (stat.st_mtime_ns, stat.st_size, stamps[name][2])
+            _swap(Path(folder), self.out)
+        except OSError as exc:
+            self.discard()
+            raise self._error(exc) from None
+        except BaseException:
+            self.discard()
+            raise
+        self.folder = None  # it is the site now
+        written.sort()
+        return WriteReport(tuple(written), len(placed) - len(written), removed, stamps)
+
+    def discard(self) -> None:
+        """Remove the staging folder and all it holds; ``out`` stays as it was."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def _folder(self) -> str:
+        if self.folder is None:
+            try:
+                self.out.parent.mkdir(parents=True, exist_ok=True)
+                self.folder = _new_folder(self.out.parent, f".{self.out.name}.new-")
+            except OSError as exc:
+                raise self._error(exc) from None
+        return self.folder
+
+    def _error(self, exc: OSError) -> BuildError:
+        return BuildError(f"{self.out}: cannot write the site: {exc.strerror or exc}")
 
 
 def _new_folder(parent: Path, prefix: str) -> str:
