@@ -11,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -277,6 +278,16 @@ def test_test_sends_one_message_to_every_channel(site: Site,
     assert site.received("discord.com") == [expected]
     assert site.emails() == [expected]
     assert not (site.root / "history" / "notified.json").exists()
+
+
+def test_sending_leaves_no_thread_behind(site: Site,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Apprise keeps worker threads for the process's life; a process with threads never
+    forks, so ``kabar run`` would build on one core after notifying."""
+    before = {thread.ident for thread in threading.enumerate()}
+    assert site.notify(0, capsys, "--test") == 0
+    assert site.received(f"127.0.0.1:{site.hook.port}")
+    assert {thread.ident for thread in threading.enumerate()} <= before
 
 
 def test_merge_adds_what_a_racing_run_sent(site: Site, capsys: pytest.CaptureFixture[str]

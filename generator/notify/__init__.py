@@ -31,7 +31,7 @@ from generator.load.notify import Channel
 from generator.notify import sent as sent_file
 from generator.notify.events import Event, due_events
 from generator.notify.messages import Message, compose, test_message
-from generator.notify.send import deliver
+from generator.notify.send import deliver, release_threads
 
 Print = Callable[[str], None]
 
@@ -86,6 +86,15 @@ def notify(config_path: Path, incidents_dir: Path, history: Path, now: datetime,
 def _run(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]],
          dry_run: bool, out: Print,
          took: Callable[[Channel, tuple[Message, ...]], None] | None = None) -> Outcome:
+    try:
+        return _each(channels, due, dry_run, out, took)
+    finally:
+        release_threads()
+
+
+def _each(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]],
+          dry_run: bool, out: Print,
+          took: Callable[[Channel, tuple[Message, ...]], None] | None) -> Outcome:
     count = 0
     failures: list[str] = []
     for channel in channels:
