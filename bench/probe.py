@@ -94,12 +94,13 @@ def main() -> None:
 
     states: dict[str, int] = {}
     for result in run.results:
-        states[result.state] = states.get(result.state, 0) + 1
+        states[str(result.state)] = states.get(str(result.state), 0) + 1
     latencies = sorted(r.latency_ms or 0 for r in run.results if r.state == "up")
     waves = -(-args.targets // args.concurrency)
     print(f"targets:        {args.targets} (each answers after {DELAY:.1f} s), "
           f"concurrency {args.concurrency}")
-    print(f"kabar probe:    {wall:.2f} s  {states}")
+    counts = ", ".join(f"{n} {state}" for state, n in states.items())
+    print(f"kabar probe:    {wall:.2f} s  ({counts})")
     print(f"bare aiohttp:   {bare_wall:.2f} s  ({bare_ok} answered 200)")
     print(f"ratio:          {wall / bare_wall:.2f}x the bare loop")
     print(f"floor:          {DELAY:.1f} s for one wave, {waves * DELAY:.1f} s for "
