@@ -98,6 +98,22 @@ def _job(clone: Path, *files: Path, env: dict[str, str]) -> subprocess.Completed
                           capture_output=True, text=True, timeout=120)
 
 
+def _race(a: Path, b: Path, tmp_path: Path, env: dict[str, str]
+          ) -> subprocess.CompletedProcess[str]:
+    """Run B records run 3; just before it pushes, run A records run 2 and pushes first."""
+    wrapper = tmp_path / "kabar-after-a"
+    wrapper.write_text(f"""#!/usr/bin/env bash
+set -euo pipefail
+if [[ ! -e {tmp_path}/a-ran ]]; then
+    touch {tmp_path}/a-ran
+    (cd {a} && KABAR="{sys.executable} -m generator" bash {JOB} {_results(tmp_path, 2)})
+fi
+exec {sys.executable} -m generator "$@"
+""", encoding="utf-8")
+    wrapper.chmod(0o755)
+    return _job(b, _results(tmp_path, 3), env={**env, "KABAR": str(wrapper)})
+
+
 def _history(remote: Path, tmp_path: Path, branch: str = "kabar-data") -> dict[str, list[tuple[
         datetime, str, float | None]]]:
     """Every recorded sample of the data branch, per component, read back with kabar."""
@@ -140,17 +156,7 @@ def test_runs_in_sequence_and_racing_runs_record_every_result_once(
     # The race: run B fetches the data branch, and before it pushes, run A records run 2
     # from the same tip and pushes first. B's push is rejected; it must fetch, record run 3
     # again on top of A's commit, and push.
-    wrapper = tmp_path / "kabar-after-a"
-    wrapper.write_text(f"""#!/usr/bin/env bash
-set -euo pipefail
-if [[ ! -e {tmp_path}/a-ran ]]; then
-    touch {tmp_path}/a-ran
-    (cd {a} && KABAR="{sys.executable} -m generator" bash {JOB} {_results(tmp_path, 2)})
-fi
-exec {sys.executable} -m generator "$@"
-""", encoding="utf-8")
-    wrapper.chmod(0o755)
-    raced = _job(b, _results(tmp_path, 3), env={**env, "KABAR": str(wrapper)})
+    raced = _race(a, b, tmp_path, env)
     assert raced.returncode == 0, raced.stderr
     assert "push rejected (another run pushed first?); fetching and recording again" in (
         raced.stderr)
@@ -271,17 +277,7 @@ def test_notify_runs_after_recording_and_a_push_race_keeps_what_both_runs_sent(
             done = _job(a, _results(tmp_path, n), env=env)
             assert done.returncode == 0, done.stderr
         # B records run 3 (api up again) but A records run 2 (api down) and pushes first.
-        wrapper = tmp_path / "kabar-after-a"
-        wrapper.write_text(f"""#!/usr/bin/env bash
-set -euo pipefail
-if [[ ! -e {tmp_path}/a-ran ]]; then
-    touch {tmp_path}/a-ran
-    (cd {a} && KABAR="{sys.executable} -m generator" bash {JOB} {_results(tmp_path, 2)})
-fi
-exec {sys.executable} -m generator "$@"
-""", encoding="utf-8")
-        wrapper.chmod(0o755)
-        raced = _job(b, _results(tmp_path, 3), env={**env, "KABAR": str(wrapper)})
+        raced = _race(a, b, tmp_path, env)
         assert raced.returncode == 0, raced.stderr
         assert "attempt 2/5" in raced.stderr
         titles = [r.json()["title"] for r in hook.received]

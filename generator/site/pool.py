@@ -116,11 +116,7 @@ def _ahead(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], chunk: in
             done.extend(func(items[start:start + chunk]))
     except BaseException:  # noqa: BLE001 - what is missing is done in the parent, when needed
         pass
-    try:
-        send.send(done)
-    except OSError:  # the parent stopped (it failed): nothing to send to
-        pass
-    send.close()
+    _send(send, done)
 
 
 # ``make_all`` deals out chunks of this many outputs.
@@ -198,8 +194,13 @@ def _front(outputs: Sequence[Output], place: Callable[[str, bytes], R], chunk: i
             done[n] = _make(outputs, place, n, chunk)
     except BaseException:  # noqa: BLE001 - what is missing is made (and raises) in the parent
         pass
+    _send(send, done)
+
+
+def _send(send: Connection, done: object) -> None:
+    """A worker's results, once, to a parent that may have stopped (it failed)."""
     try:
         send.send(done)
-    except OSError:  # the parent stopped (it failed): nothing to send to
+    except OSError:  # nothing to send to
         pass
     send.close()
