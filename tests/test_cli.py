@@ -177,3 +177,15 @@ def test_new_update_without_status_keeps_the_current_status(site: Path) -> None:
     assert missing.returncode == 1
     assert missing.stderr == ('error: --update needs --message, e.g. --message '
                               '"Logins work again."\n')
+
+
+def test_verbose_shows_kabar_s_detail_not_every_library_s(site: Path) -> None:
+    """``-v`` once turned on markdown-it's own debug log: a build of 10,000 incidents wrote
+    1.3 million "entering paragraph: StateBlock(...)" lines and took twice as long."""
+    result = kabar("build", "-v", "--now", "2026-11-24T22:00:00Z", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "entering" not in result.stderr
+    assert "StateBlock" not in result.stderr
+    assert len(result.stderr.splitlines()) < 50, result.stderr[:2000]
+    again = kabar("build", "-v", "--now", "2026-11-24T22:00:00Z", cwd=site)
+    assert "nothing changed since the last build" in again.stderr  # Kabar's own detail stays

@@ -201,8 +201,11 @@ def _cache_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(format="%(message)s", stream=sys.stderr,
-                        level=logging.DEBUG if args.verbose else logging.WARNING)
+    # -v shows Kabar's own detail; the libraries' debug logs (markdown-it logs every rule it
+    # tries, a million lines for a large site) stay off.
+    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=logging.WARNING)
+    if getattr(args, "verbose", False):
+        log.setLevel(logging.DEBUG)
     try:
         from generator.cli import commands
 
