@@ -385,6 +385,9 @@ def test_odd_file_names_are_one_line_each_and_nothing_blocks(
         "incidents/pipe.yaml:1:1: error: cannot read: it is not a regular file; an incident or "
         "status.yaml must be a plain file",
         "5 error(s)"]
+    # The build reads them another way (cached, prefetched, on two cores): still no wait.
+    assert main(["build"]) == 1
+    assert err[4] in capsys.readouterr().err.splitlines()
 
 
 def test_a_file_name_cannot_forge_a_github_annotation(here: Path,

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.errors import Problem, ValidationError
+from generator.files import prefetch
 from generator.load import yamlsource
 from generator.load.checker import Checker, did_you_mean, display_path
 from generator.load.config import Config
@@ -89,6 +90,7 @@ def check_incidents(directory: Path, component_ids: frozenset[str] | None,
     times without an offset are in ``zone``.
     """
     listing = incident_files(directory)
+    prefetch(listing.path(name) for name in listing.names)
     results = [check_file(listing.path(name), listing.shown(name), stem(name), component_ids,
                           zone) for name in listing.names]
     return collect(listing, results)

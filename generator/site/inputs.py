@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.errors import Problem, ValidationError
-from generator.files import stat_key
+from generator.files import prefetch, stat_key
 from generator.load import yamlsource
 from generator.load.incidents import (
     Checked,
@@ -98,6 +98,7 @@ def _check_files(component_ids: frozenset[str] | None, zone: ZoneInfo,
     still has ``digest``, else ``(its digest, what checking it found)``. Runs in a worker
     process too: it receives all it needs as arguments."""
     results: list[tuple[str, Checked | None]] = []
+    prefetch(path for path, _, _, _ in jobs)
     for path, shown, incident_id, known in jobs:
         try:
             text, sha = yamlsource.read_text(Path(path), shown)
