@@ -65,18 +65,30 @@ def _squares(numbers: Sequence[int]) -> list[int]:
     return [n * n for n in numbers]
 
 
-def test_work_ahead_comes_back_with_its_items_and_stops_where_it_failed() -> None:
-    items = list(range(10 * MINIMUM))
-    worker = ahead(_squares, items, chunk=MINIMUM)
+def test_work_ahead_comes_back_whole_and_in_order() -> None:
+    items = list(range(10 * MINIMUM + 7))  # a short last chunk too
+    worker = ahead(_squares_up_to_6, items, chunk=MINIMUM)
     if not can_fork():  # one core, or a thread still running here: never fork, do it later
         assert worker is None
         return
     assert worker is not None
-    time.sleep(0.2)  # this process's own work meanwhile
-    done = worker.collect()
-    # The first items, each with its result, up to the chunk that failed at most.
-    assert done == [(n, n * n) for n in range(len(done))]
-    assert len(done) <= 7 * MINIMUM and len(done) % MINIMUM == 0
+    time.sleep(0.05)  # this process's own work meanwhile; then it joins in from the back
+    assert worker.collect() == [(n, n * n) for n in items]
+
+
+def test_work_ahead_that_fails_raises_here_and_the_worker_prints_nothing(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    worker = ahead(_squares, list(range(10 * MINIMUM)), chunk=MINIMUM)
+    if worker is None:
+        assert not can_fork()
+        return
+    with pytest.raises(ValueError, match="this chunk cannot be done"):
+        worker.collect()
+    assert capfd.readouterr().err == ""
+
+
+def _squares_up_to_6(numbers: Sequence[int]) -> list[int]:
+    return [n * n for n in numbers]
 
 
 def test_too_little_to_work_ahead_on_is_left_here() -> None:

@@ -11,8 +11,8 @@ from markupsafe import Markup
 _SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 
 # Pages and feeds render the same messages: each once per process, as long as a site's
-# messages fit (a build of 10,000 incidents has about 35,000).
-MEMO_SIZE = 1 << 16
+# messages fit (a build of 10,000 incidents has about 35,000; of 20,000, 70,000).
+MEMO_SIZE = 1 << 17
 _made: dict[str, Markup] = {}
 
 

@@ -127,8 +127,9 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
     ahead: list[Ahead[str, str]] = []
 
     def loaded(incidents: tuple[Incident, ...]) -> None:
-        """With nothing built before, every message will be rendered: a second core renders
-        them meanwhile, while this one reads the history and computes the model."""
+        """With nothing built before, every message will be rendered: a second core starts
+        on them while this one reads the history and computes the model, then this one joins
+        in (``render``), so the pages are made with every message rendered."""
         if not keys:
             from generator.render.markdown import render_texts
             from generator.site.pool import ahead as start

@@ -59,64 +59,82 @@ def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
     return mine + theirs
 
 
-class Ahead(Generic[T, R]):
-    """A forked worker mapping a function over chunks of a list while this process does
-    something else; ``collect`` stops it and takes what it has done by then."""
+class Shared(Generic[R]):
+    """``work(n)`` for each chunk ``n`` of ``range(count)``, shared with a forked worker.
 
-    def __init__(self, func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-                 chunk: int) -> None:
+    The worker starts at once and takes chunks from the front; this process takes them from
+    the back once it calls ``finish``, until the two meet, so each process's share follows
+    how busy it was. The worker receives ``work`` as the argument of its function (fork:
+    nothing is pickled on the way in) and sends its results once, at the end. A chunk the
+    worker did not send (it failed) is done here, so an error is raised here.
+    """
+
+    def __init__(self, work: Callable[[int], R], count: int) -> None:
         context = multiprocessing.get_context("fork")
-        self._stop = context.Event()
+        self._work = work
+        self._count = count
+        self._bounds = context.Array("i", [0, count])  # [next from the front, end of the rest]
         self._receive, send = context.Pipe(duplex=False)
-        self._worker = context.Process(target=_ahead, args=(func, items, chunk, self._stop,
-                                                            send), daemon=True)
+        self._worker = context.Process(target=_front, args=(work, self._bounds, send),
+                                       daemon=True)
         self._worker.start()
         send.close()
-        self._items = items
         self._open = True
 
-    def collect(self) -> list[tuple[T, R]]:
-        """Each item the worker has done, with its result (it finishes the chunk in hand)."""
-        self._stop.set()
+    def finish(self) -> list[R]:
+        """Every chunk's result, in order: the rest done here, the worker's received."""
         try:
-            done: list[R] = self._receive.recv()  # the results of the first items, in order
-        except EOFError:  # it failed: what it did not do is done when needed
-            done = []
-        self.close()
-        return list(zip(self._items[:len(done)], done, strict=True))
+            done: dict[int, R] = {}
+            while (n := _claim(self._bounds, back=True)) is not None:
+                done[n] = self._work(n)
+            try:
+                theirs: dict[int, R] = self._receive.recv()
+            except EOFError:  # it failed: what it did not send is done here
+                theirs = {}
+            log.debug("the worker did %d of %d chunks", len(theirs), self._count)
+            done |= theirs
+            self.close()
+            return [done[n] if n in done else self._work(n) for n in range(self._count)]
+        finally:
+            self.close()
 
     def close(self) -> None:
-        """Stop the worker and wait for it (after a failure here, or once collected)."""
+        """Stop the worker after the chunk in hand and wait for it (on a failure here)."""
         if self._open:
             self._open = False
-            self._stop.set()
+            _claim(self._bounds, stop=True)
             self._receive.close()
             self._worker.join()
             self._worker.close()
 
 
+class Ahead(Generic[T, R]):
+    """``func`` over a list's chunks, started in a forked worker while this process does
+    something else; ``collect`` does what is left here and returns each item's result."""
+
+    def __init__(self, func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
+                 chunk: int) -> None:
+        self._items = items
+        self._shared = Shared(lambda n: func(items[n * chunk:(n + 1) * chunk]),
+                              -(-len(items) // chunk))
+
+    def collect(self) -> list[tuple[T, R]]:
+        """Each item with its result, in order (the worker's share and this process's)."""
+        results = [result for part in self._shared.finish() for result in part]
+        return list(zip(self._items, results, strict=True))
+
+    def close(self) -> None:
+        """Stop the worker (after a failure here; ``collect`` closes it too)."""
+        self._shared.close()
+
+
 def ahead(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
           chunk: int = 200) -> Ahead[T, R] | None:
-    """``func`` over ``items`` in a forked worker, chunk by chunk, until collected; None where
-    there is no second core to use, or the list is short."""
+    """``func`` over ``items``, a forked worker starting now; None where there is no second
+    core to use, or the list is short (then the work is done when needed)."""
     if len(items) < MINIMUM or not can_fork():
         return None
     return Ahead(func, items, chunk)
-
-
-def _ahead(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], chunk: int,
-           stop: Any, send: Connection) -> None:
-    """The worker: chunks until stopped or done, then every result, at once (sending as it
-    went would fill the pipe while the parent is busy, and stall)."""
-    done: list[R] = []
-    try:
-        for start in range(0, len(items), chunk):
-            if stop.is_set():
-                break
-            done.extend(func(items[start:start + chunk]))
-    except BaseException:  # noqa: BLE001 - what is missing is done in the parent, when needed
-        pass
-    _send(send, done)
 
 
 # ``make_all`` deals out chunks of this many outputs.
@@ -126,48 +144,19 @@ CHUNK = 100
 def make_all(outputs: Sequence[Output], place: Callable[[str, bytes], R],
              minimum: int = MINIMUM, chunk: int = CHUNK) -> list[R]:
     """``place(path, bytes)`` of each output made, in order; with many, a forked worker
-    process makes and places a share.
+    process makes and places a share (see ``Shared``).
 
     ``place`` puts the bytes where they go (the build writes them into the new site's
-    folder) and returns something small to send back. The worker receives the outputs,
-    ``place``, the shared bounds and its end of a pipe as the arguments of its function
-    (fork: nothing is pickled on the way in). It takes chunks from the front while this
-    process takes them from the back, until the two meet, so each process's share follows
-    how busy it was; it sends what ``place`` returned once, at the end. A chunk the worker
-    did not send (it failed) is made here, so an error is raised here.
+    folder) and returns something small to send back.
     """
-    if len(outputs) < minimum or not can_fork():
-        return [place(output.path, output.make()) for output in outputs]
+    def make(n: int) -> list[R]:
+        return [place(output.path, output.make())
+                for output in outputs[n * chunk:(n + 1) * chunk]]
+
     count = -(-len(outputs) // chunk)
-    context = multiprocessing.get_context("fork")
-    bounds = context.Array("i", [0, count])  # [next chunk from the front, end of those left]
-    receive, send = context.Pipe(duplex=False)
-    worker = context.Process(target=_front, args=(outputs, place, chunk, bounds, send),
-                             daemon=True)
-    worker.start()
-    send.close()
-    try:
-        done: dict[int, list[R]] = {}
-        while (n := _claim(bounds, back=True)) is not None:
-            done[n] = _make(outputs, place, n, chunk)
-        try:
-            theirs: dict[int, list[R]] = receive.recv()
-        except EOFError:
-            theirs = {}
-        log.debug("the worker made %d of %d chunks", len(theirs), count)
-        done |= theirs
-        return [placed for n in range(count)
-                for placed in (done[n] if n in done else _make(outputs, place, n, chunk))]
-    finally:
-        _claim(bounds, stop=True)
-        receive.close()
-        worker.join()
-        worker.close()
-
-
-def _make(outputs: Sequence[Output], place: Callable[[str, bytes], R], n: int,
-          chunk: int) -> list[R]:
-    return [place(output.path, output.make()) for output in outputs[n * chunk:(n + 1) * chunk]]
+    if len(outputs) < minimum or not can_fork():
+        return [placed for n in range(count) for placed in make(n)]
+    return [placed for part in Shared(make, count).finish() for placed in part]
 
 
 def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
@@ -185,14 +174,14 @@ def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
         return front
 
 
-def _front(outputs: Sequence[Output], place: Callable[[str, bytes], R], chunk: int,
-           bounds: Any, send: Connection) -> None:
-    """The worker: chunks from the front until none is left, then all it placed, at once."""
-    done: dict[int, list[R]] = {}
+def _front(work: Callable[[int], R], bounds: Any, send: Connection) -> None:
+    """The worker: chunks from the front until none is left, then all it did, at once
+    (sending as it went would fill the pipe while the parent is busy, and stall)."""
+    done: dict[int, R] = {}
     try:
         while (n := _claim(bounds)) is not None:
-            done[n] = _make(outputs, place, n, chunk)
-    except BaseException:  # noqa: BLE001 - what is missing is made (and raises) in the parent
+            done[n] = work(n)
+    except BaseException:  # noqa: BLE001 - what is missing is done (and raises) in the parent
         pass
     _send(send, done)
 
