@@ -312,7 +312,7 @@ def test_templates_use_only_catalogued_page_keys() -> None:
     en = yaml.safe_load((site_templates() / "i18n" / "en.yaml").read_text(encoding="utf-8"))
     used = set()
     for template in site_templates().glob("*.html"):
-        used |= set(re.findall(r"""t\(["'](page\.\w+)["']\s*[,)]""", template.read_text()))
+        used |= set(re.findall(r"""["'](page\.\w+)["']\|t\b""", template.read_text()))
     assert used and used <= set(en), used - set(en)
 
 
@@ -425,3 +425,18 @@ def test_a_lone_chart_point_is_not_clipped_at_the_edge() -> None:
     # The dot sits on the plot's right edge: the plot must not cut it in half.
     assert re.search(r'<polyline class=dot points="1000\.0,[\d.]+ 1000\.0,[\d.]+"', svg)
     assert re.search(r'<svg y="\d+" width="100%" height="\d+" overflow="visible"', svg)
+
+
+def test_two_sites_made_in_one_process_keep_their_own_language() -> None:
+    """Every build's templates once shared one dict of globals (a Jinja overlay shares its
+    parent's): the English site's pages, made once the Indonesian site's were set up, came
+    out in Indonesian."""
+    english = render(context(sample_model("en")))
+    indonesian = render(context(sample_model("id")))
+    first_english = next(english)  # the English renderer is set up first
+    pages_id, pages_en = dict(indonesian), dict(english)
+    pages_en[first_english[0]] = first_english[1]
+    assert "<h1>Page not found</h1>" in pages_en["404.html"].decode()
+    assert "<h1>Halaman tidak ditemukan</h1>" in pages_id["404.html"].decode()
+    home = pages_en["index.html"].decode()
+    assert ">History</a>" in home and "Riwayat" not in home

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -84,4 +85,11 @@ def context(model: SiteModel) -> RenderContext:
 
 def template_globals(ctx: RenderContext) -> dict[str, Any]:
     """Names every template sees."""
-    return {"model": ctx.model, "site": ctx.model.config.site, "t": ctx.t, "url": ctx.url}
+    return {"model": ctx.model, "site": ctx.model.config.site, "url": ctx.url}
+
+
+def translation_filters(t: Translator) -> dict[str, Callable[..., str]]:
+    """The site's words and formats as template filters: ``{{ "page.status"|t }}``,
+    ``{{ ("state." ~ s)|t }}``, ``{{ "page.daily"|t(days=90) }}``, ``{{ v.duration|duration }}``."""
+    return {"t": t, "date": t.date, "datetime": t.datetime, "duration": t.duration,
+            "month": t.month, "zone": t.zone}

@@ -27,7 +27,7 @@ from generator.model.compute import (
     Month,
 )
 from generator.reasons import SEPARATOR, explain
-from generator.render.base import RenderContext, template_globals
+from generator.render.base import RenderContext, template_globals, translation_filters
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.i18n import Translator
 from generator.render.output import Output, digest, made
@@ -91,14 +91,12 @@ class _Pages:
         site = ctx.model.config.site
         css = (site_templates() / "style.css").read_text(encoding="utf-8")
         shared: dict[str, Any] = template_globals(ctx) | {
-            "t": self.t,
             "css": Markup(minify_css(css)),  # noqa: S704 - our own file, not user input
             "sc": STATE_CLASS,
             "states": STATES,
             "quiet": QUIET,
             "windows": tuple(UPTIME_WINDOWS),
             "recent_days": RECENT_DAYS,
-            "when": self.when,
             "span": self.span,
             "mins": _minutes,
             "uptime_label": self.uptime_label,
@@ -106,10 +104,15 @@ class _Pages:
             "notice": self.notice,
             "said": lambda error: probe_words(self.t, error),
         }
-        # The build's own environment: its globals reach imported macros, whose compiled module
-        # is then reused for every page (the shared environment is language-neutral).
+        # The build's own environment, with globals and filters of its own (an overlay shares
+        # the parent's dicts): its globals reach imported macros, whose compiled module is
+        # then reused for every page. Words are filters, ``{{ "page.status"|t }}``: Jinja
+        # calls a filter directly, and one with a constant key is translated once, when the
+        # template compiles, into the page's text.
         self.env = ctx.env.overlay(cache_size=64, auto_reload=False)
-        self.env.globals.update(shared)
+        self.env.globals = {**ctx.env.globals, **shared}
+        self.env.filters = {**ctx.env.filters, **translation_filters(self.t),
+                            "when": self.when}
         self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
         self.site_feeds: tuple[Feed, ...] = (
             {"type": "application/rss+xml", "href": ctx.url("history.rss"),
