@@ -50,16 +50,14 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
                loaded: Callable[[tuple[Incident, ...]], None] | None = None,
                ) -> tuple[SiteModel, tuple[str, ...]]:
     """Load config, incidents and history, and compute the model at ``now``; ``loaded``
-    is called with the incidents as soon as they are loaded."""
+    is called with the incidents as soon as they are parsed without error."""
     from generator.history.read import read_history
     from generator.load.site import load_site
     from generator.model.compute import compute
     from generator.site.inputs import cached_incidents
 
     config, incidents, problems = load_site(config_path, incidents_dir, now,
-                                            partial(cached_incidents, cache))
-    if loaded is not None:
-        loaded(incidents)
+                                            partial(cached_incidents, cache, parsed=loaded))
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings

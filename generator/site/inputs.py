@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -38,9 +38,11 @@ log = logging.getLogger(__name__)
 
 
 def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozenset[str] | None,
-                     zone: ZoneInfo) -> tuple[tuple[Incident, ...], list[Problem]]:
+                     zone: ZoneInfo, parsed: Callable[[tuple[Incident, ...]], None] | None = None,
+                     ) -> tuple[tuple[Incident, ...], list[Problem]]:
     """``load.incidents.check_incidents``, reading and parsing only what changed since the
-    last build that used ``cache`` (None: no cache)."""
+    last build that used ``cache`` (None: no cache). ``parsed`` is called with the incidents
+    as soon as they are known without error, before the cache is saved."""
     listing = incident_files(directory)
     names = listing.names
     started = time.time_ns()
@@ -71,6 +73,9 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
                     (listing.path(name), listing.shown(name), stem(name), "")])[0]
                 assert cached is not None
             results[name], digests[name] = cached, sha
+    incidents, problems = collect(listing, [results[name] for name in names])
+    if parsed is not None and not any(p.severity == "error" for p in problems):
+        parsed(incidents)
     if cache is not None and (todo or len(known) != len(names)):
         # A file changed within RACY_NS of being read might change again unseen by its
         # stat key: it is saved without one, so its bytes are compared next time.
@@ -78,7 +83,7 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
             name: [*(key if not racy((key,), started) else (0, 0)), digests[name],
                    *_encode(results[name])]
             for name in names if (key := keys[name]) is not None}})
-    return collect(listing, [results[name] for name in names])
+    return incidents, problems
 
 
 def _cached(cache: Cache | None, deps: str) -> dict[str, list[Any]]:
