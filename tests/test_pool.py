@@ -11,7 +11,7 @@ import pytest
 from generator.render.base import context
 from generator.render.output import Output
 from generator.render.outputs import outputs
-from generator.site.pool import MINIMUM, ahead, can_fork, make_all
+from generator.site.pool import MINIMUM, ahead, can_fork, make_all, split_map
 from tests.factories import sample_model
 
 COUNT = 3 * MINIMUM  # enough for a worker to take a share
@@ -93,3 +93,10 @@ def _squares_up_to_6(numbers: Sequence[int]) -> list[int]:
 
 def test_too_little_to_work_ahead_on_is_left_here() -> None:
     assert ahead(_squares, list(range(MINIMUM - 1))) is None
+
+
+def test_a_list_split_between_two_processes_comes_back_whole_and_in_order() -> None:
+    items = list(range(7 * MINIMUM + 3))
+    assert split_map(_squares_up_to_6, items, chunk=MINIMUM // 3) == [n * n for n in items]
+    with pytest.raises(ValueError, match="this chunk cannot be done"):
+        split_map(_squares, list(range(10 * MINIMUM)), chunk=MINIMUM)

@@ -45,6 +45,8 @@ from generator.resources import site_templates
 
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
 COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page
+TEMPLATES = ("base.html", "macros.html", "index.html", "incident.html", "component.html",
+             "history.html", "404.html")
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -113,6 +115,9 @@ class _Pages:
         self.env.globals = {**ctx.env.globals, **shared}
         self.env.filters = {**ctx.env.filters, **translation_filters(self.t),
                             "when": self.when}
+        for name in TEMPLATES:  # compiled once here, not in each process that makes pages
+            self.env.get_template(name)
+        self.env.get_template("macros.html").module  # noqa: B018 - the macros, made once
         self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
         self.site_feeds: tuple[Feed, ...] = (
             {"type": "application/rss+xml", "href": ctx.url("history.rss"),

@@ -80,12 +80,13 @@ def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] |
 
     ctx = context(model)
     try:
+        # Declared, and the folders made, while a worker may still be on the Markdown.
         declared = list(outputs(ctx))
         stale = [output for output in declared if fresh is None or not fresh(output)]
-        if markdown is not None:
-            remember(markdown.collect())  # before make_all forks: both processes have them
         if stale:
             staging.open(output.path for output in stale)
+        if markdown is not None:
+            remember(markdown.collect())  # before make_all forks: both processes have them
         made = dict(zip((output.path for output in stale), make_all(stale, staging.put),
                         strict=True))
     except jinja2.TemplateError as exc:

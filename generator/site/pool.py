@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
@@ -42,21 +41,16 @@ def can_fork() -> bool:
 
 
 def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-              worker_share: float = 0.5, minimum: int = MINIMUM) -> list[R]:
-    """``func(items)``, with the last ``worker_share`` of the items done by a forked worker.
+              minimum: int = MINIMUM, chunk: int = 250) -> list[R]:
+    """``func(items)``, chunk by chunk, with a forked worker taking a share (see ``Shared``).
 
-    ``func`` must be a module-level function (the worker receives it by name) and return one
-    result per item, in order.
+    ``func`` must return one result per item, in order; its results come back pickled.
     """
     if len(items) < minimum or not can_fork():
         return func(items)
-    cut = len(items) - int(len(items) * worker_share)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        future = pool.submit(func, items[cut:])
-        mine = func(items[:cut])
-        theirs = future.result()
-    return mine + theirs
+    count = -(-len(items) // chunk)
+    shared = Shared(lambda n: func(items[n * chunk:(n + 1) * chunk]), count)
+    return [result for part in shared.finish() for result in part]
 
 
 class Shared(Generic[R]):
