@@ -117,13 +117,15 @@ class _Pages:
                             "when": self.when}
         for name in TEMPLATES:  # compiled once here, not in each process that makes pages
             self.env.get_template(name)
-        self.env.get_template("macros.html").module  # noqa: B018 - the macros, made once
+        # The macros, made once, are the global ``m``: an ``{% import %}`` in each template
+        # would check the whole context against the macros' globals on every page.
+        self.env.globals["m"] = self.env.get_template("macros.html").module
         self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
         self.site_feeds: tuple[Feed, ...] = (
-            {"type": "application/rss+xml", "href": ctx.url("history.rss"),
-             "title": self.t("page.feed_rss", title=site.title)},
-            {"type": "application/atom+xml", "href": ctx.url("history.atom"),
-             "title": self.t("page.feed_atom", title=site.title)},
+            Feed("application/rss+xml", ctx.url("history.rss"),
+                 self.t("page.feed_rss", title=site.title)),
+            Feed("application/atom+xml", ctx.url("history.atom"),
+                 self.t("page.feed_atom", title=site.title)),
         )
 
     def when(self, value: datetime) -> Markup:
@@ -239,10 +241,10 @@ class _Pages:
         path = f"components/{cv.id}.html"
         name = cv.component.name
         feeds: tuple[Feed, ...] = (
-            {"type": "application/rss+xml", "href": self.ctx.url(f"components/{cv.id}.rss"),
-             "title": self.t("page.feed_rss", title=name)},
-            {"type": "application/atom+xml", "href": self.ctx.url(f"components/{cv.id}.atom"),
-             "title": self.t("page.feed_atom", title=name)},
+            Feed("application/rss+xml", self.ctx.url(f"components/{cv.id}.rss"),
+                 self.t("page.feed_rss", title=name)),
+            Feed("application/atom+xml", self.ctx.url(f"components/{cv.id}.atom"),
+                 self.t("page.feed_atom", title=name)),
         )
         ids = cv.incident_ids[:COMPONENT_INCIDENTS]
         context: ComponentContext = {

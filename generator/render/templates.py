@@ -1,21 +1,23 @@
 """What each page template gets: a typed context per template (as MkDocs's TemplateContext).
 
 Besides these, every template sees the names of ``_Pages``'s shared globals (the model, the
-site, the translator, the formatting helpers).
+site, the formatting helpers, and ``m``, the macros of ``macros.html``) and its filters (``t``
+for the site's words, ``when``, ``date``, ``datetime``, ``duration``, ``month``, ``zone``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from markupsafe import Markup
 
 from generator.model.compute import ComponentView, IncidentView, Month
 
 
-class Feed(TypedDict):
-    """A ``<link rel="alternate">`` in the page's head."""
+class Feed(NamedTuple):
+    """A ``<link rel="alternate">`` in the page's head (a tuple: a template reads its fields
+    as attributes, which a dict answers only after a failed attribute lookup)."""
 
     type: str
     href: str
