@@ -1,5 +1,5 @@
 """Allow ``python -m generator``."""
 
-from generator.cli.main import main
+from generator.cli.main import run
 
-raise SystemExit(main())
+run()

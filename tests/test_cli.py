@@ -189,3 +189,15 @@ def test_verbose_shows_kabar_s_detail_not_every_library_s(site: Path) -> None:
     assert len(result.stderr.splitlines()) < 50, result.stderr[:2000]
     again = kabar("build", "-v", "--now", "2026-11-24T22:00:00Z", cwd=site)
     assert "nothing changed since the last build" in again.stderr  # Kabar's own detail stays
+
+
+def test_the_quick_exit_still_says_everything_through_a_pipe(tmp_path: Path) -> None:
+    """``kabar`` ends without tearing the interpreter down: what it printed must still
+    arrive whole, and its exit code with it."""
+    assert kabar("init", cwd=tmp_path).returncode == 0
+    for n in range(300):
+        (tmp_path / "incidents" / f"bad-{n:03d}.yaml").write_text("title: [\n")
+    result = kabar("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 301 and lines[-1] == "300 error(s)", lines[-3:]

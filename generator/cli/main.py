@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -237,3 +238,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
+
+
+def run() -> NoReturn:
+    """The ``kabar`` command: ``main``, then an exit that skips tearing the interpreter down.
+
+    Freeing a large build's million objects one by one at exit takes 0.17 s after a build of
+    10,000 incidents, longer than some builds; the output is flushed first (mypy exits the
+    same way). With a thread still running, the usual exit waits for it.
+    """
+    code = main()
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            code = code or 1
+    os._exit(code)
