@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Sequence
 from functools import partial
@@ -11,7 +13,7 @@ import pytest
 from generator.render.base import context
 from generator.render.output import Output
 from generator.render.outputs import outputs
-from generator.site.pool import MINIMUM, ahead, can_fork, make_all, split_map
+from generator.site.pool import MINIMUM, Shared, ahead, can_fork, make_all, split_map
 from tests.factories import sample_model
 
 COUNT = 3 * MINIMUM  # enough for a worker to take a share
@@ -100,3 +102,20 @@ def test_a_list_split_between_two_processes_comes_back_whole_and_in_order() -> N
     assert split_map(_squares_up_to_6, items, chunk=MINIMUM // 3) == [n * n for n in items]
     with pytest.raises(ValueError, match="this chunk cannot be done"):
         split_map(_squares, list(range(10 * MINIMUM)), chunk=MINIMUM)
+
+
+def test_a_worker_killed_midway_leaves_its_share_here_and_nothing_hangs() -> None:
+    """The OOM killer may end a worker at any moment, even while it sends a result: this
+    process reads the end of its pipe and does what is missing itself."""
+    if not can_fork():
+        pytest.skip("no second core, or a thread still running: nothing is forked")
+    parent = os.getpid()
+
+    def work(n: int) -> bytes:
+        time.sleep(0.01)
+        if os.getpid() != parent and n == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _number(n) * 20_000  # 40 KB and more: a send that fills the pipe
+    begin = time.monotonic()
+    assert Shared(work, 40).finish() == [_number(n) * 20_000 for n in range(40)]
+    assert time.monotonic() - begin < 10

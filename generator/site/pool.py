@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -59,8 +60,11 @@ class Shared(Generic[R]):
     The worker starts at once and takes chunks from the front; this process takes them from
     the back once it calls ``finish``, until the two meet, so each process's share follows
     how busy it was. The worker receives ``work`` as the argument of its function (fork:
-    nothing is pickled on the way in) and sends its results once, at the end. A chunk the
-    worker did not send (it failed) is done here, so an error is raised here.
+    nothing is pickled on the way in) and sends each chunk's result as soon as it has it,
+    from a thread of its own (so the worker never waits for this process to read); this
+    process takes them between its own chunks, so little is left to receive when the two
+    meet. A chunk the worker did not send (it failed) is done here, so an
+    error is raised here.
     """
 
     def __init__(self, work: Callable[[int], R], count: int) -> None:
@@ -68,11 +72,13 @@ class Shared(Generic[R]):
         self._work = work
         self._count = count
         self._bounds = context.Array("i", [0, count])  # [next from the front, end of the rest]
-        self._receive, send = context.Pipe(duplex=False)
+        self._receive_end, send = context.Pipe(duplex=False)
         self._worker = context.Process(target=_front, args=(work, self._bounds, send),
                                        daemon=True)
         self._worker.start()
-        send.close()
+        send.close()  # the worker's end only: when it ends, or is killed, this one reads EOF
+        self._theirs: dict[int, R] = {}
+        self._ended = False  # the worker said it has sent all it will
         self._open = True
 
     def finish(self) -> list[R]:
@@ -81,23 +87,34 @@ class Shared(Generic[R]):
             done: dict[int, R] = {}
             while (n := _claim(self._bounds, back=True)) is not None:
                 done[n] = self._work(n)
-            try:
-                theirs: dict[int, R] = self._receive.recv()
-            except EOFError:  # it failed: what it did not send is done here
-                theirs = {}
-            log.debug("the worker did %d of %d chunks", len(theirs), self._count)
-            done |= theirs
+                self._receive(wait=False)
+            self._receive(wait=True)
+            log.debug("the worker did %d of %d chunks", len(self._theirs), self._count)
+            done |= self._theirs
             self.close()
             return [done[n] if n in done else self._work(n) for n in range(self._count)]
         finally:
             self.close()
+
+    def _receive(self, wait: bool) -> None:
+        """Take what the worker has sent; with ``wait``, all it will send (until it ends)."""
+        while not self._ended:
+            if not wait and not self._receive_end.poll():
+                return
+            try:
+                n, result = self._receive_end.recv()
+            except (EOFError, OSError):  # it has ended (or was killed): nothing more comes
+                self._ended = True
+                return
+            self._theirs[n] = result
 
     def close(self) -> None:
         """Stop the worker after the chunk in hand and wait for it (on a failure here)."""
         if self._open:
             self._open = False
             _claim(self._bounds, stop=True)
-            self._receive.close()
+            self._receive(wait=True)  # its sending thread ends once all is read
+            self._receive_end.close()
             self._worker.join()
             self._worker.close()
 
@@ -169,21 +186,27 @@ def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
 
 
 def _front(work: Callable[[int], R], bounds: Any, send: Connection) -> None:
-    """The worker: chunks from the front until none is left, then all it did, at once
-    (sending as it went would fill the pipe while the parent is busy, and stall)."""
-    done: dict[int, R] = {}
+    """The worker: chunks from the front until none is left, each result handed to a thread
+    that sends it while the next chunk is done (a send waits while the pipe is full)."""
+    pending: queue.SimpleQueue[tuple[int, R] | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_all, args=(pending, send), daemon=True)
+    sender.start()
     try:
         while (n := _claim(bounds)) is not None:
-            done[n] = work(n)
+            pending.put((n, work(n)))
     except BaseException:  # noqa: BLE001 - what is missing is done (and raises) in the parent
         pass
-    _send(send, done)
+    pending.put(None)
+    sender.join()
 
 
-def _send(send: Connection, done: object) -> None:
-    """A worker's results, once, to a parent that may have stopped (it failed)."""
+def _send_all(pending: queue.SimpleQueue[tuple[int, R] | None], send: Connection) -> None:
+    """Send each result until ``None``, then close: the parent reads EOF. A parent that
+    stopped reading (it failed) gets nothing more."""
     try:
-        send.send(done)
-    except OSError:  # nothing to send to
+        while (item := pending.get()) is not None:
+            send.send(item)
+    except OSError:
         pass
-    send.close()
+    finally:
+        send.close()
