@@ -121,6 +121,7 @@ class _Pages:
         # would check the whole context against the macros' globals on every page.
         self.env.globals["m"] = self.env.get_template("macros.html").module
         self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
+        self._when: dict[datetime, Markup] = {}
         self.site_feeds: tuple[Feed, ...] = (
             Feed("application/rss+xml", ctx.url("history.rss"),
                  self.t("page.feed_rss", title=site.title)),
@@ -129,9 +130,15 @@ class _Pages:
         )
 
     def when(self, value: datetime) -> Markup:
-        """``<time datetime="2025-07-16T06:15:00+07:00">16 Juli 2025 06.15 WIB</time>``."""
-        stamp = self.t.local(value).isoformat()  # digits and "-:+T" only
-        return Markup(f'<time datetime="{stamp}">{escape(self.t.datetime(value))}</time>')
+        """``<time datetime="2025-07-16T06:15:00+07:00">16 Juli 2025 06.15 WIB</time>``; each
+        instant once (an incident's start and end are also its first and last update's)."""
+        html = self._when.get(value)
+        if html is None:
+            local = self.t.local(value)
+            stamp = local.isoformat()  # digits and "-:+T" only
+            html = self._when[value] = Markup(
+                f'<time datetime="{stamp}">{escape(self.t.datetime(local))}</time>')
+        return html
 
     def span(self, start: datetime, end: datetime | None) -> str:
         """``20 Juli 2025 01.00 – 03.00 WIB``; the date once when both ends share it."""
