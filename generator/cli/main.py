@@ -239,7 +239,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-
 def run() -> NoReturn:
     """The ``kabar`` command: ``main``, then an exit that skips tearing the interpreter down.
 

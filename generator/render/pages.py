@@ -107,10 +107,9 @@ class _Pages:
             "said": lambda error: probe_words(self.t, error),
         }
         # The build's own environment, with globals and filters of its own (an overlay shares
-        # the parent's dicts): its globals reach imported macros, whose compiled module is
-        # then reused for every page. Words are filters, ``{{ "page.status"|t }}``: Jinja
-        # calls a filter directly, and one with a constant key is translated once, when the
-        # template compiles, into the page's text.
+        # the parent's dicts). Words are filters, ``{{ "page.status"|t }}``: Jinja calls a
+        # filter directly, and one with a constant key is translated once, when the template
+        # compiles, into the page's text.
         self.env = ctx.env.overlay(cache_size=64, auto_reload=False)
         self.env.globals = {**ctx.env.globals, **shared}
         self.env.filters = {**ctx.env.filters, **translation_filters(self.t),
