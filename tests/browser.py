@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any, Literal
 from playwright.sync_api import Browser, Page, Playwright
 
 from tests import tools
+from tests.servers import serving
 
 ColorScheme = Literal["light", "dark"]
 
@@ -50,14 +50,8 @@ def serve(folder: Path) -> Iterator[Served]:
     served = Served(f"http://127.0.0.1:{server.server_address[1]}/")
     handler = type("Handler", (_Handler,), {"served": served})
     server.RequestHandlerClass = functools.partial(handler, directory=str(folder))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def launch(playwright: Playwright) -> Browser:

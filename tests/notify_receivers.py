@@ -23,7 +23,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP
 
-from tests.servers import make_leaf, server_context
+from tests.servers import make_leaf, server_context, serving
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,8 @@ def webhook(tls_folder: Path | None = None) -> Iterator[Webhook]:
         cert, key = make_leaf(now - timedelta(days=1), now + timedelta(days=1),
                               names=("hooks.slack.com", "discord.com"))
         server.tls = server_context(cert, key, tls_folder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 class _Mailbox:

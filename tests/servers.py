@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import ssl
 import struct
 import threading
@@ -85,14 +86,23 @@ def http_server(routes: dict[str, Route], tls: ssl.SSLContext | None = None
     """Serve ``routes`` on 127.0.0.1 (``server.server_address[1]`` is the port)."""
     server = Server(("127.0.0.1", 0), Handler)
     server.routes, server.requests, server.tls = routes, [], tls
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+    with serving(server, poll_interval=0.05):
+        yield server
+
+
+@contextmanager
+def serving(server: socketserver.BaseServer, poll_interval: float = 0.5) -> Iterator[None]:
+    """Run ``server`` in a thread of its own for the ``with`` block; then stop it, close its
+    socket and wait for the thread."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll_interval},
                               daemon=True)
     thread.start()
     try:
-        yield server
+        yield
     finally:
         server.shutdown()
         server.server_close()
+        thread.join()
 
 
 def drip(data: bytes, every: float) -> Callable[[Handler], None]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.servers import serving
 from tests.test_cli import kabar
 
 
@@ -30,10 +30,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def service() -> Iterator[int]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield server.server_address[1]
 
 
 def test_run_probes_records_and_builds(tmp_path: Path, service: int) -> None:

@@ -15,7 +15,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +23,8 @@ from urllib.parse import quote
 
 import pytest
 import yaml
+
+from tests.servers import serving
 
 CANARY = "kabar-canary-7f3a9c61"
 FORMS = (CANARY, quote(CANARY, safe=""), base64.b64encode(f"user:{CANARY}".encode()).decode(),
@@ -60,15 +61,9 @@ class Echo(BaseHTTPRequestHandler):
 def server() -> Iterator[int]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     Echo.seen = []
-    try:
+    with serving(httpd):
         yield httpd.server_address[1]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 def closed_port() -> int:
