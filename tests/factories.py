@@ -14,10 +14,10 @@ from generator.model.compute import (
     Detection,
     Group,
     IncidentView,
-    Indicator,
     Month,
     SiteModel,
 )
+from generator.model.states import Overall
 
 NOW = datetime(2025, 7, 16, 3, 0, tzinfo=UTC)
 WIB = timezone(timedelta(hours=7), "WIB")  # 10:00 WIB, after the outage was resolved
@@ -114,7 +114,7 @@ def sample_model(language: str = "id") -> SiteModel:
                ("2025-07-20-db", "2025-07-16-login", "2025-06-24-api"))
     v_login = cv(login, "operational", {}, ())
     return SiteModel(
-        config=config, now=NOW, indicator=Indicator.MINOR, description="Minor Service Outage",
+        config=config, now=NOW, overall=Overall.PARTIALLY_DEGRADED_SERVICE,
         components=(v_chat, v_video, v_api, v_login),
         groups=(Group("Aplikasi", (v_chat, v_video), "operational"),
                 Group("Platform", (v_api,), "degraded_performance"),

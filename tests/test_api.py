@@ -65,7 +65,7 @@ SHAPES: dict[str, dict[str, Check]] = {
     "page": {"id": is_id, "name": STR, "url": is_url, "time_zone": STR,
              "updated_at": is_time},
     "status": {"indicator": one_of("none", "minor", "major", "critical", "maintenance"),
-               "description": STR, "data": DATA},
+               "description": STR, "data": one_of("current", "partial", "none")},
     "component": {"id": is_id, "name": STR, "status": COMPONENT_STATUS,
                   "created_at": is_time, "updated_at": is_time, "position": INT,
                   "description": nullable(STR), "showcase": BOOL,
@@ -191,8 +191,9 @@ def test_summary_reports_the_page_status_and_what_is_open() -> None:
                                "url": "https://status.nusa.example/",
                                "time_zone": "Asia/Jakarta",
                                "updated_at": "2025-07-16T10:00:00.000+07:00"}
-    assert summary["status"] == {"indicator": "minor", "description": "Minor Service Outage",
-                                 "data": "current"}
+    assert summary["status"] == {"indicator": "minor",
+                                 "description": "Partially Degraded Service",
+                                 "data": "partial"}
     assert files["status.json"] == {"page": summary["page"], "status": summary["status"]}
     assert [i["id"] for i in summary["incidents"]] == ["2025-07-16-video"]
     assert [m["id"] for m in summary["scheduled_maintenances"]] == [
@@ -241,10 +242,10 @@ def test_incident_fields_follow_its_updates() -> None:
     assert [c["id"] for c in login["components"]] == ["chat", "video", "api"]
     first, last = login["incident_updates"][-1], login["incident_updates"][0]
     assert first["affected_components"][0] == {
-        "code": "chat", "name": "Nusa Chat", "old_status": "operational",
+        "code": "chat", "name": "Aplikasi - Nusa Chat", "old_status": "operational",
         "new_status": "major_outage"}
     assert last["affected_components"][2] == {
-        "code": "api", "name": "API", "old_status": "degraded_performance",
+        "code": "api", "name": "Platform - API", "old_status": "degraded_performance",
         "new_status": "operational"}
     assert login["incident_updates"][1]["affected_components"] is None
     video = incidents["2025-07-16-video"]
@@ -259,7 +260,7 @@ def test_maintenance_has_its_window_and_stays_out_of_incidents() -> None:
     assert move["impact"] == "maintenance"
     started = move["incident_updates"][0]
     assert started["affected_components"] == [{
-        "code": "chat", "name": "Nusa Chat", "old_status": "operational",
+        "code": "chat", "name": "Aplikasi - Nusa Chat", "old_status": "operational",
         "new_status": "under_maintenance"}]
     all_ids = [m["id"] for m in files["scheduled-maintenances.json"]["scheduled_maintenances"]]
     assert all_ids == ["2025-07-20-db", "2025-07-16-move"]

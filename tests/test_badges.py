@@ -33,7 +33,7 @@ def test_site_and_component_badges_say_the_state_in_the_site_language() -> None:
     assert sorted(files) == ["badge.svg", "components/api.svg", "components/chat.svg",
                              "components/login.svg", "components/video.svg"]
     site = ET.fromstring(files["badge.svg"])
-    assert texts(site) == ["Nusa AI Status", "Gangguan Kecil pada Layanan"]
+    assert texts(site) == ["Nusa AI Status", "Kinerja Layanan Menurun Sebagian"]
     assert palette.INDICATOR_BADGE["minor"] in fills(site)
     api = ET.fromstring(files["components/api.svg"])
     assert texts(api) == ["API", "Kinerja menurun"]

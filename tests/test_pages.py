@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from generator.load.config import Component
-from generator.model.compute import DayBar, Group, Indicator, SiteModel
+from generator.model.compute import DayBar, Group, SiteModel
+from generator.model.states import Overall
 from generator.render.base import context
 from generator.render.i18n import Translator
 from generator.render.pages import render
@@ -128,7 +129,7 @@ def test_script_in_a_message_is_escaped() -> None:
 
 def test_index_shows_banner_detection_components_and_recent(site_id: dict[str, str]) -> None:
     html = site_id["index.html"]
-    assert '<h1 class="banner i-minor">Gangguan Kecil pada Layanan</h1>' in html
+    assert '<h1 class="banner i-minor">Kinerja Layanan Menurun Sebagian</h1>' in html
     text = _text(html)
     # The notice says since when and for how long, links the component, takes its colour.
     assert ("Kinerja menurun pada API sejak 09.48 WIB, sudah 12 menit, terdeteksi oleh "
@@ -148,8 +149,7 @@ def test_index_shows_banner_detection_components_and_recent(site_id: dict[str, s
 
 
 def test_no_recent_data_banner() -> None:
-    model = replace(sample_model("id"), indicator=Indicator.NO_DATA,
-                    description="No Recent Data")
+    model = replace(sample_model("id"), overall=Overall.NO_RECENT_DATA)
     html = _site(model)["index.html"]
     assert '<h1 class="banner i-no-data">Belum Ada Data Terbaru</h1>' in html
 
@@ -259,8 +259,7 @@ def test_incident_pages_do_not_change_with_the_clock() -> None:
     """Only what changes with an incident rewrites its page (see DESIGN.md's budget)."""
     model = sample_model("id")
     later = replace(model, now=model.now + timedelta(hours=1),
-                    updated=model.updated + timedelta(hours=1), indicator=Indicator.NONE,
-                    description="All Systems Operational")
+                    updated=model.updated + timedelta(hours=1), overall=Overall.ALL_SYSTEMS_OPERATIONAL)
     before, after = dict(render(context(model))), dict(render(context(later)))
     for path in (OUTAGE, "history.html", "history/2025-07.html"):
         assert before[path] == after[path], path
@@ -369,7 +368,7 @@ def test_a_major_outage_notice_is_red_like_the_banner() -> None:
     api = replace(model.component("api"), state="major_outage")
     components = tuple(api if cv.id == "api" else cv for cv in model.components)
     html = _site(replace(model, detected=(detection,), components=components,
-                         indicator="critical"))["index.html"]
+                         overall=Overall.MAJOR_SYSTEM_OUTAGE))["index.html"]
     assert '<h1 class="banner i-critical">' in html
     assert '<p class="notice n-m">' in html  # red, as the banner: not amber
     assert ("Major outage on API since 15 July 2025 09:30 WIB, for 1 day 30 minutes so far, "

@@ -146,18 +146,20 @@ def agree(model: SiteModel, files: dict[str, bytes]) -> None:
     banner = BANNER.search(index)
     assert banner is not None
     assert (banner.group(1), html.unescape(banner.group(2))) == (
-        model.indicator.replace("_", "-"), t(f"indicator.{model.indicator}"))
+        model.indicator.replace("_", "-"), t(f"overall.{model.overall}"))
     # the badges
     site_badge = ET.fromstring(files["badge.svg"])
     title = model.config.site.title
-    assert site_badge.get("aria-label") == f"{title}: {t(f'indicator.{model.indicator}')}"
+    assert site_badge.get("aria-label") == f"{title}: {t(f'overall.{model.overall}')}"
     for view in model.components:
         badge = ET.fromstring(files[f"components/{view.id}.svg"])
         assert badge.get("aria-label") == f"{view.component.name}: {t(f'state.{view.state}')}"
     # the API: Statuspage's enumeration, and the truth about data beside it
     summary = json.loads(files["api/v2/summary.json"])
     assert summary["status"]["indicator"] == Indicator(model.indicator).statuspage
-    assert summary["status"]["data"] == ("none" if model.indicator == NO_DATA else "current")
+    missing = [state == NO_DATA for state in states.values()]
+    assert summary["status"]["data"] == ("none" if all(missing) else "partial" if any(missing)
+                                         else "current")
     api = {c["id"]: (c["status"], c["data"]) for c in summary["components"] if not c["group"]}
     assert api == {cid: ("operational", "none") if state == NO_DATA else (state, "current")
                    for cid, state in states.items()}

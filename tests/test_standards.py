@@ -306,7 +306,8 @@ ENUMS: dict[tuple[str, str], set[str]] = {
                                  "major_outage", "under_maintenance"},
 }
 # Kabar's one documented addition (generator/render/api.py): the truth about data.
-EXTENSIONS = {("component", "data"): {"current", "none"}, ("status", "data"): {"current", "none"}}
+EXTENSIONS = {("component", "data"): {"current", "none"}, ("status", "data"): {"current", "partial",
+                                                                          "none"}}
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)")
 CHILDREN = {"components": "component", "incidents": "incident",
             "scheduled_maintenances": "incident", "incident_updates": "update",

@@ -42,6 +42,9 @@ class Update:
     at: datetime  # aware, UTC
     status: str
     message: str  # Markdown
+    # Written by Kabar, not people: a maintenance's in_progress and completed updates when its
+    # window starts and ends. Its message is empty; pages say it in the site's words.
+    automatic: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,17 @@ from datetime import date, datetime, time, timedelta
 
 from generator.history import ComponentHistory, History, Sample
 from generator.load.config import Component, Config
-from generator.load.incidents import Incident, Update
+from generator.load.incidents import Incident
 from generator.model import timeline
-from generator.model.states import INDICATOR_OF, STARTED, ComponentState, IncidentStatus
+from generator.model.incidents import IncidentView as IncidentView
+from generator.model.incidents import applies
+from generator.model.incidents import incident_view as incident_view
+from generator.model.states import (
+    STARTED,
+    ComponentState,
+    Overall,
+)
 from generator.model.states import Indicator as Indicator
-from generator.model.states import MaintenanceStatus as Maintenance
 from generator.model.timeline import BAR_DAYS as BAR_DAYS
 from generator.model.timeline import NO_DATA as NO_DATA
 from generator.model.timeline import PROBE_STATES, RANK, Segment, Touch, worst
@@ -23,16 +29,18 @@ from generator.model.timeline import STATES as STATES
 from generator.model.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
 from generator.model.timeline import DayBar as DayBar
 
-INDICATORS = tuple(Indicator)
 RECENT_DAYS = 14
 FEED_ITEMS = 50
 
 
 @dataclass(frozen=True)
 class ComponentView:
+    """A component now: the worse of its two witnesses, people's word and its probe's."""
+
     component: Component
-    state: str  # one of STATES or NO_DATA
-    source: str  # "incident" | "maintenance" | "probe" | "declared" | "none"
+    state: str  # one of STATES or NO_DATA: the worse of ``declared`` and ``measured``
+    source: str  # the witness of ``state``: "incident" | "maintenance" | "probe" | "declared"
+    #              (no probe, no incident: operational by declaration) | "none" (no data)
     last: Sample | None  # the latest probe result, fresh or not
     bars: tuple[DayBar, ...]  # BAR_DAYS bars, oldest first
     uptime: Mapping[str, float | None]  # UPTIME_WINDOWS key -> percent, None without data
@@ -44,10 +52,22 @@ class ComponentView:
     # How much time with data each uptime figure rests on (UPTIME_WINDOWS key -> time), so a
     # new probe says "99.2 % over 3 hours of data". None: every window is covered.
     uptime_data: Mapping[str, timedelta] | None = None
+    # The two witnesses: the open incidents' (or a maintenance's) state, None when none names
+    # it; the fresh probe's, NO_DATA without one, None for a component without a probe or
+    # while a maintenance masks it.
+    declared: str | None = None
+    measured: str | None = None
+    changed: datetime | None = None  # when ``state`` began (its ``updated_at``)
 
     @property
     def id(self) -> str:
         return self.component.id
+
+    @property
+    def disagree(self) -> bool:
+        """People's word and the probe differ: the page names both."""
+        return (self.declared is not None and self.measured not in (None, NO_DATA)
+                and self.declared != self.measured)
 
 
 @dataclass(frozen=True)
@@ -56,26 +76,10 @@ class Group:
     components: tuple[ComponentView, ...]
     state: str  # the worst of its components
 
-
-@dataclass(frozen=True)
-class IncidentView:
-    incident: Incident
-    status: str  # the current status: latest update's, or the maintenance lifecycle's
-    impact: str  # declared, else derived from the worst component state
-    start: datetime  # first update; for maintenance, the window's start
-    end: datetime | None  # the resolved update; for maintenance, the window's end
-    updated: datetime  # the latest update (or start); feeds move their date with it
-    duration: timedelta | None  # end - start, None while open
-    is_open: bool  # an unresolved incident, or a maintenance not yet completed
-    updates: tuple[Update, ...]  # newest first
-
     @property
-    def id(self) -> str:
-        return self.incident.id
-
-    @property
-    def path(self) -> str:
-        return f"incidents/{self.incident.id}.html"
+    def changed(self) -> datetime | None:
+        """When one of its components last changed state."""
+        return max((c.changed for c in self.components if c.changed), default=None)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class Detection:
     component_id: str
     since: datetime
     state: str  # degraded_performance | major_outage
+    # The newest incident naming the component that people resolved while the probe kept
+    # failing (the page must not say "no incident has been posted yet").
+    resolved: IncidentView | None = None
 
 
 @dataclass(frozen=True)
@@ -106,15 +113,31 @@ class Month:
 class SiteModel:
     config: Config
     now: datetime
-    indicator: Indicator  # the one overall state every output shows
-    description: str  # Statuspage's English text, e.g. "All Systems Operational"
+    overall: Overall  # the one overall state every output shows, in Statuspage's words
     components: tuple[ComponentView, ...]  # in status.yaml order
     groups: tuple[Group, ...]  # in order of first appearance
     incidents: tuple[IncidentView, ...]  # every incident and maintenance, newest start first
     months: tuple[Month, ...]  # newest first; history pages
     detected: tuple[Detection, ...]
-    updated: datetime  # the newest update or probe, else now
+    updated: datetime  # the latest change of anything shown (an update, a state), else now
     warnings: tuple[str, ...] = ()
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.overall.indicator
+
+    @property
+    def description(self) -> str:
+        """Statuspage's English text, e.g. "Partially Degraded Service"."""
+        return self.overall.description
+
+    @property
+    def data(self) -> str:
+        """What the API's added ``data`` field says of the page: "current" when every
+        probed component has fresh data, "partial" when some lack it, "none" when all do."""
+        missing = sum(view.state == NO_DATA for view in self.components)
+        return ("current" if not missing else "none" if missing == len(self.components)
+                else "partial")
 
     def incident(self, incident_id: str) -> IncidentView:
         return self._by_id[incident_id]
@@ -191,99 +214,58 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
         by_month.setdefault(view.start.astimezone(tz).date().replace(day=1), []).append(view)
     months = tuple(Month(start, tuple(members)) for start, members in by_month.items())
 
+    # Every time a reader sees moves with what it describes: the newest update (people's or
+    # a maintenance's start and end) and the newest change of a component's state.
     known = [view.updates[0].at for view in views if view.updates]
-    known += [member.last.at for member in components if member.last is not None]
-    indicator, description = indicator_of(components)
-    return SiteModel(config=config, now=now, indicator=indicator, description=description,
+    known += [member.changed for member in components if member.changed is not None]
+    return SiteModel(config=config, now=now, overall=overall_of(components),
                      components=tuple(components), groups=groups, incidents=tuple(views),
                      months=months, detected=tuple(detected),
                      updated=max(known, default=now), warnings=history.warnings)
 
 
-_DESCRIPTION = {Indicator.CRITICAL: "Major System Outage",
-                Indicator.MAJOR: "Partial System Outage",
-                Indicator.MINOR: "Minor Service Outage",
-                Indicator.MAINTENANCE: "Service Under Maintenance",
-                Indicator.NONE: "All Systems Operational",
-                Indicator.NO_DATA: "No Recent Data"}
+# The rollup of each worst state: (some components in it, every component in it).
+_ROLLUP = {
+    ComponentState.MAJOR_OUTAGE: (Overall.PARTIAL_SYSTEM_OUTAGE, Overall.MAJOR_SYSTEM_OUTAGE),
+    ComponentState.PARTIAL_OUTAGE: (Overall.MINOR_SERVICE_OUTAGE,
+                                    Overall.PARTIAL_SYSTEM_OUTAGE),
+    ComponentState.DEGRADED_PERFORMANCE: (Overall.PARTIALLY_DEGRADED_SERVICE,
+                                          Overall.DEGRADED_SYSTEM_SERVICE),
+    ComponentState.UNDER_MAINTENANCE: (Overall.SERVICE_UNDER_MAINTENANCE,
+                                       Overall.SERVICE_UNDER_MAINTENANCE),
+}
 
 
-def indicator_of(components: Sequence[ComponentView]) -> tuple[Indicator, str]:
-    """The indicator and its English description over the known states.
+def overall_of(components: Sequence[ComponentView]) -> Overall:
+    """The page's overall state, as Statuspage rolls its components up.
 
-    Components without fresh data are left out; when none has any, it is NO_DATA.
+    The worst state decides; when every component is in it (a one-component site whose only
+    component is down included) it is the harsher of Statuspage's two words. A component
+    without fresh data is never taken as operational: with nothing worse known the page says
+    "No Recent Data", never "All Systems Operational".
     """
-    known = [view.state for view in components if view.state != NO_DATA]
-    if components and not known:
-        indicator = Indicator.NO_DATA
-    else:
-        indicator = INDICATOR_OF.get(ComponentState(worst(known)), Indicator.NONE)
-    return indicator, _DESCRIPTION[indicator]
-
-
-def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
-    """The incident as known at ``now``; None when nothing of it is known yet."""
-    known = sorted((u for u in incident.updates if u.at <= now), key=lambda u: u.at)
-    window = incident.maintenance
-    if window is None:
-        if not known:
-            return None
-        start = known[0].at
-        end = next((u.at for u in known if u.status == IncidentStatus.RESOLVED), None)
-        status = known[-1].status
-        is_open = end is None
-        updated = known[-1].at
-    else:
-        if incident.updates and not known:
-            return None
-        status, start, end = _maintenance(window.start, window.end, known, now)
-        is_open = status != Maintenance.COMPLETED
-        moments = [u.at for u in known] + [start if start <= now else None,
-                                           end if not is_open else None]
-        updated = max((at for at in moments if at is not None), default=start)
-    # As declared, else the indicator its worst state raises ("maintenance" included).
-    impact = incident.impact or INDICATOR_OF.get(
-        ComponentState(worst(incident.components.values())), Indicator.NONE).value
-    duration = None if is_open or end is None else end - start
-    return IncidentView(incident=incident, status=status, impact=impact, start=start, end=end,
-                        updated=updated, duration=duration, is_open=is_open,
-                        updates=tuple(reversed(known)))
-
-
-def _maintenance(start: datetime, end: datetime, known: Sequence[Update],
-                 now: datetime) -> tuple[str, datetime, datetime]:
-    """A maintenance's status, start and end: by its window unless an update says otherwise."""
-    latest = known[-1].status if known else None
-    if latest in (*STARTED, Maintenance.COMPLETED):
-        status = str(latest)
-    else:
-        status = (Maintenance.SCHEDULED if now < start else Maintenance.IN_PROGRESS
-                  if now < end else Maintenance.COMPLETED)
-    started = next((u.at for u in known if u.status in STARTED), None)
-    if started is not None and started < start:  # began before its window
-        start = started
-    completed = next((u.at for u in known if u.status == Maintenance.COMPLETED), None)
-    overran = any(u.status in STARTED and u.at >= end for u in known)
-    if completed is not None and (completed < end or overran):
-        end = max(completed, start)
-    return status, start, end
-
-
-def _applies(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | None:
-    """When the view changed its components' state, up to ``now``; None if it has not yet."""
-    if not view.incident.is_maintenance:
-        return view.start, view.end or now
-    if view.status in STARTED:
-        return view.start, now
-    if view.status == Maintenance.COMPLETED:
-        return view.start, min(view.end or now, now)
-    return None
+    states = [ComponentState(view.state) for view in components]
+    known = [state for state in states if state is not NO_DATA]
+    if not components:
+        return Overall.ALL_SYSTEMS_OPERATIONAL
+    top = ComponentState(worst(known))
+    if top in _ROLLUP:
+        some, every = _ROLLUP[top]
+        return every if all(state is top for state in states) else some
+    if len(known) < len(states):
+        return Overall.NO_RECENT_DATA
+    return Overall.ALL_SYSTEMS_OPERATIONAL
 
 
 def _component_view(config: Config, component: Component, views: Sequence[IncidentView],
                     history: ComponentHistory, now: datetime, days: Sequence[date],
                     bounds: Sequence[float]) -> tuple[ComponentView, Detection | None]:
-    """One component's state, bars, uptime and latency, from one sweep of its intervals."""
+    """One component's state, bars, uptime and latency, from one sweep of its intervals.
+
+    Its state is the worse of two witnesses: the open incidents naming it (or a maintenance
+    in progress) and its fresh probe. A maintenance masks the probe: inside its window what
+    the probe measures is neither the state, nor downtime, nor an outage on the bars.
+    """
     interval = config.site.interval
     now_ts = now.timestamp()
     low = min(bounds[0], (now - max(UPTIME_WINDOWS.values())).timestamp())
@@ -291,54 +273,74 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         low = max(low, datetime.combine(component.since, time(), config.site.zone).timestamp())
     intervals: list[Segment] = []
     touches: list[Touch] = []
+    windows: list[tuple[float, float]] = []  # maintenance, which masks the probe
     best, source = len(STATES), "none"
+    in_maintenance = False
     for view in views:
-        applied = _applies(view, now)
+        applied = applies(view, now)
         if applied is None:
             continue
         rank = RANK[view.incident.components[component.id]]
         start, end = applied[0].timestamp(), applied[1].timestamp()
         touches.append(Touch(start, end, view.id))
         intervals.append(Segment(max(start, low), end, rank))
+        if view.incident.is_maintenance:
+            windows.append((start, end))
+            in_maintenance = in_maintenance or view.status in STARTED
         if view.is_open and rank < best:
             best, source = rank, "maintenance" if view.incident.is_maintenance else "incident"
 
-    measured: list[Segment] | None = None
+    probed: list[Segment] | None = None
     if component.probe is None:
         intervals.append(Segment(low, now_ts, RANK[ComponentState.OPERATIONAL]))
     else:
-        measured = list(timeline.probe_intervals(history.spans, now, low, interval))
-        intervals += measured
+        probed = timeline.mask(timeline.probe_intervals(history.spans, now, low, interval),
+                               windows)
+        intervals += probed
 
     last = timeline.last_sample(history, now)
-    detection = None
-    if best < len(STATES):
-        state = STATES[best]
-    elif component.probe is None:
+    declared = STATES[best] if best < len(STATES) else None
+    measured: str | None = None
+    if component.probe is not None and not in_maintenance:
+        fresh = last is not None and now - last.at <= 3 * interval
+        measured = PROBE_STATES[last.state] if fresh and last and last.state in PROBE_STATES \
+            else NO_DATA
+    if measured not in (None, NO_DATA) and RANK[measured] < best:
+        state, source = str(measured), "probe"
+    elif declared is not None:
+        state = declared
+    elif component.probe is None or in_maintenance:
         state, source = ComponentState.OPERATIONAL, "declared"
-    elif last is not None and now - last.at <= 3 * interval and last.state in PROBE_STATES:
-        state, source = PROBE_STATES[last.state], "probe"
-        if state != ComponentState.OPERATIONAL:
-            since = timeline.bad_since(history.spans, last, interval)
-            detection = Detection(component.id, since, state)
     else:
         state = NO_DATA
+    detection = None
+    if declared is None and last is not None and measured not in (
+            None, NO_DATA, ComponentState.OPERATIONAL):
+        since = timeline.bad_since(history.spans, last, interval)
+        resolved = next((view for view in views if not view.is_open and view.end is not None
+                         and not view.incident.is_maintenance and view.end >= since), None)
+        detection = Detection(component.id, since, str(measured), resolved)
 
     segments = timeline.sweep(intervals)
-    covered = measured if measured is not None else [Segment(low, now_ts, 0)]
+    covered = probed if probed is not None else [Segment(low, now_ts, 0)]
     uptime_data = {key: timedelta(seconds=sum(
         max(0.0, min(end, now_ts) - max(start, now_ts - window.total_seconds()))
         for start, end, _ in covered)) for key, window in UPTIME_WINDOWS.items()}
+    first_seen = _first_seen(config, component, views, history, now)
+    changed = timeline.state_since(segments, RANK.get(state), now_ts,
+                                   3 * interval.total_seconds())
     result = ComponentView(
         component=component, state=state, source=source, last=last,
         bars=timeline.day_bars(segments, touches, days, bounds, component.since),
-        uptime=timeline.uptime(segments, now_ts, measured),
+        uptime=timeline.uptime(segments, now_ts, probed),
         latency=timeline.latency_points(history.recent, now),
         daily_latency=timeline.daily_latency(history.recent, history.daily_latency, days,
                                              bounds, now),
         incident_ids=tuple(view.id for view in views),
         detected=None if detection is None else detection.since,
-        first_seen=_first_seen(config, component, views, history, now), uptime_data=uptime_data)
+        first_seen=first_seen, uptime_data=uptime_data, declared=declared,
+        measured=measured,
+        changed=first_seen if changed is None else datetime.fromtimestamp(changed, now.tzinfo))
     return result, detection
 
 

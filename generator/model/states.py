@@ -1,6 +1,6 @@
 """The model's names: probe outcomes, component states, the indicator, impacts, incident
 and maintenance statuses. One place owns them; loaders check input against them, renderers
-map them to words (the catalogue's ``state.<value>``, ``indicator.<value>``,
+map them to words (the catalogue's ``state.<value>``, ``overall.<value>``,
 ``status.<value>``) and colours (``generator/render/palette.py``). Each is a ``StrEnum``:
 its value is what the files hold.
 """
@@ -62,6 +62,47 @@ INDICATOR_OF = {ComponentState.MAJOR_OUTAGE: Indicator.CRITICAL,
                 ComponentState.PARTIAL_OUTAGE: Indicator.MAJOR,
                 ComponentState.DEGRADED_PERFORMANCE: Indicator.MINOR,
                 ComponentState.UNDER_MAINTENANCE: Indicator.MAINTENANCE}
+
+
+class Overall(StrEnum):
+    """The page's overall state in Statuspage's own words (``status.description``).
+
+    Real Statuspage pages roll their components up so (captured responses:
+    ``tests/fixtures/statuspage/README.md``): degraded components are "Partially Degraded
+    Service" (every one: "Degraded System Service"), a partial outage is a "Minor Service
+    Outage" (every one: "Partial System Outage"), a major outage a "Partial System Outage"
+    (every one: "Major System Outage").
+    """
+
+    MAJOR_SYSTEM_OUTAGE = "major_system_outage"
+    PARTIAL_SYSTEM_OUTAGE = "partial_system_outage"
+    MINOR_SERVICE_OUTAGE = "minor_service_outage"
+    DEGRADED_SYSTEM_SERVICE = "degraded_system_service"
+    PARTIALLY_DEGRADED_SERVICE = "partially_degraded_service"
+    SERVICE_UNDER_MAINTENANCE = "service_under_maintenance"
+    ALL_SYSTEMS_OPERATIONAL = "all_systems_operational"
+    NO_RECENT_DATA = "no_recent_data"
+
+    @property
+    def description(self) -> str:
+        """Statuspage's English description: "Partially Degraded Service"."""
+        return self.value.replace("_", " ").title()
+
+    @property
+    def indicator(self) -> Indicator:
+        return _OVERALL_INDICATOR[self]
+
+
+_OVERALL_INDICATOR = {
+    Overall.MAJOR_SYSTEM_OUTAGE: Indicator.CRITICAL,
+    Overall.PARTIAL_SYSTEM_OUTAGE: Indicator.MAJOR,
+    Overall.MINOR_SERVICE_OUTAGE: Indicator.MINOR,
+    Overall.DEGRADED_SYSTEM_SERVICE: Indicator.MINOR,
+    Overall.PARTIALLY_DEGRADED_SERVICE: Indicator.MINOR,
+    Overall.SERVICE_UNDER_MAINTENANCE: Indicator.MAINTENANCE,
+    Overall.ALL_SYSTEMS_OPERATIONAL: Indicator.NONE,
+    Overall.NO_RECENT_DATA: Indicator.NO_DATA,
+}
 
 
 class Impact(StrEnum):

@@ -112,6 +112,33 @@ def probe_intervals(spans: Sequence[Span], now: datetime, low: float,
     return intervals
 
 
+def mask(segments: Iterable[Segment], windows: Sequence[tuple[float, float]]) -> list[Segment]:
+    """``segments`` less the time inside ``windows`` (a maintenance masks what probes saw)."""
+    if not windows:
+        return list(segments)
+    result: list[Segment] = []
+    for start, end, rank in segments:
+        pieces = [(start, end)]
+        for low, high in windows:
+            pieces = [part for a, b in pieces
+                      for part in ((a, min(b, low)), (max(a, high), b)) if part[1] > part[0]]
+        result += [Segment(a, b, rank) for a, b in pieces]
+    return result
+
+
+def state_since(segments: Sequence[Segment], rank: int | None, now: float,
+                fresh: float) -> float | None:
+    """When the current state began: the start of the last segment, if it is in state
+    ``rank`` and reaches within ``fresh`` seconds of ``now``; for no data (``rank`` None),
+    when the last segment ended. None when the segments say nothing of it."""
+    if not segments:
+        return None
+    last = segments[-1]
+    if rank is None:
+        return last.end if last.end < now - fresh else None
+    return last.start if last.rank == rank and last.end >= now - fresh else None
+
+
 def day_bounds(today: date, tz: tzinfo, count: int = BAR_DAYS) -> tuple[list[date], list[float]]:
     """The ``count`` days ending ``today`` (oldest first) and their ``count + 1`` midnights."""
     days = [today - timedelta(days=count - 1 - k) for k in range(count)]

@@ -12,7 +12,9 @@ the 90 days of history a build reads) or incident Kabar knows of it, else the pa
 says ``"status": "operational"``, as Statuspage does for a component nobody has flagged, and
 tells the truth in one added field that every component, group and the page's status carry:
 ``"data": "current"`` when Kabar knows the state now, ``"data": "none"`` when it has no fresh
-data. The page's indicator is then ``none`` with the description "No Recent Data".
+data. The page's status says ``"data": "partial"`` when some components lack fresh data, and
+with nothing worse known its indicator is then ``none`` with the description "No Recent Data"
+(never "All Systems Operational" while a probed component has no fresh data).
 
 Ids are stable across builds: components keep their ``status.yaml`` id, incidents their file
 stem, groups get ``group-<slug of name>``, the page a hash of the site's URL, and each update a
@@ -39,10 +41,10 @@ from generator.model.states import (
     NO_DATA,
     ComponentState,
     IncidentStatus,
-    Indicator,
     MaintenanceStatus,
 )
 from generator.render.base import RenderContext
+from generator.render.i18n import Translator
 from generator.render.output import Output, made
 
 Json = dict[str, Any]
@@ -58,7 +60,7 @@ def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:
     """The Statuspage v2 files; each shows ``now`` (the page's ``updated_at``)."""
-    api = StatuspageApi(ctx.model)
+    api = StatuspageApi(ctx.model, ctx.t)
     model = ctx.model
     incidents = [v for v in model.incidents if not v.incident.is_maintenance]
     maintenances = [v for v in model.incidents if v.incident.is_maintenance]
@@ -111,8 +113,9 @@ def group_id(name: str, taken: Iterable[str] = ()) -> str:
 class StatuspageApi:
     """Builds Statuspage-shaped objects from the model; component objects are built once."""
 
-    def __init__(self, model: SiteModel) -> None:
+    def __init__(self, model: SiteModel, t: Translator) -> None:
         self.model = model
+        self.t = t
         self.tz = model.config.site.zone
         self.page_id = short_id("page", model.config.site.url)
         self.updated = self.time(model.updated)
@@ -138,7 +141,7 @@ class StatuspageApi:
     def status(self) -> Json:
         indicator = self.model.indicator
         return {"indicator": indicator.statuspage, "description": self.model.description,
-                "data": "none" if indicator is Indicator.NO_DATA else "current"}
+                "data": self.model.data}
 
     def _components(self) -> list[Json]:
         """Groups (``group: true``) and components in page order; positions count from 1."""
@@ -153,7 +156,8 @@ class StatuspageApi:
                 taken.append(gid)
                 known = [v.first_seen for v in group.components if v.first_seen]
                 result.append(self._object(gid, group.name, group.state, top, None,
-                                           min(known, default=None), None, None, True)
+                                           min(known, default=None), group.changed, None,
+                                           None, True)
                               | {"components": [v.id for v in group.components]})
             for n, view in enumerate(group.components, start=1):
                 if gid is None:
@@ -164,18 +168,21 @@ class StatuspageApi:
     def _component(self, view: ComponentView, position: int, gid: str | None) -> Json:
         c: Component = view.component
         return self._object(c.id, c.name, view.state, position, c.description,
-                            view.first_seen, c.since, gid, False)
+                            view.first_seen, view.changed, c.since, gid, False)
 
     def _object(self, oid: str, name: str, state: str, position: int,
-                description: str | None, created: datetime | None, start: date | None,
-                gid: str | None, is_group: bool) -> Json:
+                description: str | None, created: datetime | None, changed: datetime | None,
+                start: date | None, gid: str | None, is_group: bool) -> Json:
+        created_at = self.time(created) or self.updated
         return {
             "id": oid,
             "name": name,
             # no data is "operational" there: see the docstring
             "status": ComponentState.OPERATIONAL.value if state == NO_DATA else state,
-            "created_at": self.time(created) or self.updated,
-            "updated_at": self.updated,
+            "created_at": created_at,
+            # when its state last changed, never before it was created
+            "updated_at": max(self.time(changed) or created_at, created_at,
+                              key=lambda text: datetime.fromisoformat(text)),
             "position": position,
             "description": description,
             "showcase": False,
@@ -227,7 +234,7 @@ class StatuspageApi:
         return {
             "id": short_id(view.id, update.at.isoformat(), update.status),
             "status": update.status,
-            "body": update.message,
+            "body": self.t.message(update),
             "incident_id": view.id,
             "created_at": at,
             "updated_at": at,
@@ -259,8 +266,10 @@ class StatuspageApi:
             if component is None:
                 continue
             old, new = (state, "operational") if ends else ("operational", state)
-            changes.append({"code": cid, "name": component.name, "old_status": old,
-                            "new_status": new})
+            # Statuspage names a grouped component "Group - Component"
+            name = component.name if component.group is None \
+                else f"{component.group} - {component.name}"
+            changes.append({"code": cid, "name": name, "old_status": old, "new_status": new})
         return changes
 
 

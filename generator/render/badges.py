@@ -80,7 +80,7 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
     """The site's badge and one per component; each shows the state ``now``."""
     model = ctx.model
     label = model.config.site.title or ctx.t("badge.label")
-    yield Output("badge.svg", None, partial(badge, label, ctx.t(f"indicator.{model.indicator}"),
+    yield Output("badge.svg", None, partial(badge, label, ctx.t(f"overall.{model.overall}"),
                                             INDICATOR_BADGE[model.indicator]))
     for view in model.components:
         yield Output(f"components/{view.id}.svg", None, partial(

@@ -62,8 +62,8 @@ def event(ctx: RenderContext, view: IncidentView, host: str) -> list[str]:
         f"DTEND:{utc(window.end)}",
         f"SUMMARY:{escape_text(view.incident.title)}",
     ]
-    if view.updates:
-        lines.append(f"DESCRIPTION:{escape_text(plain_text(view.updates[0].message))}")
+    if view.written is not None:
+        lines.append(f"DESCRIPTION:{escape_text(plain_text(view.written.message))}")
     lines += [
         f"URL:{ctx.url(view.path)}",
         # Completed maintenance stays CONFIRMED: it happened. Kabar has no cancelled state.

@@ -82,7 +82,8 @@ def _both(ctx: RenderContext, spec: FeedSpec, items: list[IncidentView], bodies:
              for view in items]
     for kind in ("rss", "atom"):
         key = digest("feed", ctx.site_key, spec, kind, updated, shown,
-                     [(d.component_id, d.since, d.state) for d in detected])
+                     [(d.component_id, d.since, d.state, d.resolved and d.resolved.id)
+                      for d in detected])
         yield Output(f"{spec.path}.{kind}", key,
                      partial(_make, ctx, spec, kind, updated, items, bodies, detected))
 
@@ -134,7 +135,7 @@ def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind:
     entry.content(body, type="html")
     entry.updated(view.updated)
     # feedgen keeps one date for RSS pubDate and Atom published; each format gets its own.
-    entry.published(view.updated if kind == "rss" else view.start)
+    entry.published(view.updated if kind == "rss" else view.published)
 
 
 def plain(text: str, kind: str) -> str:
@@ -158,7 +159,13 @@ def _add_detection(ctx: RenderContext, feed: FeedGenerator, detection: Detection
     state = t(f"state.{detection.state}")
     url = ctx.url(f"components/{detection.component_id}.html")
     guid = f"{url}#detected-{detection.since.strftime('%Y%m%dT%H%M%SZ')}"
-    text = t("page.detected", state=state, component=name, time=t.datetime(detection.since))
+    resolved = detection.resolved
+    if resolved is None or resolved.end is None:
+        text = t("page.detected", state=state, component=name, time=t.datetime(detection.since))
+    else:
+        text = t("page.detected_resolved", state=state, component=name,
+                 time=t.datetime(detection.since), incident=resolved.incident.title,
+                 resolved=t.datetime(resolved.end))
     entry = feed.add_entry(order="append")
     entry.title(plain(t("feed.detected_title", state=state, component=name), kind))
     entry.id(guid)
@@ -187,7 +194,7 @@ class Bodies:
 def body_html(ctx: RenderContext, view: IncidentView, names: Mapping[str, str]) -> str:
     """Every update, newest first, as Statuspage's feeds show them; messages made safe."""
     t = ctx.t
-    parts = [_update_html(t.datetime(u.at), t(f"status.{u.status}"), u.message)
+    parts = [_update_html(t.datetime(u.at), t(f"status.{u.status}"), t.message(u))
              for u in view.updates]
     incident = view.incident
     if incident.maintenance is not None:

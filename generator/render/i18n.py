@@ -41,6 +41,11 @@ class Translator:
             raise KeyError(f"no {self.language!r} translation for {key!r}") from None
         return text.format(**values) if values else text
 
+    def message(self, update: Any) -> str:
+        """An update's Markdown: people's words, or the site's for one Kabar wrote (a
+        maintenance starting or ending)."""
+        return self(f"update.auto.{update.status}") if update.automatic else update.message
+
     def markup(self, key: str, **values: Any) -> Markup:
         """``t(key)`` as HTML: the values are escaped, unless they are ``Markup`` already."""
         return Markup(escape(self(key))).format(**values)

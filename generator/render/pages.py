@@ -186,8 +186,13 @@ class _Pages:
             root, cv.id, cv.component.name)
         stamp = t.local(since).isoformat()  # digits and "-:+T" only
         time = Markup(f'<time datetime="{stamp}">{escape(shown)}</time>')
-        return t.markup("page.detected_since", state=t(f"state.{detection.state}"),
-                        component=link, time=time, duration=t.duration(now - since))
+        values = {"state": t(f"state.{detection.state}"), "component": link, "time": time,
+                  "duration": t.duration(now - since)}
+        resolved = detection.resolved
+        if resolved is None or resolved.end is None:
+            return t.markup("page.detected_since", **values)
+        return t.markup("page.detected_since_resolved", **values,
+                        incident=resolved.incident.title, resolved=t.datetime(resolved.end))
 
     def frame(self, path: str, title: str, description: str, feeds: Sequence[Feed] = (),
               colour: str = "#0969da", root: str | None = None) -> PageContext:
@@ -217,7 +222,7 @@ class _Pages:
         context: IndexContext = {
             **self.frame("index.html", site.title, site.description,
                          colour=INDICATOR_COLOUR[indicator]),
-            "indicator_key": f"indicator.{indicator}",
+            "indicator_key": f"overall.{model.overall}",
             "indicator_class": indicator.replace("_", "-")}
         return self.render("index.html", context)
 

@@ -1,6 +1,6 @@
 """The one table from the model's names to what a reader sees of them, besides words.
 
-Words come from the catalogue (``state.<value>``, ``indicator.<value>``, ``status.<value>``);
+Words come from the catalogue (``state.<value>``, ``overall.<value>``, ``status.<value>``);
 this table gives each state, indicator and impact its short CSS class on the page, its colour
 on the page (favicon) and its colour on a badge. Badge colours keep white text at a contrast
 of at least 4.5:1 (WCAG AA).
