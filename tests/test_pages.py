@@ -259,7 +259,8 @@ def test_incident_pages_do_not_change_with_the_clock() -> None:
     """Only what changes with an incident rewrites its page (see DESIGN.md's budget)."""
     model = sample_model("id")
     later = replace(model, now=model.now + timedelta(hours=1),
-                    updated=model.updated + timedelta(hours=1), overall=Overall.ALL_SYSTEMS_OPERATIONAL)
+                    updated=model.updated + timedelta(hours=1),
+                    overall=Overall.ALL_SYSTEMS_OPERATIONAL)
     before, after = dict(render(context(model))), dict(render(context(later)))
     for path in (OUTAGE, "history.html", "history/2025-07.html"):
         assert before[path] == after[path], path
