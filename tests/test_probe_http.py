@@ -177,7 +177,7 @@ def test_a_dripping_answer_times_out_at_the_deadline(server: Server, path: str) 
 def test_a_10_mb_body_is_read_up_to_the_cap(server: Server, framing: str) -> None:
     # The server stalls after 2 MiB: reading past the 1 MiB cap would time out.
     result = probe_one(make_probe("http", url(server, f"/big-{framing}"), timeout=4,
-                                  expect=Expect(contains="ok")))
+                                  max_body=1 << 20, expect=Expect(contains="ok")))
     assert (result.state, result.status_code, result.error) == ("up", 200, None)
 
 

@@ -101,10 +101,13 @@ def proxy_for(url: URL, proxies: dict[str, str]) -> str | None:
 
 
 async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | None,
-                net: Net, resolver: str | None, progress: Progress, cap: int,
-                needle: str | None) -> Response:
-    """Send one request and read its answer: the body up to ``cap`` bytes, or until
-    ``needle`` is seen (the only thing the check looks for)."""
+                net: Net, resolver: str | None, progress: Progress, cap: int) -> Response:
+    """Send one request and read its answer: the body to its end, or up to ``cap`` bytes.
+
+    Never less, even when the check has seen what it looks for: a body that ends before its
+    ``Content-Length`` (or its last chunk) is a failure whatever came before, as it is for
+    curl and browsers.
+    """
     proxy = proxy_for(url, net.proxies)
     session = open_client(net, resolver)
     via = URL(proxy) if proxy else None
@@ -120,7 +123,7 @@ async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | No
                 raise Failure("proxy_auth", network=True, proxy=_where(proxy))
             encoding = _encoding(response.charset)
             try:
-                data, whole = await _read(response, cap, _needle(needle, encoding))
+                data, whole = await _read(response, cap)
             except (aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
                 raise _body_failure(exc, response) from None
             return Response(response.status, response.headers, data, whole, encoding,
@@ -129,16 +132,12 @@ async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | No
         raise await _failure(exc, url, proxy, resolver) from None
 
 
-async def _read(response: aiohttp.ClientResponse, cap: int,
-                needle: bytes | None) -> tuple[bytes, bool]:
+async def _read(response: aiohttp.ClientResponse, cap: int) -> tuple[bytes, bool]:
     body = bytearray()
     async for chunk in response.content.iter_chunked(CHUNK):
-        start = max(0, len(body) - len(needle) + 1) if needle else 0
         body += chunk
         if len(body) > cap:
             del body[cap:]
-            return bytes(body), False
-        if needle and body.find(needle, start) >= 0:
             return bytes(body), False
     return bytes(body), True
 
@@ -163,17 +162,6 @@ def _encoding(charset: str | None) -> str:
         except LookupError:
             pass
     return "utf-8"
-
-
-def _needle(text: str | None, encoding: str) -> bytes | None:
-    """``text`` as bytes in ``encoding`` when it can be found that way (ASCII-based
-    charsets only: in UTF-16 a byte match could straddle two characters)."""
-    if text is None or "a".encode(encoding) != b"a":
-        return None
-    try:
-        return text.encode(encoding)
-    except UnicodeError:
-        return None
 
 
 async def _failure(exc: aiohttp.ClientError, url: URL, proxy: str | None,

@@ -53,12 +53,10 @@ async def _follow(probe: Probe, net: Net, progress: Progress) -> Response:
     if url.user is not None and any(k.lower() == "authorization" for k in headers):
         url = url.with_user(None)  # the header the config gives wins over the URL's
     body = probe.body.encode("utf-8") if probe.body is not None else None
-    needle = probe.expect.contains if (probe.expect.not_contains is None and
-                                       probe.expect.json_path is None) else None
     seen = {str(url)}
     for _ in range(MAX_REDIRECTS + 1):
         response = await fetch(url, method, headers, body, net, probe.resolver, progress,
-                               probe.max_body, needle)
+                               probe.max_body)
         location = response.headers.get("location")
         if not (follow and response.status in _REDIRECTS and location):
             return response
