@@ -15,6 +15,7 @@ import ssl
 import time
 import urllib.request
 from dataclasses import dataclass
+from http.cookies import BaseCookie
 from typing import Any
 
 import aiohttp
@@ -101,8 +102,10 @@ def proxy_for(url: URL, proxies: dict[str, str]) -> str | None:
 
 
 async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | None,
-                net: Net, resolver: str | None, progress: Progress, cap: int) -> Response:
-    """Send one request and read its answer: the body to its end, or up to ``cap`` bytes.
+                net: Net, resolver: str | None, progress: Progress, cap: int,
+                cookies: BaseCookie[str]) -> Response:
+    """Send one request with ``cookies`` and read its answer: the body to its end, or up to
+    ``cap`` bytes.
 
     Never less, even when the check has seen what it looks for: a body that ends before its
     ``Content-Length`` (or its last chunk) is a failure whatever came before, as it is for
@@ -116,7 +119,7 @@ async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | No
         headers, login = headers | login, None
     try:
         async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False,
+                method, url, headers=headers, data=body, cookies=cookies, allow_redirects=False,
                 proxy=via.with_user(None) if via else None, proxy_headers=login) as response:
             answered = time.monotonic()
             if via is not None and response.status == 407:

@@ -1,9 +1,14 @@
-"""The http(s) check: follow redirects, then hold the answer to what ``expect`` says."""
+"""The http(s) check: follow redirects, then hold the answer to what ``expect`` says.
+
+As a browser would: up to 20 redirects (Chromium's and Firefox's limit), and the cookies the
+answers set are sent on the next hops of the same check, never to another check.
+"""
 
 from __future__ import annotations
 
 import time
 
+import aiohttp
 from yarl import URL
 
 from generator.load.config import Probe
@@ -14,7 +19,7 @@ from generator.probe.client import Response, fetch
 from generator.probe.expect import judge
 from generator.reasons import SEPARATOR, words
 
-MAX_REDIRECTS = 5
+MAX_REDIRECTS = 20
 _REDIRECTS = (301, 302, 303, 307, 308)
 _CREDENTIALS = ("authorization", "cookie", "proxy-authorization")
 
@@ -54,9 +59,11 @@ async def _follow(probe: Probe, net: Net, progress: Progress) -> Response:
         url = url.with_user(None)  # the header the config gives wins over the URL's
     body = probe.body.encode("utf-8") if probe.body is not None else None
     seen = {str(url)}
+    jar = aiohttp.CookieJar(unsafe=True)  # unsafe: IP-address hosts keep cookies too
     for _ in range(MAX_REDIRECTS + 1):
         response = await fetch(url, method, headers, body, net, probe.resolver, progress,
-                               probe.max_body)
+                               probe.max_body, jar.filter_cookies(url))
+        jar.update_cookies_from_headers(response.headers.getall("Set-Cookie", []), url)
         location = response.headers.get("location")
         if not (follow and response.status in _REDIRECTS and location):
             return response
