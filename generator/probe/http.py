@@ -1,12 +1,15 @@
 """The http(s) check: follow redirects, then hold the answer to what ``expect`` says.
 
 As a browser would: up to 20 redirects (Chromium's and Firefox's limit), and the cookies the
-answers set are sent on the next hops of the same check, never to another check.
+answers set are sent on the next hops of the same check, never to another check. A 429 or
+503 passes on its ``Retry-After`` for the retry to honour.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import aiohttp
 from yarl import URL
@@ -34,7 +37,12 @@ async def check_http(probe: Probe, net: Net, progress: Progress) -> Outcome:
     start = time.monotonic()
     response = await _follow(probe, net, progress)
     latency = response.answered - start
-    judge(probe.expect, response, probe.max_body)
+    try:
+        judge(probe.expect, response, probe.max_body)
+    except Failure as failure:
+        if failure.reason == "status" and response.status in (429, 503):
+            failure.retry_after = retry_after(response.headers.get("Retry-After"))
+        raise
     warnings: list[tuple[str, str]] = []
     if probe.degraded_over is not None and latency > probe.degraded_over.total_seconds():
         shown = f"{latency:.1f}" if latency >= 1 else f"{latency:.2f}"
@@ -79,6 +87,20 @@ async def _follow(probe: Probe, net: Net, progress: Progress) -> Response:
         url = following
     raise Failure("redirect_limit", network=False, status_code=response.status,
                   limit=MAX_REDIRECTS)
+
+
+def retry_after(value: str | None) -> float | None:
+    """The seconds ``Retry-After`` asks to wait: a number of seconds or an HTTP-date."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, as HTTP-dates are
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _join(base: URL, location: str, status: int) -> URL:
