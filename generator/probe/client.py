@@ -1,14 +1,13 @@
 """One HTTP request through aiohttp, as curl would send it, with plain words for each failure.
 
-aiohttp does the talking (proxies, TLS, IDN hosts, URL credentials, compressed bodies, both
-address families); this module chooses the proxy, reads the body up to a cap, notes the
-first byte and the certificate of each connection, and names what went wrong.
-"""
+aiohttp does the talking (proxies, TLS, IDN hosts, URL credentials, compressed bodies: gzip,
+deflate, Brotli, zstd; both address families); this module chooses the proxy, reads the body
+to its end or a cap, notes the first byte and the certificate of each connection, and names
+what went wrong."""
 
 from __future__ import annotations
 
 import base64
-import codecs
 import errno
 import functools
 import ssl
@@ -19,6 +18,7 @@ from http.cookies import BaseCookie
 from typing import Any
 
 import aiohttp
+import webencodings
 from aiohttp.client_proto import ResponseHandler
 from multidict import CIMultiDictProxy
 from yarl import URL
@@ -40,7 +40,7 @@ class Response:
     headers: CIMultiDictProxy[str]
     body: bytes  # decoded from gzip/deflate; at most the cap
     whole: bool  # the body was read to its end
-    encoding: str  # the charset its text is in
+    encoding: str  # the WHATWG encoding its Content-Type names (a byte order mark wins over it)
     answered: float  # time.monotonic() when its headers had arrived
     peercert: dict[str, Any] | None  # the server's certificate, for https
 
@@ -159,12 +159,10 @@ def _body_failure(exc: aiohttp.ClientError, response: aiohttp.ClientResponse) ->
 
 
 def _encoding(charset: str | None) -> str:
-    if charset:
-        try:
-            return codecs.lookup(charset).name
-        except LookupError:
-            pass
-    return "utf-8"
+    """The encoding a browser reads ``charset`` as (WHATWG labels: ``latin1`` and ``ascii``
+    are windows-1252); UTF-8 when it names none it knows."""
+    found = webencodings.lookup(charset) if charset else None
+    return str(found.name) if found is not None else "utf-8"
 
 
 async def _failure(exc: aiohttp.ClientError, url: URL, proxy: str | None,
