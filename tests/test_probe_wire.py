@@ -246,7 +246,11 @@ def test_a_tls_server_that_speaks_only_http2_is_named(tmp_path: Path,
      "the response body is malformed (bad chunked encoding)"),
     (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 8\r\n\r\nnot gzip", 200,
      "the response body is malformed (not valid gzip)"),
-], ids=["short-length", "short-chunks", "bad-chunk", "bad-gzip"])
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 6\r\n\r\nnot br", 200,
+     "the response body is malformed (not valid br)"),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Length: 8\r\n\r\nnot zstd", 200,
+     "the response body is malformed (not valid zstd)"),
+], ids=["short-length", "short-chunks", "bad-chunk", "bad-gzip", "bad-br", "bad-zstd"])
 def test_a_body_that_cannot_be_read_whole_is_named(answer: bytes, code: int | None,
                                                    error: str) -> None:
     with raw_server(answer) as port:
