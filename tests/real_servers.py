@@ -45,15 +45,17 @@ def running(command: list[str], port: int, log: Path) -> Iterator[subprocess.Pop
 
 
 @contextmanager
-def nginx(folder: Path, servers: str) -> Iterator[int]:
+def nginx(folder: Path, servers: str, modules: tuple[str, ...] = ()) -> Iterator[int]:
     """nginx with ``servers`` (``server { }`` blocks; ``{port}`` and ``{folder}`` filled in)
-    on one port of both 127.0.0.1 and ::1. Yields the port."""
+    on one port of both 127.0.0.1 and ::1, with the dynamic ``modules`` (their paths)
+    loaded. Yields the port."""
     binary = tools.nginx()
     port = free_port()
     temp = "\n".join(f"  {kind}_temp_path {folder}/{kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = folder / "nginx.conf"
     conf.write_text(
+        "".join(f"load_module {module};\n" for module in modules) +
         "user root;\nworker_processes 1;\nevents { worker_connections 256; }\n"
         f"http {{\n  access_log off;\n  default_type text/plain;\n{temp}\n"
         f"{servers.replace('{port}', str(port)).replace('{folder}', str(folder))}\n}}\n")

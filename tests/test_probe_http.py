@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from email.utils import formatdate
 
 import pytest
 
 from generator.errors import ProbeError
-from generator.load.config import Expect
-from generator.probe import format_table
-from tests.probe_helpers import make_probe, probe_one, run
+from generator.load.config import Component, Config, Expect
+from generator.probe import format_table, run_probes
+from tests.probe_helpers import PAUSE, SITE, make_probe, probe_one, run
 from tests.servers import (
     Handler,
     Route,
@@ -47,8 +48,40 @@ def _big(framing: str) -> Route:
     return route
 
 
+TIMES: dict[str, list[float]] = {}  # path -> when each request to it came
+HOPS = 30  # /hop0 redirects to /hop1, ... /hop29 to /hop30, which answers "arrived"
+
+
 def _hop(n: int) -> Route:
     return lambda h: h.reply(302, headers={"Location": f"/hop{n + 1}"})
+
+
+def _login(h: Handler) -> None:
+    h.reply(302, headers={"Location": "/home", "Set-Cookie": "session=abc123; Path=/; HttpOnly"})
+
+
+def _home(h: Handler) -> None:
+    if "session=abc123" in (h.headers.get("Cookie") or ""):
+        h.reply(200, b"welcome back")
+    else:
+        h.reply(401, b"log in first")
+
+
+def _busy(retry_after: Callable[[], str]) -> Route:
+    """429 with ``Retry-After`` on every odd request, 200 on every even one; notes when each
+    came in ``TIMES``."""
+    def route(h: Handler) -> None:
+        times = TIMES.setdefault(h.path, [])
+        times.append(time.monotonic())
+        if len(times) % 2:
+            h.reply(429, b"slow down", headers={"Retry-After": retry_after()})
+        else:
+            h.reply(200, b"ok")
+    return route
+
+
+def _in_seconds(seconds: float) -> str:
+    return formatdate(time.time() + seconds, usegmt=True)
 
 
 def _flaky() -> Iterator[int]:
@@ -82,7 +115,13 @@ ROUTES = {
     "/loop-b": lambda h: h.reply(302, headers={
         "Location": f"http://127.0.0.1:{h.server.server_address[1]}/loop-a"}),
     "/moved": lambda h: h.reply(301, headers={"Location": "/ok"}),
-    **{f"/hop{n}": _hop(n) for n in range(10)},
+    **{f"/hop{n}": _hop(n) for n in range(HOPS)},
+    f"/hop{HOPS}": lambda h: h.reply(200, b"arrived"),
+    "/login": _login,
+    "/home": _home,
+    "/busy-seconds": _busy(lambda: "1"),
+    "/busy-date": _busy(lambda: _in_seconds(3)),
+    "/busy-long": _busy(lambda: "120"),
     "/whoami": lambda h: h.reply(200, (h.headers.get("Authorization") or "").encode()),
     "/flaky": lambda h: h.reply(next(FLAKY), b"ok"),
     "/slow": _slow,
@@ -138,7 +177,7 @@ def test_a_dripping_answer_times_out_at_the_deadline(server: Server, path: str) 
 def test_a_10_mb_body_is_read_up_to_the_cap(server: Server, framing: str) -> None:
     # The server stalls after 2 MiB: reading past the 1 MiB cap would time out.
     result = probe_one(make_probe("http", url(server, f"/big-{framing}"), timeout=4,
-                                  expect=Expect(contains="ok")))
+                                  max_body=1 << 20, expect=Expect(contains="ok")))
     assert (result.state, result.status_code, result.error) == ("up", 200, None)
 
 
@@ -156,7 +195,7 @@ def test_a_10_mb_body_is_read_up_to_the_cap(server: Server, framing: str) -> Non
     ("/json-down", Expect(json_path="items.0", json_equals=True), 200,
      "JSON items.0 is 1, expected true"),
     ("/loop-a", Expect(), 302, "too many redirects (loop)"),
-    ("/hop0", Expect(), 302, "too many redirects (more than 5)"),
+    (f"/hop{HOPS - 21}", Expect(), 302, "too many redirects (more than 20)"),
 ], ids=["500", "503", "503-list", "contains", "not-contains", "not-json", "json-mismatch",
         "json-missing", "json-bool", "redirect-loop", "redirect-chain"])
 def test_a_bad_answer_is_down_with_the_reason(server: Server, path: str, expect: Expect,
@@ -176,6 +215,50 @@ def test_a_redirect_is_followed(server: Server) -> None:
     result = probe_one(make_probe("http", url(server, "/moved"), expect=Expect(contains="ok")))
     assert (result.state, result.status_code) == ("up", 200)
     assert [path for _, path, _ in server.requests[-2:]] == ["/moved", "/ok"]
+
+
+@pytest.mark.parametrize("hops", [10, 20])
+def test_up_to_20_redirects_are_followed_as_browsers_do(server: Server, hops: int) -> None:
+    result = probe_one(make_probe("http", url(server, f"/hop{HOPS - hops}"),
+                                  expect=Expect(contains="arrived")))
+    assert (result.state, result.status_code, result.error) == ("up", 200, None)
+    assert server.requests[-1][1] == f"/hop{HOPS}"
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_on_the_next_hop(server: Server) -> None:
+    result = probe_one(make_probe("http", url(server, "/login"),
+                                  expect=Expect(contains="welcome back")))
+    assert (result.state, result.status_code, result.error) == ("up", 200, None)
+    assert "session=abc123" in server.requests[-1][2]["Cookie"]
+
+
+def test_cookies_are_not_kept_across_checks(server: Server) -> None:
+    # One at a time, in order: the second check starts after the first got its cookie.
+    components = (Component("login", "Login", probe=make_probe("http", url(server, "/login"))),
+                  Component("home", "Home", probe=make_probe("http", url(server, "/home"))),
+                  Component("again", "Again", probe=make_probe("http", url(server, "/login"))))
+    results = run_probes(Config(SITE, components), "test", concurrency=1,
+                         retry_pause=PAUSE).results
+    assert [(r.state, r.error) for r in results] == [
+        ("up", None), ("down", "expected 2xx or 3xx, got 401"), ("up", None)]
+    assert "Cookie" not in server.requests[-3][2]  # /home, after the first check's cookie
+
+
+@pytest.mark.parametrize(("path", "waited"), [("/busy-seconds", 1.0), ("/busy-date", 1.9)],
+                         ids=["seconds", "http-date"])
+def test_a_retry_waits_as_retry_after_says(server: Server, path: str, waited: float) -> None:
+    result = probe_one(make_probe("http", url(server, path), retries=1))
+    assert (result.state, result.status_code, result.error, result.attempts) == \
+        ("up", 200, None, 2)
+    first, second = TIMES[path][-2:]
+    assert second - first >= waited
+
+
+def test_a_retry_after_past_the_deadline_is_not_waited_for(server: Server) -> None:
+    started = time.monotonic()
+    result = probe_one(make_probe("http", url(server, "/busy-long"), timeout=2, retries=1))
+    assert (result.state, result.status_code, result.attempts) == ("up", 200, 2)
+    assert time.monotonic() - started < 2
 
 
 def test_an_expected_3xx_code_is_not_followed(server: Server) -> None:

@@ -1,5 +1,5 @@
-"""Probes against servers nobody here wrote: Debian's nginx (TLS, gzip, chunked, basic auth,
-virtual hosts), tinyproxy as the runner's forward proxy, dnsmasq as the DNS server."""
+"""Probes against servers nobody here wrote: Debian's nginx (TLS, gzip, Brotli, chunked, basic
+auth, virtual hosts), tinyproxy as the runner's forward proxy, dnsmasq as the DNS server."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from generator.load.config import Expect
 from generator.probe import format_table
-from tests import real_servers
+from tests import real_servers, tools
 from tests.probe_helpers import make_probe, probe_one, run
 from tests.servers import Server, closed_port, http_server, make_ca, make_leaf, write_pem
 
@@ -115,6 +115,47 @@ def test_plain_http_to_the_tls_port(nginx: int) -> None:
     result = probe_one(make_probe("http", f"http://localhost:{nginx}/"))
     assert (result.state, result.status_code, result.error) == \
         ("down", 400, "expected 2xx or 3xx, got 400")
+
+
+BROTLI = """
+  brotli on;
+  brotli_types *;
+  brotli_min_length 1;
+  log_format coding '$uri $sent_http_content_encoding';
+  server {
+    listen 127.0.0.1:{port};
+    listen [::1]:{port};
+    root {folder}/www;
+    access_log {folder}/access.log coding;
+  }
+"""
+
+
+@pytest.fixture(scope="module")
+def nginx_brotli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """nginx compressing with Brotli for a client that offers it (browsers do). Yields its
+    port and its log, which names the coding of each answer."""
+    module = tools.nginx_module("ngx_http_brotli_filter_module",
+                                "libnginx-mod-http-brotli-filter")
+    folder = tmp_path_factory.mktemp("nginx-brotli")
+    www = folder / "www"
+    www.mkdir()
+    (www / "index.html").write_text("<h1>all systems fine</h1>\n" * 50)
+    (www / "status.json").write_text(json.dumps(STATUS))
+    with real_servers.nginx(folder, BROTLI, modules=(module,)) as port:
+        yield port, folder / "access.log"
+
+
+@pytest.mark.parametrize(("path", "expect"), [
+    ("/index.html", Expect(contains="all systems fine")),
+    ("/status.json", Expect(json_path="services.199.name", json_equals="service 199")),
+], ids=["text", "json"])
+def test_a_brotli_body_from_nginx_is_decoded(nginx_brotli: tuple[int, Path], path: str,
+                                             expect: Expect) -> None:
+    port, log = nginx_brotli
+    result = probe_one(make_probe("http", f"http://localhost:{port}{path}", expect=expect))
+    assert (result.state, result.status_code, result.error) == ("up", 200, None)
+    assert log.read_text().splitlines()[-1] == f"{path} br"
 
 
 @pytest.mark.parametrize(("kind", "target", "state", "error"), [

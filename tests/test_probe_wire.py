@@ -1,5 +1,6 @@
 """What real servers send and a strict client gets wrong: bare LF, huge headers, charsets,
-compressed bodies, UTF-8 redirects, HTTP/2-only servers, both address families."""
+compressed bodies, UTF-8 redirects, HTTP/2-only servers, both address families, bodies that
+end early."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import brotli
 import pytest
+from backports import zstd
 
 from generator.load.config import Expect
 from generator.probe import format_table
@@ -22,6 +25,7 @@ from tests.servers import (
     H2_GOAWAY,
     H2_SETTINGS,
     Handler,
+    Route,
     Server,
     closed_port,
     dns_server,
@@ -56,6 +60,35 @@ def _gzipped(body: bytes, content_type: str = "text/html") -> object:
                              headers={"Content-Encoding": "gzip"})
 
 
+# Bytes and their Content-Type: the text a browser reads in them is "Café €5".
+CHARSETS = {
+    # The WHATWG Encoding Standard reads these labels as windows-1252, where 0x80 is "€".
+    "iso-8859-1": ("text/html; charset=iso-8859-1", "Café €5".encode("cp1252")),
+    "latin1": ("text/html; charset=latin1", "Café €5".encode("cp1252")),
+    "ascii": ("text/html; charset=ascii", "Café €5".encode("cp1252")),
+    "us-ascii-quoted": ('text/html; charset="US-ASCII"', "Café €5".encode("cp1252")),
+    # A byte order mark wins over the charset the header names, and over none.
+    "utf-8-bom-over-latin1": ("text/html; charset=iso-8859-1",
+                              b"\xef\xbb\xbf" + "Café €5".encode()),
+    "utf-16le-bom-over-utf-8": ("text/plain; charset=utf-8",
+                                b"\xff\xfe" + "Café €5".encode("utf-16-le")),
+    "utf-16be-bom": ("text/plain", b"\xfe\xff" + "Café €5".encode("utf-16-be")),
+    "unknown-label": ("text/plain; charset=no-such-charset", "Café €5".encode()),
+}
+JSON_BODIES = {
+    "utf-8-bom": ("application/json", b"\xef\xbb\xbf" + '{"status": "Café"}'.encode()),
+    "utf-16le-bom": ("application/json",
+                     b"\xff\xfe" + '{"status": "Café"}'.encode("utf-16-le")),
+    "latin1-label": ("application/json; charset=latin1", '{"status": "Café"}'.encode("cp1252")),
+}
+
+
+def _send(content_type: str, body: bytes) -> Route:
+    return lambda h: h.reply(200, body, content_type)
+
+
+
+
 ROUTES = {
     "/private": _basic,
     "/old": _utf8_location,
@@ -64,9 +97,18 @@ ROUTES = {
     "/status.json": _gzipped(json.dumps({"status": "ok"}).encode(), "application/json"),
     "/deflate": lambda h: h.reply(200, zlib.compress(b"all fine"), headers={
         "Content-Encoding": "deflate"}),
+    # Compressed whatever the request offered, as a CDN with a stale cache may send them.
+    "/brotli": lambda h: h.reply(200, brotli.compress(b"<h1>all fine</h1>"), "text/html",
+                                 headers={"Content-Encoding": "br"}),
+    "/zstd": lambda h: h.reply(200, zstd.compress(b"<h1>all fine</h1>"), "text/html",
+                               headers={"Content-Encoding": "zstd"}),
+    "/zstd.json": lambda h: h.reply(200, zstd.compress(b'{"status": "ok"}'),
+                                    "application/json", headers={"Content-Encoding": "zstd"}),
     "/latin1": lambda h: h.reply(200, "Café ouvert".encode("latin-1"),
                                  "text/html; charset=iso-8859-1"),
     "/big": lambda h: h.reply(200, b"x" * (6 << 20) + b" ERROR " + b"x" * 1000),
+    **{f"/charset/{name}": _send(*sent) for name, sent in CHARSETS.items()},
+    **{f"/json/{name}": _send(*sent) for name, sent in JSON_BODIES.items()},
     "/host": lambda h: h.reply(503 if h.headers["Host"].startswith("xn--bcher-kva.test")
                                else 200, h.headers["Host"].encode()),
 }
@@ -107,12 +149,32 @@ def test_a_latin_1_page_is_read_in_its_charset(server: Server) -> None:
     assert (result.state, result.error) == ("up", None)
 
 
+@pytest.mark.parametrize("name", sorted(CHARSETS))
+def test_text_is_read_in_the_charset_a_browser_reads(server: Server, name: str) -> None:
+    result = probe_one(make_probe("http", url(server, f"/charset/{name}"),
+                                  expect=Expect(contains="Café €5")))
+    assert (result.state, result.error) == ("up", None)
+    result = probe_one(make_probe("http", url(server, f"/charset/{name}"),
+                                  expect=Expect(not_contains="€")))
+    assert (result.state, result.error) == ("down", "response contains '€'")
+
+
+@pytest.mark.parametrize("name", sorted(JSON_BODIES))
+def test_json_is_read_in_the_charset_a_browser_reads(server: Server, name: str) -> None:
+    result = probe_one(make_probe("http", url(server, f"/json/{name}"),
+                                  expect=Expect(json_path="status", json_equals="Café")))
+    assert (result.state, result.error) == ("up", None)
+
+
 @pytest.mark.parametrize(("path", "expect", "state", "error"), [
     ("/maintenance", Expect(not_contains="MAINTENANCE"), "down",
      "response contains 'MAINTENANCE'"),
     ("/status.json", Expect(json_path="status", json_equals="ok"), "up", None),
     ("/deflate", Expect(contains="all fine"), "up", None),
-], ids=["gzip-text", "gzip-json", "deflate"])
+    ("/brotli", Expect(contains="all fine"), "up", None),
+    ("/zstd", Expect(contains="all fine"), "up", None),
+    ("/zstd.json", Expect(json_path="status", json_equals="ok"), "up", None),
+], ids=["gzip-text", "gzip-json", "deflate", "brotli", "zstd", "zstd-json"])
 def test_a_compressed_body_is_checked_decoded(server: Server, path: str, expect: Expect,
                                               state: str, error: str | None) -> None:
     result = probe_one(make_probe("http", url(server, path), expect=expect))
@@ -184,13 +246,36 @@ def test_a_tls_server_that_speaks_only_http2_is_named(tmp_path: Path,
      "the response body is malformed (bad chunked encoding)"),
     (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 8\r\n\r\nnot gzip", 200,
      "the response body is malformed (not valid gzip)"),
-], ids=["short-length", "short-chunks", "bad-chunk", "bad-gzip"])
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 6\r\n\r\nnot br", 200,
+     "the response body is malformed (not valid br)"),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Length: 8\r\n\r\nnot zstd", 200,
+     "the response body is malformed (not valid zstd)"),
+], ids=["short-length", "short-chunks", "bad-chunk", "bad-gzip", "bad-br", "bad-zstd"])
 def test_a_body_that_cannot_be_read_whole_is_named(answer: bytes, code: int | None,
                                                    error: str) -> None:
     with raw_server(answer) as port:
         result = probe_one(make_probe("http", f"http://127.0.0.1:{port}/"))
     assert (result.state, result.status_code, result.error, result.network) == \
         ("down", code, error, False)
+
+
+SHORT = "the server closed the connection before the end of its response"
+
+
+@pytest.mark.parametrize("expect", [
+    Expect(), Expect(contains="ok"), Expect(not_contains="down"),
+    Expect(json_path="status", json_equals="ok"),
+], ids=["status", "contains", "not-contains", "json"])
+@pytest.mark.parametrize("answer", [
+    b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"status": "ok"}',
+    b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{"status": "ok"}\r\n',
+], ids=["length", "chunked"])
+def test_a_body_that_ends_early_fails_every_check(answer: bytes, expect: Expect) -> None:
+    # What came before the end was fine: a browser still shows an error, and so does curl.
+    with raw_server(answer) as port:
+        result = probe_one(make_probe("http", f"http://127.0.0.1:{port}/", expect=expect))
+    assert (result.state, result.status_code, result.error, result.reason) == \
+        ("down", 200, SHORT, "closed_early")
 
 
 def test_a_server_that_closes_without_answering_is_named_so() -> None:

@@ -96,6 +96,14 @@ def nginx() -> str:
     return system_tool("/usr/sbin/nginx", "nginx")
 
 
+def nginx_module(name: str, package: str) -> str:
+    """The path of one of Debian's dynamic nginx modules, e.g. ``ngx_http_brotli_filter_module``."""
+    path = Path("/usr/lib/nginx/modules") / f"{name}.so"
+    if not path.exists():
+        missing(f"nginx's {name} is not installed (Debian package {package})")
+    return str(path)
+
+
 def tinyproxy() -> str:
     return system_tool("/usr/bin/tinyproxy", "tinyproxy")
 

@@ -94,9 +94,13 @@ def _now() -> datetime:
 
 def run_cap(probes: list[Probe], concurrency: int, pause: float) -> float:
     """The longest a run may take: its slowest probe with every retry, once per wave."""
-    slowest = max(p.timeout.total_seconds() * (p.retries + 1) + pause * p.retries
-                  for p in probes)
+    slowest = max(budget(p, pause) for p in probes)
     return slowest * math.ceil(len(probes) / concurrency) + RUN_SLACK
+
+
+def budget(probe: Probe, pause: float) -> float:
+    """The longest one check may take: every attempt to its deadline, a pause between."""
+    return probe.timeout.total_seconds() * (probe.retries + 1) + pause * probe.retries
 
 
 async def _probe(component: str, probe: Probe, net: Net, gate: asyncio.Semaphore,
@@ -104,16 +108,29 @@ async def _probe(component: str, probe: Probe, net: Net, gate: asyncio.Semaphore
     """Check one component, re-checking a failure ``probe.retries`` times."""
     async with gate:
         at = _now()
+        deadline = time.monotonic() + budget(probe, pause)
         attempts = 0
         while True:
             attempts += 1
             outcome = await attempt(probe, net)
             if outcome.state != ProbeState.DOWN or attempts > probe.retries:
                 break
-            await asyncio.sleep(pause)
+            await asyncio.sleep(_wait(probe, pause, outcome.retry_after,
+                                      probe.retries + 1 - attempts, deadline))
     log.debug("%s: %s after %d attempt(s)", component, outcome.state, attempts)
     return Result(component, at, outcome.state, outcome.latency_ms, outcome.status_code,
                   outcome.error, attempts, outcome.network, outcome.reason)
+
+
+def _wait(probe: Probe, pause: float, asked: float | None, left: int, deadline: float) -> float:
+    """The pause before a retry: what ``Retry-After`` asked when the ``left`` attempts still
+    fit the check's deadline after it (so the run's cap holds), else the usual pause."""
+    if asked is None:
+        return pause
+    limit = probe.timeout.total_seconds()
+    if time.monotonic() + asked + left * limit + (left - 1) * pause > deadline:
+        return pause
+    return max(pause, asked)
 
 
 async def attempt(probe: Probe, net: Net) -> Outcome:
@@ -126,7 +143,8 @@ async def attempt(probe: Probe, net: Net) -> Outcome:
             return await CHECKS[probe.kind](probe, net, progress)
     except Failure as failure:
         return Outcome(ProbeState.DOWN, status_code=failure.status_code, error=failure.error,
-                       network=failure.network, reason=failure.reason)
+                       network=failure.network, reason=failure.reason,
+                       retry_after=failure.retry_after)
     except TimeoutError:
         if progress.answered:
             return Outcome(ProbeState.DOWN, error=words("timeout_reading", limit=seconds(limit)),

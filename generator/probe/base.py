@@ -21,6 +21,7 @@ class Failure(Exception):
         self.values = values
         self.network = network
         self.status_code = status_code
+        self.retry_after: float | None = None  # seconds the answer asked to wait before a retry
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Outcome:
     error: str | None = None
     network: bool = False
     reason: str | None = None
+    retry_after: float | None = None  # seconds a 429 or 503 asked to wait (Retry-After)
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,24 @@
 """One HTTP request through aiohttp, as curl would send it, with plain words for each failure.
 
-aiohttp does the talking (proxies, TLS, IDN hosts, URL credentials, compressed bodies, both
-address families); this module chooses the proxy, reads the body up to a cap, notes the
-first byte and the certificate of each connection, and names what went wrong.
-"""
+aiohttp does the talking (proxies, TLS, IDN hosts, URL credentials, compressed bodies: gzip,
+deflate, Brotli, zstd; both address families); this module chooses the proxy, reads the body
+to its end or a cap, notes the first byte and the certificate of each connection, and names
+what went wrong."""
 
 from __future__ import annotations
 
 import base64
-import codecs
 import errno
 import functools
 import ssl
 import time
 import urllib.request
 from dataclasses import dataclass
+from http.cookies import BaseCookie
 from typing import Any
 
 import aiohttp
+import webencodings
 from aiohttp.client_proto import ResponseHandler
 from multidict import CIMultiDictProxy
 from yarl import URL
@@ -39,7 +40,7 @@ class Response:
     headers: CIMultiDictProxy[str]
     body: bytes  # decoded from gzip/deflate; at most the cap
     whole: bool  # the body was read to its end
-    encoding: str  # the charset its text is in
+    encoding: str  # the WHATWG encoding its Content-Type names (a byte order mark wins over it)
     answered: float  # time.monotonic() when its headers had arrived
     peercert: dict[str, Any] | None  # the server's certificate, for https
 
@@ -102,9 +103,14 @@ def proxy_for(url: URL, proxies: dict[str, str]) -> str | None:
 
 async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | None,
                 net: Net, resolver: str | None, progress: Progress, cap: int,
-                needle: str | None) -> Response:
-    """Send one request and read its answer: the body up to ``cap`` bytes, or until
-    ``needle`` is seen (the only thing the check looks for)."""
+                cookies: BaseCookie[str]) -> Response:
+    """Send one request with ``cookies`` and read its answer: the body to its end, or up to
+    ``cap`` bytes.
+
+    Never less, even when the check has seen what it looks for: a body that ends before its
+    ``Content-Length`` (or its last chunk) is a failure whatever came before, as it is for
+    curl and browsers.
+    """
     proxy = proxy_for(url, net.proxies)
     session = open_client(net, resolver)
     via = URL(proxy) if proxy else None
@@ -113,14 +119,14 @@ async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | No
         headers, login = headers | login, None
     try:
         async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False,
+                method, url, headers=headers, data=body, cookies=cookies, allow_redirects=False,
                 proxy=via.with_user(None) if via else None, proxy_headers=login) as response:
             answered = time.monotonic()
             if via is not None and response.status == 407:
                 raise Failure("proxy_auth", network=True, proxy=_where(proxy))
             encoding = _encoding(response.charset)
             try:
-                data, whole = await _read(response, cap, _needle(needle, encoding))
+                data, whole = await _read(response, cap)
             except (aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
                 raise _body_failure(exc, response) from None
             return Response(response.status, response.headers, data, whole, encoding,
@@ -129,16 +135,12 @@ async def fetch(url: URL, method: str, headers: dict[str, str], body: bytes | No
         raise await _failure(exc, url, proxy, resolver) from None
 
 
-async def _read(response: aiohttp.ClientResponse, cap: int,
-                needle: bytes | None) -> tuple[bytes, bool]:
+async def _read(response: aiohttp.ClientResponse, cap: int) -> tuple[bytes, bool]:
     body = bytearray()
     async for chunk in response.content.iter_chunked(CHUNK):
-        start = max(0, len(body) - len(needle) + 1) if needle else 0
         body += chunk
         if len(body) > cap:
             del body[cap:]
-            return bytes(body), False
-        if needle and body.find(needle, start) >= 0:
             return bytes(body), False
     return bytes(body), True
 
@@ -157,23 +159,10 @@ def _body_failure(exc: aiohttp.ClientError, response: aiohttp.ClientResponse) ->
 
 
 def _encoding(charset: str | None) -> str:
-    if charset:
-        try:
-            return codecs.lookup(charset).name
-        except LookupError:
-            pass
-    return "utf-8"
-
-
-def _needle(text: str | None, encoding: str) -> bytes | None:
-    """``text`` as bytes in ``encoding`` when it can be found that way (ASCII-based
-    charsets only: in UTF-16 a byte match could straddle two characters)."""
-    if text is None or "a".encode(encoding) != b"a":
-        return None
-    try:
-        return text.encode(encoding)
-    except UnicodeError:
-        return None
+    """The encoding a browser reads ``charset`` as (WHATWG labels: ``latin1`` and ``ascii``
+    are windows-1252); UTF-8 when it names none it knows."""
+    found = webencodings.lookup(charset) if charset else None
+    return str(found.name) if found is not None else "utf-8"
 
 
 async def _failure(exc: aiohttp.ClientError, url: URL, proxy: str | None,

@@ -1,13 +1,16 @@
 """Holding an answer to what ``expect`` asks for: its status, its text, a JSON value.
 
 A body longer than the probe's ``max_body`` is read only that far: a check that needed the
-rest says so, and never passes for not having seen it.
+rest says so, and never passes for not having seen it. Text and JSON are read in the charset
+a browser would read them in (``decode``).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, Protocol
+
+import webencodings
 
 from generator.load.config import Expect
 from generator.probe.base import Failure, size
@@ -33,8 +36,8 @@ def judge(expect: Expect, response: Answer, cap: int) -> None:
                       got=code)
     if expect.contains is None and expect.not_contains is None and expect.json_path is None:
         return
-    text = response.body.decode(response.encoding, errors="replace")
-    cut = not response.whole and len(response.body) >= cap
+    text = decode(response.body, response.encoding)
+    cut = not response.whole  # read only up to the cap
     if expect.contains is not None and expect.contains not in text:
         if cut:
             raise Failure("keyword_missing_partial", network=False, status_code=code,
@@ -53,6 +56,13 @@ def judge(expect: Expect, response: Answer, cap: int) -> None:
             raise Failure("body_too_large", network=False, status_code=code, size=size(cap),
                           check="json")
         _judge_json(expect.json_path, expect.json_equals, text, code)
+
+
+def decode(body: bytes, encoding: str) -> str:
+    """``body`` as a browser reads it: a byte order mark (UTF-8, UTF-16) decides, else
+    ``encoding``; what cannot be decoded becomes U+FFFD (WHATWG Encoding Standard)."""
+    text, _ = webencodings.decode(body, encoding, errors="replace")
+    return str(text)
 
 
 def _judge_json(path: str, equals: Any, text: str, code: int) -> None:

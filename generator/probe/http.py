@@ -1,9 +1,17 @@
-"""The http(s) check: follow redirects, then hold the answer to what ``expect`` says."""
+"""The http(s) check: follow redirects, then hold the answer to what ``expect`` says.
+
+As a browser would: up to 20 redirects (Chromium's and Firefox's limit), and the cookies the
+answers set are sent on the next hops of the same check, never to another check. A 429 or
+503 passes on its ``Retry-After`` for the retry to honour.
+"""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
+import aiohttp
 from yarl import URL
 
 from generator.load.config import Probe
@@ -14,7 +22,7 @@ from generator.probe.client import Response, fetch
 from generator.probe.expect import judge
 from generator.reasons import SEPARATOR, words
 
-MAX_REDIRECTS = 5
+MAX_REDIRECTS = 20
 _REDIRECTS = (301, 302, 303, 307, 308)
 _CREDENTIALS = ("authorization", "cookie", "proxy-authorization")
 
@@ -29,7 +37,12 @@ async def check_http(probe: Probe, net: Net, progress: Progress) -> Outcome:
     start = time.monotonic()
     response = await _follow(probe, net, progress)
     latency = response.answered - start
-    judge(probe.expect, response, probe.max_body)
+    try:
+        judge(probe.expect, response, probe.max_body)
+    except Failure as failure:
+        if failure.reason == "status" and response.status in (429, 503):
+            failure.retry_after = retry_after(response.headers.get("Retry-After"))
+        raise
     warnings: list[tuple[str, str]] = []
     if probe.degraded_over is not None and latency > probe.degraded_over.total_seconds():
         shown = f"{latency:.1f}" if latency >= 1 else f"{latency:.2f}"
@@ -53,12 +66,12 @@ async def _follow(probe: Probe, net: Net, progress: Progress) -> Response:
     if url.user is not None and any(k.lower() == "authorization" for k in headers):
         url = url.with_user(None)  # the header the config gives wins over the URL's
     body = probe.body.encode("utf-8") if probe.body is not None else None
-    needle = probe.expect.contains if (probe.expect.not_contains is None and
-                                       probe.expect.json_path is None) else None
     seen = {str(url)}
+    jar = aiohttp.CookieJar(unsafe=True)  # unsafe: IP-address hosts keep cookies too
     for _ in range(MAX_REDIRECTS + 1):
         response = await fetch(url, method, headers, body, net, probe.resolver, progress,
-                               probe.max_body, needle)
+                               probe.max_body, jar.filter_cookies(url))
+        jar.update_cookies_from_headers(response.headers.getall("Set-Cookie", []), url)
         location = response.headers.get("location")
         if not (follow and response.status in _REDIRECTS and location):
             return response
@@ -74,6 +87,20 @@ async def _follow(probe: Probe, net: Net, progress: Progress) -> Response:
         url = following
     raise Failure("redirect_limit", network=False, status_code=response.status,
                   limit=MAX_REDIRECTS)
+
+
+def retry_after(value: str | None) -> float | None:
+    """The seconds ``Retry-After`` asks to wait: a number of seconds or an HTTP-date."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, as HTTP-dates are
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _join(base: URL, location: str, status: int) -> URL:
