@@ -381,3 +381,18 @@ def test_notified_json_is_sorted_keys_kept_for_a_week(tmp_path: Path) -> None:
     path.write_text('{"sent": "all of it"}')
     with pytest.raises(HistoryError, match=r"notified.json: expected \{\"sent\": \[keys\]\}"):
         sent.read(path)
+
+
+def test_updates_stamped_in_the_same_minute_go_out_in_the_file_order(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """``kabar new`` stamps to the minute: a quick investigating, identified, resolved share
+    one time, and their messages keep the order of the file."""
+    (site.root / "incidents" / "2026-11-25-login.yaml").write_text(LOGIN + "".join(
+        update.replace("05:41", "05:38").replace("05:43", "05:38") for update in UPDATES))
+    assert site.notify(40, capsys) == 0
+    assert [title for title, _ in site.received(f"127.0.0.1:{site.hook.port}")] == [
+        "Nusa Status: Login errors (Investigating)", "Nusa Status: Login errors (Identified)",
+        "Nusa Status: Login errors (Resolved)"]
+    assert [subject for subject, _ in site.emails()] == [
+        "Nusa Status: Login errors (Investigating)", "Nusa Status: Login errors (Identified)",
+        "Nusa Status: Login errors (Resolved)"]
