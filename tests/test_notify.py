@@ -396,3 +396,37 @@ def test_updates_stamped_in_the_same_minute_go_out_in_the_file_order(
     assert [subject for subject, _ in site.emails()] == [
         "Nusa Status: Login errors (Investigating)", "Nusa Status: Login errors (Identified)",
         "Nusa Status: Login errors (Resolved)"]
+
+
+def test_a_failed_test_message_says_it_is_not_tried_again(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--test`` records nothing: a test message that failed is never sent again by itself."""
+    site.hook.status = 500
+    assert site.notify(0, capsys, "--test") == 1
+    failures = [line for line in site.outputs[-1].splitlines() if line.startswith("notify:")]
+    assert len(failures) == 4  # the JSON hook, ntfy, Slack and Discord answer 500; mail took it
+    assert failures[0].startswith("notify: channel 1 (json): test message not sent: sending "
+                                  "failed (")
+    assert failures[0].endswith("); nothing is recorded and nothing retried: fix the channel "
+                                "and run kabar notify --test again")
+    assert len(site.emails()) == 1
+    site.hook.status = 200
+    site.hook.received.clear()
+    assert site.notify(0, capsys) == 0  # the next run sends no test message
+    assert site.outputs[-2] == "nothing new to send\n"
+    assert site.hook.received == []
+    assert len(site.emails()) == 1
+
+
+def test_help_lists_every_event(capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.load.notify import EVENTS
+
+    with pytest.raises(SystemExit) as done:
+        main(["notify", "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert ("events: outage, degraded, recovery, incident, maintenance (a channel's default: "
+            "outage, recovery, incident, maintenance)") in text.splitlines()
+    assert all(event in text.split("events: ")[-1] for event in EVENTS)
+    assert "send one test message to every channel, whatever its events" in " ".join(
+        text.split())
