@@ -430,3 +430,43 @@ def test_help_lists_every_event(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(event in text.split("events: ")[-1] for event in EVENTS)
     assert "send one test message to every channel, whatever its events" in " ".join(
         text.split())
+
+
+def test_failures_inside_a_maintenance_window_send_no_outage_the_same_outside_do(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """A maintenance is in progress by its window, though its only update says scheduled:
+    what probes measure inside it is no outage; the same failures after it are one."""
+    (site.root / "incidents" / "2026-11-25-db.yaml").write_text("""\
+title: Database upgrade
+maintenance: {start: 2026-11-25 05:03, end: 2026-11-25 05:30}
+components: {api: under_maintenance}
+updates:
+  - {at: 2026-11-25 04:00, status: scheduled, message: We will upgrade the database.}
+""")
+    for minutes in (-5, 0):
+        assert site.run(minutes, capsys) == 0
+    for minutes in (5, 10, 15):  # inside the window
+        assert site.run(minutes, capsys, "down") == 0
+    ntfy = [r for r in site.hook.received if r.path == "/"]  # outage and recovery only
+    assert ntfy == []
+    for minutes in (20, 25, 30, 35):
+        assert site.run(minutes, capsys) == 0
+    for minutes in (40, 45):  # after it
+        assert site.run(minutes, capsys, "down") == 0
+    outage = ("Nusa Status: API down",
+              "API has been down since 25 November 2026 05:40 WIB.\n"
+              "Last check: connection refused\n"
+              "Details: https://status.example.com/components/api.html")
+    assert [r.json()["title"] for r in site.hook.received if r.path == "/"] == [outage[0]]
+    assert site.received(f"127.0.0.1:{site.hook.port}", f"/{HOOK_SECRET}") == [
+        ("Nusa Status: maintenance started: Database upgrade",
+         "Maintenance started at 25 November 2026 05:03 WIB.\n"
+         "Window: 25 November 2026 05:03 WIB – 25 November 2026 05:30 WIB\n"
+         "Affected: API\n"
+         "Details: https://status.example.com/incidents/2026-11-25-db.html"),
+        ("Nusa Status: maintenance completed: Database upgrade",
+         "Maintenance completed at 25 November 2026 05:30 WIB.\n"
+         "Window: 25 November 2026 05:03 WIB – 25 November 2026 05:30 WIB\n"
+         "Affected: API\n"
+         "Details: https://status.example.com/incidents/2026-11-25-db.html"),
+        outage]
