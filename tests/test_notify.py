@@ -381,3 +381,92 @@ def test_notified_json_is_sorted_keys_kept_for_a_week(tmp_path: Path) -> None:
     path.write_text('{"sent": "all of it"}')
     with pytest.raises(HistoryError, match=r"notified.json: expected \{\"sent\": \[keys\]\}"):
         sent.read(path)
+
+
+def test_updates_stamped_in_the_same_minute_go_out_in_the_file_order(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """``kabar new`` stamps to the minute: a quick investigating, identified, resolved share
+    one time, and their messages keep the order of the file."""
+    (site.root / "incidents" / "2026-11-25-login.yaml").write_text(LOGIN + "".join(
+        update.replace("05:41", "05:38").replace("05:43", "05:38") for update in UPDATES))
+    assert site.notify(40, capsys) == 0
+    assert [title for title, _ in site.received(f"127.0.0.1:{site.hook.port}")] == [
+        "Nusa Status: Login errors (Investigating)", "Nusa Status: Login errors (Identified)",
+        "Nusa Status: Login errors (Resolved)"]
+    assert [subject for subject, _ in site.emails()] == [
+        "Nusa Status: Login errors (Investigating)", "Nusa Status: Login errors (Identified)",
+        "Nusa Status: Login errors (Resolved)"]
+
+
+def test_a_failed_test_message_says_it_is_not_tried_again(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--test`` records nothing: a test message that failed is never sent again by itself."""
+    site.hook.status = 500
+    assert site.notify(0, capsys, "--test") == 1
+    failures = [line for line in site.outputs[-1].splitlines() if line.startswith("notify:")]
+    assert len(failures) == 4  # the JSON hook, ntfy, Slack and Discord answer 500; mail took it
+    assert failures[0].startswith("notify: channel 1 (json): test message not sent: sending "
+                                  "failed (")
+    assert failures[0].endswith("); nothing is recorded and nothing retried: fix the channel "
+                                "and run kabar notify --test again")
+    assert len(site.emails()) == 1
+    site.hook.status = 200
+    site.hook.received.clear()
+    assert site.notify(0, capsys) == 0  # the next run sends no test message
+    assert site.outputs[-2] == "nothing new to send\n"
+    assert site.hook.received == []
+    assert len(site.emails()) == 1
+
+
+def test_help_lists_every_event(capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.load.notify import EVENTS
+
+    with pytest.raises(SystemExit) as done:
+        main(["notify", "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert ("events: outage, degraded, recovery, incident, maintenance (a channel's default: "
+            "outage, recovery, incident, maintenance)") in text.splitlines()
+    assert all(event in text.split("events: ")[-1] for event in EVENTS)
+    assert "send one test message to every channel, whatever its events" in " ".join(
+        text.split())
+
+
+def test_failures_inside_a_maintenance_window_send_no_outage_the_same_outside_do(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """A maintenance is in progress by its window, though its only update says scheduled:
+    what probes measure inside it is no outage; the same failures after it are one."""
+    (site.root / "incidents" / "2026-11-25-db.yaml").write_text("""\
+title: Database upgrade
+maintenance: {start: 2026-11-25 05:03, end: 2026-11-25 05:30}
+components: {api: under_maintenance}
+updates:
+  - {at: 2026-11-25 04:00, status: scheduled, message: We will upgrade the database.}
+""")
+    for minutes in (-5, 0):
+        assert site.run(minutes, capsys) == 0
+    for minutes in (5, 10, 15):  # inside the window
+        assert site.run(minutes, capsys, "down") == 0
+    ntfy = [r for r in site.hook.received if r.path == "/"]  # outage and recovery only
+    assert ntfy == []
+    for minutes in (20, 25, 30, 35):
+        assert site.run(minutes, capsys) == 0
+    for minutes in (40, 45):  # after it
+        assert site.run(minutes, capsys, "down") == 0
+    outage = ("Nusa Status: API down",
+              "API has been down since 25 November 2026 05:40 WIB.\n"
+              "Last check: connection refused\n"
+              "Details: https://status.example.com/components/api.html")
+    assert [r.json()["title"] for r in site.hook.received if r.path == "/"] == [outage[0]]
+    assert site.received(f"127.0.0.1:{site.hook.port}", f"/{HOOK_SECRET}") == [
+        ("Nusa Status: maintenance started: Database upgrade",
+         "Maintenance started at 25 November 2026 05:03 WIB.\n"
+         "Window: 25 November 2026 05:03 WIB – 25 November 2026 05:30 WIB\n"
+         "Affected: API\n"
+         "Details: https://status.example.com/incidents/2026-11-25-db.html"),
+        ("Nusa Status: maintenance completed: Database upgrade",
+         "Maintenance completed at 25 November 2026 05:30 WIB.\n"
+         "Window: 25 November 2026 05:03 WIB – 25 November 2026 05:30 WIB\n"
+         "Affected: API\n"
+         "Details: https://status.example.com/incidents/2026-11-25-db.html"),
+        outage]

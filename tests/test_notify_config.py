@@ -9,6 +9,7 @@ import pytest
 from generator.errors import ValidationError
 from generator.load.config import load_config
 from generator.load.notify import DEFAULT_EVENTS, Channel, Link, Notify
+from tests.notify_receivers import webhook
 
 BASE = """\
 site:
@@ -42,6 +43,15 @@ RULES = [
                  "status.yaml:9:12: error: 'url': apprise does not support the scheme 'slak' "
                  "(did you mean 'slack'?); see https://github.com/caronc/apprise/wiki for the "
                  "URL of each service", id="unknown-scheme"),
+    pytest.param('notify:\n  channels:\n    - url: "https://hooks.example.com/notify"\n',
+                 "status.yaml:9:12: error: 'url': apprise knows no service at this https:// "
+                 "address: give a service's own webhook URL as it hands it out (Slack's, "
+                 "Discord's, ...) or an Apprise URL (jsons:// for a plain JSON webhook); see "
+                 "https://github.com/caronc/apprise/wiki", id="unknown-web-address"),
+    pytest.param('notify:\n  channels:\n    - url: "slack://T000"\n',
+                 "status.yaml:9:12: error: 'url': apprise refuses this Slack URL (slack://): "
+                 "a part is missing or malformed; see https://appriseit.com/services/slack/ "
+                 "for its form", id="refused-by-its-service"),
     pytest.param('notify:\n  channels:\n    - url: "hooks.example/secret-token"\n',
                  "status.yaml:9:12: error: 'url': expected an Apprise URL that starts with a "
                  "scheme, like slack://, discord://, ntfys://, mailtos:// or json://",
@@ -110,6 +120,28 @@ subscribe:
         "channel 1 (slack)", "channel 2 (?)", "channel 3 (mailtos)"]
     assert config.subscribe == (Link("ntfy", "https://ntfy.sh/example-status"),
                                 Link("Mailing list", "mailto:status-subscribe@example.com"))
+
+
+def test_any_url_apprise_accepts_is_a_channel(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhook URLs Slack and Discord hand out are channels, ${VAR} in them or not;
+    validating one sends nothing (the receiver is also the proxy to Slack's and Discord's
+    hosts, so a request there would arrive in it)."""
+    monkeypatch.chdir(tmp_path)
+    with webhook(tmp_path) as hook:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{hook.port}")
+        urls = (f"json://127.0.0.1:{hook.port}/${{HOOK_SECRET}}",
+                "https://hooks.slack.com/services/T000/B000/XXXX",
+                "https://hooks.slack.com/services/T000/B000/${SLACK_SECRET}",
+                "https://discord.com/api/webhooks/1234/abcd",
+                "https://discord.com/api/webhooks/${DISCORD_ID}/${DISCORD_TOKEN}",
+                "tgram://${TELEGRAM_TOKEN}/${TELEGRAM_CHAT}")
+        Path("status.yaml").write_text(BASE + "notify:\n  channels:\n" + "".join(
+            f'    - url: "{url}"\n' for url in urls))
+        config = load_config(Path("status.yaml"))
+        assert config.notify is not None
+        assert [c.url for c in config.notify.channels] == list(urls)
+        assert hook.received == []
 
 
 def test_without_notify_there_is_nothing_to_send(tmp_path: Path,

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from generator import __version__
 from generator.errors import KabarError, ValidationError
+from generator.load.notify import DEFAULT_EVENTS, EVENTS
 from generator.site.cache import DEFAULT_FOLDER
 
 log = logging.getLogger("generator")
@@ -113,10 +114,13 @@ def parser() -> argparse.ArgumentParser:
                  "that held for notify.after runs; an incident published, updated or resolved; "
                  "a maintenance starting or completing) to every channel in status.yaml's "
                  "notify:, each exactly once (history/notified.json keeps what was sent).",
-                 epilog="events: outage, recovery, incident, maintenance")
+                 epilog=f"events: {', '.join(EVENTS)} (a channel's default: "
+                        f"{', '.join(DEFAULT_EVENTS)})")
     _common(p)
     p.add_argument("--dry-run", action="store_true", help="print what is due; send nothing")
-    p.add_argument("--test", action="store_true", help="send one test message to every channel")
+    p.add_argument("--test", action="store_true",
+                   help="send one test message to every channel, whatever its events; reads "
+                        "and records nothing, so one that fails is not tried again")
     p.add_argument("--now", help="as at this time (ISO 8601); else SOURCE_DATE_EPOCH")
     p.add_argument("--merge", type=Path, metavar="FILE",
                    help="add what another notified.json says was sent (scripts/job.sh uses "

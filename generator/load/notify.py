@@ -2,12 +2,15 @@
 
 A channel's URL is an Apprise URL, kept as written: its ``${VAR}`` are filled in from the
 environment only when a message is sent (``generator/notify/``), and no message here ever
-quotes a URL, since it may hold a secret. Its scheme is checked against the schemes that
-the installed apprise supports (unless the scheme itself is a variable).
+quotes a URL, since it may hold a secret. Any URL the installed apprise accepts is valid, the
+webhook URLs that Slack and Discord hand out included: apprise is asked, with each ``${VAR}``
+taken to hold a token of digits (``PLACEHOLDER``); a URL with a variable whose scheme is one of
+apprise's, or whose scheme is itself a variable, is left to be checked when it is sent.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -25,6 +28,8 @@ CHANNEL_KEYS = ("url", "events")
 LINK_KEYS = ("name", "url")
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_WIKI = "https://github.com/caronc/apprise/wiki"
+PLACEHOLDER = "0123456789"  # what a ${VAR} is taken to hold when apprise checks a URL
 _LINK_SCHEMES = ("http", "https", "mailto", "webcal", "irc", "ircs", "xmpp", "matrix")
 
 
@@ -61,20 +66,54 @@ class Link:
     url: str
 
 
+@dataclass(frozen=True)
+class Service:
+    """What apprise's registry says of one of its schemes."""
+
+    name: str  # "Slack"
+    setup_url: str  # where its URL's form is described
+    enabled: bool  # False when a package it needs is missing on this machine
+
+
 @cache
-def apprise_schemes() -> frozenset[str]:
+def apprise_services() -> dict[str, Service]:
     """Every scheme the installed apprise knows, its disabled plugins included."""
     import apprise
 
     with warnings.catch_warnings():  # a plugin may import a deprecated module (imghdr)
         warnings.simplefilter("ignore", DeprecationWarning)
         details = apprise.Apprise().details(show_disabled=True)
-    found: set[str] = set()
+    found: dict[str, Service] = {}
     for schema in details.get("schemas", []):
+        service = Service(str(schema.get("service_name") or "?"),
+                          str(schema.get("setup_url") or _WIKI), bool(schema.get("enabled")))
         for key in ("protocols", "secure_protocols"):
             value = schema.get(key) or ()
-            found.update(v.lower() for v in ((value,) if isinstance(value, str) else value))
-    return frozenset(found)
+            for scheme in (value,) if isinstance(value, str) else value:
+                found.setdefault(scheme.lower(), service)
+    return found
+
+
+def apprise_accepts(url: str) -> bool:
+    """Whether apprise makes a service of ``url``, as ``Apprise.add`` would; nothing is sent.
+
+    Apprise's log lines are silenced meanwhile: they may quote the URL, which may hold a
+    secret.
+    """
+    import apprise
+
+    logger = logging.getLogger("apprise")
+    disabled = logger.disabled
+    logger.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            asset = apprise.AppriseAsset(storage_mode="memory")
+            return apprise.Apprise.instantiate(url, asset=asset) is not None
+    except Exception:  # noqa: BLE001 - a plugin that raises refuses the URL
+        return False
+    finally:
+        logger.disabled = disabled
 
 
 def check_notify(check: Checker, value: Any) -> Notify | None:
@@ -122,7 +161,7 @@ def _channel(check: Checker, path: KeyPath, value: Any, index: int) -> Channel |
 
 
 def _apprise_url(check: Checker, path: KeyPath, value: Any) -> str | None:
-    """The URL as written, when its scheme is one apprise supports; never quoted in errors."""
+    """The URL as written, when apprise accepts it; never quoted in errors."""
     if not isinstance(value, str) or not value.strip():
         check.error(path, "'url': expected an Apprise URL like \"slack://${SLACK_TOKEN}\" or "
                     "\"ntfys://ntfy.sh/${NTFY_TOPIC}\" (put secrets in ${VARIABLES})")
@@ -134,14 +173,27 @@ def _apprise_url(check: Checker, path: KeyPath, value: Any) -> str | None:
         check.error(path, "'url': expected an Apprise URL that starts with a scheme, like "
                     "slack://, discord://, ntfys://, mailtos:// or json://")
         return None
+    # Apprise decides. A ${VAR} stands for a token here: it may hold anything, so a URL
+    # with one is also taken when its scheme is apprise's (slack://${SLACK_TOKEN}).
+    if apprise_accepts(VARIABLE.sub(PLACEHOLDER, value)):
+        return value
     scheme = match.group(1).lower()
-    known = apprise_schemes()
-    if scheme not in known:
+    service = apprise_services().get(scheme)
+    if service is not None and (VARIABLE.search(value) or not service.enabled):
+        return value  # checked when a message is sent, with the variables filled in
+    if service is not None:
+        check.error(path, f"'url': apprise refuses this {service.name} URL ({scheme}://): a "
+                    f"part is missing or malformed; see {service.setup_url} for its form")
+    elif scheme in ("http", "https"):  # a web address: said so, not "no such scheme"
+        plain = "jsons" if scheme == "https" else "json"
+        check.error(path, f"'url': apprise knows no service at this {scheme}:// address: give "
+                    "a service's own webhook URL as it hands it out (Slack's, Discord's, ...) "
+                    f"or an Apprise URL ({plain}:// for a plain JSON webhook); see {_WIKI}")
+    else:
         check.error(path, f"'url': apprise does not support the scheme {scheme!r}"
-                    f"{did_you_mean(scheme, known)}; see "
-                    "https://github.com/caronc/apprise/wiki for the URL of each service")
-        return None
-    return value
+                    f"{did_you_mean(scheme, apprise_services())}; see {_WIKI} for the URL of "
+                    "each service")
+    return None
 
 
 def check_subscribe(check: Checker, value: Any) -> tuple[Link, ...] | None:

@@ -8,6 +8,9 @@ rest in the site's language (``messages.py``) and sends it to each channel of ``
 (``send.py``). A channel that fails is reported in one line and tried again on the next run;
 it never stops the others, nor the build.
 
+``--test`` sends one test message to every channel, whatever its ``events``, and reads and
+records nothing: a test message that fails is reported and not sent again by any later run.
+
 Exactly once: a key is recorded per event and channel only after the channel took it, and
 the file travels with the history on the data branch, so a rerun or a retried job finds it.
 Two runs racing to push merge their files by union (see ``sent.py``). Two runs that both
@@ -60,7 +63,9 @@ def notify(config_path: Path, incidents_dir: Path, history: Path, now: datetime,
         out(f"{config_path}: no notify: channels; nothing to send")
         return Outcome(0, ())
     if test:
-        return _run(channels, lambda channel: [test_message(config)], dry_run, out)
+        return _run(channels, lambda channel: [test_message(config)], dry_run, out,
+                    failed=("test message not sent", "nothing is recorded and nothing "
+                            "retried: fix the channel and run kabar notify --test again"))
     incidents = load_incidents(incidents_dir, config)
     events = due_events(config, incidents, history, now)
     path = history / sent_file.NAME
@@ -83,18 +88,24 @@ def notify(config_path: Path, incidents_dir: Path, history: Path, now: datetime,
     return outcome
 
 
+# How a failed channel is reported: what failed, and what happens next.
+_FAILED = ("not sent", "it is tried again on the next run")
+
+
 def _run(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]],
          dry_run: bool, out: Print,
-         took: Callable[[Channel, tuple[Message, ...]], None] | None = None) -> Outcome:
+         took: Callable[[Channel, tuple[Message, ...]], None] | None = None,
+         failed: tuple[str, str] = _FAILED) -> Outcome:
     try:
-        return _each(channels, due, dry_run, out, took)
+        return _each(channels, due, dry_run, out, took, failed)
     finally:
         release_threads()
 
 
 def _each(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]],
           dry_run: bool, out: Print,
-          took: Callable[[Channel, tuple[Message, ...]], None] | None) -> Outcome:
+          took: Callable[[Channel, tuple[Message, ...]], None] | None,
+          failed: tuple[str, str]) -> Outcome:
     count = 0
     failures: list[str] = []
     for channel in channels:
@@ -114,8 +125,8 @@ def _each(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]]
         if delivery.sent:
             out(f"{channel.label}: sent {len(delivery.sent)} message(s)")
         if delivery.failure:
-            failures.append(f"{channel.label}: not sent: {delivery.failure}; it is tried "
-                            "again on the next run")
+            what, then = failed
+            failures.append(f"{channel.label}: {what}: {delivery.failure}; {then}")
     if not count and not failures:
         out("nothing new to send")
     return Outcome(count, tuple(failures))

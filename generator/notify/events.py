@@ -48,14 +48,18 @@ class Event:
 
 def due_events(config: Config, incidents: Sequence[Incident], history: Path,
                now: datetime) -> list[Event]:
-    """Every event of the last ``FRESH`` hours, oldest first."""
+    """Every event of the last ``FRESH`` hours, oldest first.
+
+    The sort is stable and on time alone: updates of one incident stamped in the same minute
+    (``kabar new`` stamps to the minute) keep the order of their file, as
+    ``incident_events`` gives them.
+    """
     views = [view for incident in incidents if (view := incident_view(incident, now))]
     masked = _maintenance_mask(views, now)
     after = config.notify.after if config.notify else 2
     events = measured_events(config, recent_runs(history, config, now), after, masked)
     events += incident_events(views)
-    return sorted((e for e in events if now - FRESH <= e.at <= now),
-                  key=lambda e: (e.at, e.key))
+    return sorted((e for e in events if now - FRESH <= e.at <= now), key=lambda e: e.at)
 
 
 def recent_runs(history: Path, config: Config, now: datetime) -> list[RawRun]:
@@ -141,7 +145,7 @@ def incident_events(views: Iterable[IncidentView]) -> list[Event]:
                 events.append(Event(f"maintenance/{ident}/completed", "maintenance", view.end,
                                     view.end, view=view, action="completed"))
             continue
-        for n, update in enumerate(reversed(view.updates)):  # oldest first
+        for n, update in enumerate(reversed(view.updates)):  # oldest first, ties as filed
             action = ("published" if n == 0 else
                       "resolved" if update.status == "resolved" else "updated")
             events.append(Event(f"incident/{ident}/{isoformat(update.at)}/{update.status}",
