@@ -10,17 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from generator.model.compute import IncidentView
 from generator.render.base import RenderContext
+from generator.render.markdown import render_markdown
 from generator.render.output import Output, made
 
 LINE_OCTETS = 75
-_PLAIN = MarkdownIt("commonmark", {"html": False})
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -107,26 +105,50 @@ def fold(line: str) -> str:
 
 def plain_text(markdown: str) -> str:
     """A Markdown message as plain text: markup dropped, link targets kept in brackets."""
-    out: list[str] = []
-    for block in _PLAIN.parse(markdown or ""):
-        if block.type == "inline":
-            out.append(_inline_text(block.children or []))
-        elif block.type in ("fence", "code_block"):
-            out.append(block.content.rstrip("\n"))
-    return "\n\n".join(part for part in out if part)
+    reader = _PlainText()
+    reader.feed(str(render_markdown(markdown or "")))
+    reader.close()
+    reader.flush()
+    return "\n\n".join(reader.parts)
 
 
-def _inline_text(tokens: list[Token]) -> str:
-    text: list[str] = []
-    href: str | None = None
-    for token in tokens:
-        if token.type in ("text", "code_inline", "image"):
-            text.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            text.append("\n")
-        elif token.type == "link_open":
-            href = str(token.attrs.get("href", ""))
-        elif token.type == "link_close" and href:
-            text.append(f" ({href})")
-            href = None
-    return "".join(text)
+class _PlainText(HTMLParser):
+    """The text of the rendered message, block by block: each paragraph, heading or tight
+    list item is one part, each code block another (the page's own HTML, so its tags are
+    known)."""
+
+    _BLOCKS = frozenset(("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
+                         "blockquote", "pre", "hr"))
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._text: list[str] = []
+        self._links: list[str] = []
+        self._code = False
+
+    def flush(self) -> None:
+        text = "".join(self._text)
+        self._text = []
+        text = text.rstrip("\n") if self._code else text.strip("\n")
+        if text:
+            self.parts.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCKS:
+            self.flush()
+            self._code = tag == "pre"
+        elif tag == "a":
+            self._links.append(dict(attrs).get("href") or "")
+        elif tag == "img":
+            self._text.append(dict(attrs).get("alt") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BLOCKS:
+            self.flush()
+            self._code = False
+        elif tag == "a" and self._links and (href := self._links.pop()):
+            self._text.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
