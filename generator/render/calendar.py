@@ -1,24 +1,25 @@
 """``maintenance.ics``: every scheduled maintenance as an RFC 5545 calendar.
 
-Written by hand (it is a few lines of text): CRLF line endings, content lines folded at 75
-octets without splitting a UTF-8 character, TEXT values escaped. Every value comes from the
-model, DTSTAMP included, so the same model gives the same bytes.
+Written by ``icalendar`` (CRLF, lines folded at 75 octets, TEXT escaped). Every value comes
+from the model, DTSTAMP included, so the same model gives the same bytes. A calendar needs
+at least one component (RFC 5545 3.6): one without maintenance holds the site's time zone
+(a VTIMEZONE, which no calendar app shows), so it stays valid and still says something true.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import partial
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event, Timezone
 
 from generator.model.compute import IncidentView
 from generator.render.base import RenderContext
 from generator.render.markdown import render_markdown
 from generator.render.output import Output, made
-
-LINE_OCTETS = 75
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -33,74 +34,37 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
 
 def calendar(ctx: RenderContext) -> bytes:
     site = ctx.model.config.site
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Kabar//Status page maintenance//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(ctx.t('ics.calname', site=site.title))}",
-    ]
+    cal = Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", "-//Kabar//Status page maintenance//EN")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", ctx.t("ics.calname", site=site.title))
     host = urlsplit(site.url).hostname or "localhost"
     for view in ctx.model.incidents:
         if view.incident.is_maintenance:
-            lines += event(ctx, view, host)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+            cal.add_component(event(ctx, view, host))
+    if not cal.subcomponents:
+        cal.add_component(Timezone.from_tzid(site.timezone))
+    return bytes(cal.to_ical(sorted=False))  # in the order written, as before
 
 
-def event(ctx: RenderContext, view: IncidentView, host: str) -> list[str]:
+def event(ctx: RenderContext, view: IncidentView, host: str) -> Event:
     window = view.incident.maintenance
     assert window is not None
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{view.id}@{host}",
-        f"DTSTAMP:{utc(view.updated)}",  # when it last changed, not when it was built
-        f"DTSTART:{utc(window.start)}",
-        f"DTEND:{utc(window.end)}",
-        f"SUMMARY:{escape_text(view.incident.title)}",
-    ]
+    found = Event()
+    found.add("uid", f"{view.id}@{host}")
+    found.add("dtstamp", view.updated.astimezone(UTC))  # when it last changed, not the build
+    found.add("dtstart", window.start.astimezone(UTC))
+    found.add("dtend", window.end.astimezone(UTC))
+    found.add("summary", view.incident.title)
     if view.updates:
-        lines.append(f"DESCRIPTION:{escape_text(plain_text(view.updates[0].message))}")
-    lines += [
-        f"URL:{ctx.url(view.path)}",
-        # Completed maintenance stays CONFIRMED: it happened. Kabar has no cancelled state.
-        "STATUS:CONFIRMED",
-        f"SEQUENCE:{len(view.updates)}",
-        "END:VEVENT",
-    ]
-    return lines
-
-
-def utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def escape_text(value: str) -> str:
-    """RFC 5545 TEXT: backslash, semicolon, comma and newline escaped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
-
-
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets; continuation lines start with one space."""
-    data = line.encode("utf-8")
-    if len(data) <= LINE_OCTETS:
-        return line
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = LINE_OCTETS
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, LINE_OCTETS - 1  # the leading space counts
-        current.append(ch)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+        found.add("description", plain_text(view.updates[0].message))
+    found.add("url", ctx.url(view.path))
+    # Completed maintenance stays CONFIRMED: it happened. Kabar has no cancelled state.
+    found.add("status", "CONFIRMED")
+    found.add("sequence", len(view.updates))
+    return found
 
 
 def plain_text(markdown: str) -> str:
