@@ -117,16 +117,20 @@ def test_long_indonesian_description_folds_and_reads_back_exactly() -> None:
 
 
 def test_fold_never_splits_a_multibyte_character() -> None:
-    line = "DESCRIPTION:" + "é" * 100  # 2 octets each: an odd boundary falls mid-character
-    folded = calendar.fold(line)
-    parts = folded.encode("utf-8").split(b"\r\n")
+    model = sample_model()
+    data = render(replace(model, incidents=(maintenance("é" * 100),)))  # 2 octets each
+    raw = data.decode("utf-8")
+    start = raw.index("DESCRIPTION:")
+    parts = raw[start:raw.index("\r\nURL:")].encode("utf-8").split(b"\r\n")
     assert [len(p) for p in parts] == [74, 75, 65]  # 75 would cut an "é" in two
     assert all(p.decode("utf-8") for p in parts)
-    assert folded.replace("\r\n ", "") == line
+    assert unescape(events(data)[0]["DESCRIPTION"]) == "é" * 100
 
 
-def test_text_escaping() -> None:
-    assert calendar.escape_text("a\\b;c,d\ne\r\nf") == "a\\\\b\\;c\\,d\\ne\\nf"
+def test_text_is_escaped() -> None:
+    model = sample_model()
+    found = events(render(replace(model, incidents=(maintenance("a\\b;c,d\ne\r\nf"),))))
+    assert found[0]["DESCRIPTION"] == "a\\\\b\\;c\\,d\\ne\\nf"
 
 
 def test_description_is_plain_text_of_the_latest_update() -> None:
@@ -148,3 +152,47 @@ def test_completed_maintenance_stays_confirmed_and_incidents_are_left_out() -> N
 
 def test_same_model_gives_the_same_bytes() -> None:
     assert render(sample_model()) == render(sample_model())
+
+
+def _read_by_every_parser(data: bytes) -> list[list[tuple[str, str]]]:
+    """The events as (UID, SUMMARY), as read by icalendar (the writer's own reader), ical
+    (Home Assistant's calendars) and vobject (Radicale's, and other CalDAV servers')."""
+    import vobject
+    from ical.calendar_stream import IcsCalendarStream
+    from icalendar import Calendar
+
+    text = data.decode("utf-8")
+    by_icalendar = Calendar.from_ical(data)
+    by_ical = IcsCalendarStream.calendar_from_ics(text)
+    by_vobject = vobject.readOne(text)
+    return [
+        [(str(e["UID"]), str(e["SUMMARY"])) for e in by_icalendar.walk("VEVENT")],
+        [(e.uid or "", e.summary or "") for e in by_ical.events],
+        [(e.uid.value, e.summary.value) for e in getattr(by_vobject, "vevent_list", [])],
+    ]
+
+
+def test_calendar_parses_with_the_readers_calendar_apps_use() -> None:
+    model = sample_model()
+    data = render(replace(model, incidents=(maintenance(LONG_ID, updates=2),)
+                          + model.incidents))
+    expected = [("2025-08-02-dc@status.nusa.example", "Pindah pusat data; tahap 1, bagian 2"),
+                ("2025-07-20-db@status.nusa.example", "Peningkatan basis data")]
+    assert _read_by_every_parser(data) == [expected] * 3
+
+
+def test_a_calendar_without_maintenance_holds_the_site_s_time_zone() -> None:
+    """RFC 5545 3.6: a VCALENDAR holds at least one component. Without maintenance, the one
+    is the site's VTIMEZONE, which calendar apps read and show nothing for."""
+    model = sample_model()
+    data = render(replace(model, incidents=model.incidents[1:]))
+    names = [line for line in unfold(data) if line[0] in ("BEGIN", "END", "TZID")]
+    assert names[:3] == [("BEGIN", "VCALENDAR"), ("BEGIN", "VTIMEZONE"),
+                         ("TZID", "Asia/Jakarta")]
+    assert names[-2:] == [("END", "VTIMEZONE"), ("END", "VCALENDAR")]
+    assert events(data) == []
+    assert _read_by_every_parser(data) == [[], [], []]
+    from icalendar import Calendar
+
+    assert [c.name for c in Calendar.from_ical(data).subcomponents] == ["VTIMEZONE"]
+    assert render(replace(model, incidents=model.incidents[1:])) == data

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import json
 from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.render.base import context
-from generator.render.markdown import render_markdown
+from generator.render.markdown import render_markdown, render_texts
 from generator.render.pages import render
 from tests.factories import sample_model
 
@@ -63,3 +69,98 @@ def test_incident_page_shows_an_attack_as_text() -> None:
     assert "<script" not in page
     assert "[more](javascript:alert(1))" in page  # shown as text, never as a link
     assert 'href="javascript' not in page.lower()
+
+
+# Hostile messages and what Kabar rendered for each with markdown-it-py ("commonmark", html
+# off, its link filter), before it moved to cmark: the same bytes are expected now.
+HOSTILE = json.loads((Path(__file__).parent / "fixtures" / "markdown" / "hostile.json")
+                     .read_text(encoding="utf-8"))
+_TAGS = {"p", "em", "strong", "a", "img", "code", "pre", "ul", "ol", "li", "blockquote",
+         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "br"}
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
+               "code": {"class"}}
+
+
+class _Live(HTMLParser):
+    """Everything in rendered HTML that could run or load: a tag or attribute the renderer
+    never writes itself, a link Kabar refuses, raw HTML that came through."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name not in _ATTRIBUTES.get(tag, set()):
+                self.found.append(f"<{tag} {name}>")
+            elif name in ("href", "src"):
+                cleaned = "".join(ch for ch in value or "" if ch.isprintable()
+                                  and not ch.isspace()).lower()
+                scheme = cleaned.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+                if ":" in scheme and not cleaned.startswith(
+                        ("http:", "https:", "mailto:", "tel:")):
+                    self.found.append(f"<{tag} {name}={value!r}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data: str) -> None:
+        if data != " raw HTML omitted ":
+            self.found.append(f"<!--{data}-->")
+
+    def handle_pi(self, data: str) -> None:
+        self.found.append(f"<?{data}>")
+
+    def unknown_decl(self, data: str) -> None:
+        self.found.append(f"<![{data}]>")
+
+
+def live(rendered: str) -> list[str]:
+    parser = _Live()
+    parser.feed(rendered)
+    parser.close()
+    return parser.found
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[f"{n:02d}" for n in range(len(HOSTILE))])
+def test_hostile_messages_render_as_they_did_and_stay_inert(case: dict[str, str]) -> None:
+    rendered = str(render_markdown(case["markdown"]))
+    assert live(rendered) == []
+    assert rendered == case["html"]
+
+
+def test_the_inertness_check_sees_live_html() -> None:
+    assert live('<p><a href="JaVa&#x09;Script:alert(1)">x</a></p>') == [
+        "<a href='JaVa\\tScript:alert(1)'>"]
+    assert live('<p><img src="x" onerror="alert(1)" /></p>') == ["<img onerror>"]
+    assert live("<p><script>alert(1)</script></p>") == ["<script>"]
+    assert live('<p><a href="https://ok.example/">x</a> <a href="a.html">y</a></p>') == []
+
+
+_PIECES = ["<", ">", "[", "]", "(", ")", "!", "*", "_", "`", "\\", "&", "#", ";", ":", " ",
+           "\n", "\n\n", "> ", "- ", "1. ", "    ", "\t", "\"", "'", "x", "alert(1)",
+           "javascript:", "JaVaScRiPt:", "java\tscript:", "data:", "data:image/png,",
+           "vbscript:", "file:", "https://ok.example/", "mailto:ops@ok.example", "&#106;",
+           "&#x6A;", "&colon;", "&#58;", "<script>", "</script>", "<b>", "<a href=", "<img src=",
+           " onerror=", "<!--", "-->", "<?", "<![CDATA[", "[r]: ", "]:", "](", "<https://ok>",
+           "<javascript:x>"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=16).map("".join))
+def test_any_mix_of_hostile_pieces_stays_inert(text: str) -> None:
+    assert live(str(render_markdown(text))) == []
+
+
+def test_a_text_holding_every_placeholder_omits_its_tags_and_shows_its_links() -> None:
+    text = "\u2e2e\u2e18\u203d\u2e4e\u2e41 <b>x</b> [y](javascript:alert(1))"
+    assert str(render_markdown(text)) == (
+        "<p>\u2e2e\u2e18\u203d\u2e4e\u2e41 <!-- raw HTML omitted -->x<!-- raw HTML omitted --> "
+        "[y](javascript:alert(1))</p>\n")
+
+
+def test_render_texts_and_the_memo_give_the_same_html() -> None:
+    texts = [case["markdown"] for case in HOSTILE[:10]]
+    assert render_texts(texts) == [case["html"] for case in HOSTILE[:10]]
+    assert html.escape("<") in render_texts(["a <b>"])[0]

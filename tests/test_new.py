@@ -10,7 +10,7 @@ import yaml
 
 from generator.cli.main import main
 from generator.cli.new import add_update, new_incident, slugify
-from generator.errors import KabarError
+from generator.errors import KabarError, ValidationError
 from generator.load.config import Config, load_config
 from generator.load.incidents import Incident
 from generator.load.site import load_site
@@ -256,3 +256,90 @@ def test_kabar_new_then_update_then_validate(site: Config,
     assert capsys.readouterr().err == (
         "error: --component web=broken: unknown state 'broken'; expected one of "
         "degraded_performance, partial_outage, major_outage\n")
+
+
+ODD_PLACES = {
+    "inline-comments": (
+        "title: Slow API\n"
+        "components: {web: partial_outage}   # just the web\n"
+        "updates:  # oldest first\n"
+        "- at: 2025-07-16 06:15  # WIB\n"
+        "  status: investigating   # still looking\n"
+        "  message: Requests are slow.   # first note\n"
+        "# after the list, before impact\n"
+        "impact: minor\n",
+        "- at: 2025-07-16 07:05\n"
+        "  status: identified\n"
+        "  message: 'Found it: a full disk.'\n",
+        "  message: Requests are slow.   # first note\n"),
+    "comment-after-a-flow-item": (
+        "title: Slow API\n"
+        "components: {web: partial_outage}\n"
+        "updates:\n"
+        "- {at: 2025-07-16 06:15, status: investigating, message: Requests are slow.}  # hm\n"
+        "\n"
+        "# the postmortem, once we know\n"
+        "postmortem: To be written.\n",
+        "- at: 2025-07-16 07:05\n"
+        "  status: identified\n"
+        "  message: 'Found it: a full disk.'\n",
+        "message: Requests are slow.}  # hm\n"),
+}
+
+
+@pytest.mark.parametrize(("original", "added", "after"), ODD_PLACES.values(),
+                         ids=ODD_PLACES.keys())
+def test_add_update_with_comments_in_odd_places(site: Config, original: str, added: str,
+                                               after: str) -> None:
+    path = Path("incidents/2025-07-16-slow-api.yaml")
+    path.write_text(original, encoding="utf-8")
+    add_update(site, Path("incidents"), path.stem, "identified", "Found it: a full disk.", LATER)
+    assert path.read_text(encoding="utf-8") == original.replace(after, after + added, 1)
+    assert [u.status for u in _load()[path.stem].updates] == ["investigating", "identified"]
+
+
+def test_add_update_to_a_flow_style_list(site: Config) -> None:
+    path = Path("incidents/2025-07-16-slow-api.yaml")
+    path.write_text("title: Slow API\ncomponents: {web: partial_outage}\n"
+                    "updates: [{at: 2025-07-16 06:15, status: investigating, message: Slow.}]"
+                    "  # one so far\n# the end\n", encoding="utf-8")
+    add_update(site, Path("incidents"), path.stem, "identified", "A full disk.", LATER)
+    assert path.read_text(encoding="utf-8") == (
+        "title: Slow API\ncomponents: {web: partial_outage}\n"
+        "updates: [{at: 2025-07-16 06:15, status: investigating, message: Slow.}, "
+        "{at: 2025-07-16 07:05, status: identified, message: A full disk.}] # one so far\n"
+        "# the end\n")
+    assert [u.status for u in _load()[path.stem].updates] == ["investigating", "identified"]
+
+
+@pytest.mark.parametrize(("original", "line"), [
+    ("title: Slow API\ncomponents: {web: partial_outage}\nupdates: [\n"
+     "  {at: 2025-07-16 06:15, status: investigating, message: Slow.},  # first\n]\n", 3),
+    ("title: Slow API\ncomponents:\n    web: partial_outage\nupdates:\n"
+     "  - at: 2025-07-16 06:15\n    status: investigating\n    message: >\n      Requests\n"
+     "      are slow.\n", 8),
+], ids=["comment-inside-a-flow-list", "two-indentations"])
+def test_add_update_refuses_what_it_would_rewrite(site: Config, original: str,
+                                                  line: int) -> None:
+    path = Path("incidents/2025-07-16-slow-api.yaml")
+    path.write_text(original, encoding="utf-8")
+    with pytest.raises(KabarError) as caught:
+        add_update(site, Path("incidents"), path.stem, "identified", "A full disk.", LATER)
+    assert str(caught.value) == (
+        f"incidents/2025-07-16-slow-api.yaml:{line}: error: appending the update would also "
+        "rewrite this line (ruamel.yaml keeps one indentation for a whole file, and no "
+        "comment inside a flow list); add the update by hand")
+    assert path.read_text(encoding="utf-8") == original
+
+
+def test_add_update_refuses_an_alias_bomb_quickly(site: Config) -> None:
+    path = Path("incidents/2025-07-16-bomb.yaml")
+    lines = ["title: Bomb", "components: {web: partial_outage}", "a0: &a0 [x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}]"
+              for n in range(1, 12)]
+    lines += ["updates:", "- {at: 2025-07-16 06:15, status: investigating, message: Down.}"]
+    original = "\n".join(lines) + "\n"
+    path.write_text(original, encoding="utf-8")
+    with pytest.raises((KabarError, ValidationError)):
+        add_update(site, Path("incidents"), path.stem, "identified", "Found it.", LATER)
+    assert path.read_text(encoding="utf-8") == original

@@ -1,13 +1,17 @@
 """``kabar new``: write a new incident file, or append an update to one.
 
 The files are the authors': a new one is written as tidy text in a fixed key order, and an
-update is appended as one more list item at the end of ``updates:`` without rewriting (or
-reformatting, or dropping the comments of) anything else in the file.
+update is appended as one more item of ``updates:`` through ruamel.yaml's round trip, which
+keeps the comments, styles and order of everything else. What ruamel.yaml cannot keep (two
+indentations in one file, a comment inside a flow list) is refused with the line it would
+rewrite, and nothing is written unless the data read back is the old data plus the update.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -16,13 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from generator.errors import KabarError
 from generator.files import atomic_write
 from generator.load.checker import did_you_mean, display_path
 from generator.load.config import Config
 from generator.load.incidents import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
-from generator.load.yamlsource import escapes, loads
+from generator.load.yamlsource import MAX_BYTES, escapes, loads
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,7 @@ SCHEMA_LINE = "# yaml-language-server: $schema=../generator/schemas/incident.sch
 # What an incident (not a maintenance) may declare for its components.
 INCIDENT_STATES = ("degraded_performance", "partial_outage", "major_outage")
 _SLUG_MAX = 60
+_SPACES = re.compile(r"(?<=\S)[ \t]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
@@ -94,7 +103,7 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
 
 def add_update(config: Config, incidents_dir: Path, incident_id: str, status: str | None,
                message: str, at: datetime) -> Path:
-    """Append an update to ``incidents/<incident_id>.yaml``, leaving the rest untouched.
+    """Append an update to ``incidents/<incident_id>.yaml``, leaving the rest as it was.
 
     Without ``status`` the update keeps the incident's current one (its latest update's).
     """
@@ -109,9 +118,12 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
         raise KabarError(f"{shown}: no such incident{did_you_mean(stem, known)}; "
                          'write a new one with kabar new "TITLE" --component ID=STATE')
     with path.open(encoding="utf-8", newline="") as handle:  # keep the author's line endings
-        text = handle.read()
-    data = loads(text, shown).data
-    if not isinstance(data, dict):
+        text = handle.read(MAX_BYTES + 1)
+    if len(text) > MAX_BYTES:
+        raise KabarError(f"{shown}:1:1: error: the file is larger than "
+                         f"{MAX_BYTES // 1024 // 1024} MB")
+    data = _round_trip(text, shown)
+    if not isinstance(data, CommentedMap):
         raise KabarError(f"{shown}:1:1: error: expected a mapping with title, components "
                          "and updates; fix the file first (kabar validate)")
     maintenance = "maintenance" in data
@@ -128,62 +140,156 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
             isinstance(u, dict) and u.get("status") == "resolved" for u in updates):
         raise KabarError(f"{shown} is resolved; nothing follows a resolved update — "
                          "write a new incident")
+    if updates is not None and not isinstance(updates, CommentedSeq):
+        line, col = data.lc.value("updates")
+        raise KabarError(f"{shown}:{line + 1}:{col + 1}: error: 'updates' is not a list; "
+                         "fix the file first (kabar validate)")
 
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
-    at_local = at.astimezone(config.site.zone)
-    insert_at, dash_col = _append_point(text, shown)
-    if insert_at is None:  # no updates yet (a maintenance needs none): add the key at the end
-        block = ["updates:", *update_lines(at_local, status, message, indent=2)]
-        insert_at = len(lines)
+    item = CommentedMap()
+    item["at"] = f"{at.astimezone(config.site.zone):%Y-%m-%d %H:%M}"
+    item["status"] = status
+    item["message"] = (LiteralScalarString(message + "\n")
+                       if "\n" in message and not _CONTROL.search(message) else message)
+    yaml = _dumper(text, data)
+    if updates is None:  # a maintenance needs no update: add the key at the end
+        data["updates"] = CommentedSeq([item])
     else:
-        block = update_lines(at_local, status, message, indent=dash_col)
-    if insert_at > 0 and not lines[insert_at - 1].endswith(("\n", "\r")):
-        lines[insert_at - 1] += newline
-    lines[insert_at:insert_at] = [line + newline for line in block]
-    atomic_write(path, "".join(lines).encode("utf-8"))
+        _follow(updates, item)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    written = out.getvalue()
+    _check_only_added(text, written, item, shown)
+    if (line := _rewritten_line(text, written)) is not None:
+        raise KabarError(
+            f"{shown}:{line}: error: appending the update would also rewrite this line "
+            "(ruamel.yaml keeps one indentation for a whole file, and no comment inside a "
+            "flow list); add the update by hand")
+    atomic_write(path, written.encode("utf-8"))
     log.debug("appended a %s update to %s", status, path)
     return path
 
 
-def _append_point(text: str, shown: str) -> tuple[int | None, int]:
-    """The line index after the last item of ``updates:`` and the items' dash column.
+def _round_trip(text: str, shown: str) -> Any:
+    """The file as ruamel.yaml's round-trip data: comments, styles and order kept."""
+    try:
+        return YAML().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
+        raise KabarError(f"{shown}:{where}: error: {exc.problem or exc.context}; "
+                         "fix the file first (kabar validate)") from None
+    except (YAMLError, RecursionError) as exc:
+        raise KabarError(f"{shown}:1:1: error: cannot read it as YAML ({exc}); fix the "
+                         "file first (kabar validate)") from None
 
-    ``(None, 0)`` when the file has no ``updates`` key.
-    """
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if not isinstance(root, yaml.MappingNode):
-        raise KabarError(f"{shown}:1:1: error: expected a mapping; fix the file first")
-    for key, value in root.value:
-        if not (isinstance(key, yaml.ScalarNode) and key.value == "updates"):
+
+def _dumper(text: str, data: CommentedMap) -> YAML:
+    """A round-trip dumper that writes ``data`` as the file was written: its indents (from
+    where ruamel.yaml read the first nested block mapping and block list), line endings."""
+    yaml = YAML()
+    yaml.width = 4096  # long lines stay as they were
+    yaml.preserve_quotes = True
+    if "\r\n" in text:
+        yaml.line_break = "\r\n"  # type: ignore[assignment]  # typed None, takes a str
+    mapping, sequence, offset = 2, 4, 2  # as new_incident writes
+    found_mapping = found_sequence = False
+    for key, value in data.items():
+        key_col = data.lc.key(key)[1]
+        if not value or not isinstance(value, CommentedMap | CommentedSeq) \
+                or value.fa.flow_style():
             continue
-        if not isinstance(value, yaml.SequenceNode) or value.flow_style or not value.value:
-            line, col = value.start_mark.line + 1, value.start_mark.column + 1
-            raise KabarError(
-                f"{shown}:{line}:{col}: error: 'updates' is not a block list; write each "
-                "update as its own '- at: …' item, then add the update again")
-        # The end of the last item's last value, not of the item: a mapping ends only at
-        # the next key, after any comments in between, and those belong to what follows.
-        last = _last_leaf(value.value[-1]).end_mark
-        # A block scalar ends at the start of the line after it (and after blank lines).
-        end = last.line if last.column == 0 else last.line + 1
-        lines = text.splitlines()
-        start = value.value[-1].start_mark.line + 1
-        while end > start and not lines[end - 1].strip():
-            end -= 1  # new item right after the last one, not after blank lines
-        return end, value.start_mark.column
-    return None, 0
+        if isinstance(value, CommentedMap) and not found_mapping:
+            mapping, found_mapping = value.lc.col - key_col, True
+        elif isinstance(value, CommentedSeq) and not found_sequence:
+            offset = value.lc.col - key_col
+            first = value[0]
+            block = isinstance(first, CommentedMap) and not first.fa.flow_style()
+            sequence = first.lc.col - key_col if block else offset + 2
+            found_sequence = True
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return yaml
 
 
-def _last_leaf(node: yaml.Node) -> yaml.Node:
-    while not getattr(node, "flow_style", False):
-        if isinstance(node, yaml.MappingNode) and node.value:
-            node = node.value[-1][1]
-        elif isinstance(node, yaml.SequenceNode) and node.value:
-            node = node.value[-1]
-        else:
-            break
+def _follow(updates: CommentedSeq, item: CommentedMap) -> None:
+    """Append ``item`` right after the last update.
+
+    Comments and blank lines after the last update belong to what follows it (ruamel.yaml
+    keeps them on the update's last value), so they move to follow the new item; a comment
+    on the last update's own line stays there.
+    """
+    if updates.fa.flow_style():
+        item.fa.set_flow_style()
+    holder, slot, place = _trailing_comment(updates, len(updates) - 1)
+    updates.append(item)
+    token = holder[slot][place] if holder is not None else None
+    if token is None:
+        return
+    # After a block scalar the comment's text starts on the next line; after any other value
+    # it starts with the rest of that value's own line.
+    value = str(token.value)
+    if isinstance(_leaf(updates[-2]), LiteralScalarString | FoldedScalarString):
+        own_line, after = "", value
+    else:
+        own_line, _, after = value.partition("\n")
+    if not after:  # nothing but a comment on the last update's own line: it stays
+        return
+    if own_line.strip():
+        token.value = own_line + "\n"
+    else:
+        holder[slot][place] = None
+    if not isinstance(item["message"], LiteralScalarString):
+        after = "\n" + after
+    moved = type(token)(after, token.start_mark, None, column=0)
+    if item.fa.flow_style():
+        updates.ca.items[len(updates) - 1] = [moved, None, None, None]
+    else:
+        item.ca.items["message"] = [None, None, moved, None]
+
+
+def _leaf(node: Any) -> Any:
+    """The last value written in ``node``, going into block mappings and lists."""
+    while isinstance(node, CommentedMap | CommentedSeq) and node and \
+            not node.fa.flow_style():
+        node = node[list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1]
     return node
+
+
+def _trailing_comment(updates: CommentedSeq, index: int) -> tuple[Any, Any, int]:
+    """Where ruamel.yaml keeps the comment after update ``index``: the comment holder, the
+    key in it and the place in its entry (a list's items keep it first, a mapping's keys
+    third); ``(None, None, 0)`` when there is none."""
+    node: Any = updates[index]
+    holder, slot, place = updates.ca.items, index, 0
+    while isinstance(node, CommentedMap | CommentedSeq) and node and \
+            not node.fa.flow_style():
+        last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+        holder, slot, place = node.ca.items, last, 2 if isinstance(node, CommentedMap) else 0
+        node = node[last]
+    return (holder, slot, place) if slot in holder else (None, None, 0)
+
+
+def _rewritten_line(text: str, written: str) -> int | None:
+    """The first line of ``text`` that ``written`` does not keep, where ``written`` is more
+    than ``text`` with the update inserted at one place (spaces within a line aside: a
+    comment after a flow list that grew keeps one space before it). None when it is not."""
+    before, after = _SPACES.sub(" ", text), _SPACES.sub(" ", written)
+    prefix = len(os.path.commonprefix([before, after]))
+    suffix = len(os.path.commonprefix([before[prefix:][::-1], after[prefix:][::-1]]))
+    if prefix + suffix >= len(before):
+        return None
+    return before.count("\n", 0, prefix) + 1
+
+
+def _check_only_added(text: str, written: str, item: CommentedMap, shown: str) -> None:
+    """Refuse to write a file whose data changed other than by the added update (read by
+    Kabar's own loader, which refuses what would cost too much, alias bombs included)."""
+    before, after = loads(text, shown).data, loads(written, shown).data
+    if before.get("updates") is None:
+        before["updates"] = []
+    before["updates"].append({key: str(value) for key, value in item.items()})
+    if before != after:
+        raise KabarError(f"{shown}: appending the update would change the rest of the "
+                         "file; add it by hand")
 
 
 def update_lines(at: datetime, status: str, message: str, *, indent: int) -> list[str]:
