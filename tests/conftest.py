@@ -12,6 +12,21 @@ FIXTURES = ROOT / "tests" / "fixtures"
 GOLDEN_SITE = FIXTURES / "site"  # the golden fixture site: inputs, results, expected output
 
 
+@pytest.fixture(autouse=True)
+def no_internet_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never use the internet: the control check's default targets (example.com,
+    one.one.one.one) become a closed local port, as on a machine with no network. A test of
+    the control check names its own in status.yaml's ``control:``."""
+    from datetime import timedelta
+
+    from generator.load.config import Probe
+    from generator.probe import control
+    from tests.servers import closed_port
+
+    monkeypatch.setattr(control, "DEFAULT", (
+        Probe("tcp", f"127.0.0.1:{closed_port()}", timeout=timedelta(seconds=1), retries=0),))
+
+
 @pytest.fixture
 def example_site(tmp_path: Path) -> Path:
     """A copy of the example site (status.yaml and incidents/) in a fresh folder."""

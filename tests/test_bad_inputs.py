@@ -11,6 +11,7 @@ import os
 import resource
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ STATUS: dict[str, list[str]] = {
                             "'timezone'?)"],
     "misspelled-top-key": ["1:1: error: 'components': required key is missing",
                            "2:1: error: 'componets': unknown key; expected one of components, "
-                           "notify, site, subscribe (did you mean 'components'?)"],
+                           "control, notify, site, subscribe (did you mean 'components'?)"],
     "only-comments": ["1:1: error: the file is empty; expected the keys 'site' and "
                       "'components'"],
     "port-out-of-range": ["5:18: error: 'tcp': expected host:port like db.example.com:5432; got "
@@ -274,9 +275,9 @@ def test_a_missing_incidents_folder_that_was_named_is_an_error(here: Path,
                                        "files: valid\n")
 
 
-AHEAD = ("incidents/typo.yaml:10:9: warning: 'at': 2027-07-16 07:00 WIB is more than a day "
+AHEAD = ("incidents/typo.yaml:10:9: warning: 'at': 2027-07-16 07:00 WIB is more than 5 minutes "
          "after now (2026-07-26 00:20 WIB), so the page shows nothing of it until then; check "
-         "the date")
+         "the date and the time zone (a time without an offset is in site.timezone)")
 
 
 def test_an_update_a_year_ahead_is_a_warning_and_strict_makes_it_an_error(
@@ -286,11 +287,11 @@ def test_an_update_a_year_ahead_is_a_warning_and_strict_makes_it_an_error(
     good = (BAD / "good-incident.yaml").read_text()
     (here / "incidents" / "typo.yaml").write_text(good.replace("2025-07-16 07:00",
                                                                "2027-07-16 07:00"))
-    # A maintenance announced for next month is no typo.
+    # A maintenance's window may lie ahead: that is what scheduling is (its updates may not).
     (here / "incidents" / "upgrade.yaml").write_text(
         "title: Upgrade\nmaintenance: {start: 2026-08-20 01:00, end: 2026-08-20 03:00}\n"
         "components: {api: under_maintenance}\nupdates:\n"
-        "  - {at: 2026-08-20 01:00, status: in_progress, message: Started.}\n")
+        "  - {at: 2026-07-25 10:00, status: scheduled, message: Announced.}\n")
 
     assert main(["validate"]) == 0
     out, err = capsys.readouterr()
@@ -308,6 +309,27 @@ def test_an_update_a_year_ahead_is_a_warning_and_strict_makes_it_an_error(
 
     assert main(["build", "--no-cache"]) == 0
     assert capsys.readouterr().err.splitlines() == [AHEAD]
+
+
+@pytest.mark.parametrize(("ahead", "warned"), [(4, False), (6, True), (180, True)])
+def test_an_update_minutes_ahead_is_warned_about_maintenance_too(
+        here: Path, capsys: pytest.CaptureFixture[str], ahead: int, warned: bool) -> None:
+    """Issue 15: an update three hours ahead (a time zone mistake) validated and built, then
+    showed nowhere; the warning existed only beyond a day."""
+    _site(here, "status", "empty")
+    (here / "status.yaml").write_bytes((BAD / "good-status.yaml").read_bytes())
+    at = datetime(2026, 7, 26, 0, 20) + timedelta(minutes=ahead)  # WIB, as the site's zone
+    (here / "incidents" / "upgrade.yaml").write_text(
+        "title: Upgrade\nmaintenance: {start: 2026-08-20 01:00, end: 2026-08-20 03:00}\n"
+        f"components: {{api: under_maintenance}}\nupdates:\n"
+        f"  - {{at: {at:%Y-%m-%d %H:%M}, status: scheduled, message: Announced.}}\n")
+    assert main(["validate"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == ([f"incidents/upgrade.yaml:5:10: warning: 'at': {at:%Y-%m-%d %H:%M} WIB is "
+                    "more than 5 minutes after now (2026-07-26 00:20 WIB), so the page shows "
+                    "nothing of it until then; check the date and the time zone (a time "
+                    "without an offset is in site.timezone)"] if warned else [])
+    assert main(["validate", "--strict"]) == (1 if warned else 0)
 
 
 # Paths: nothing outside the site's folders is read, and odd names stay one line.

@@ -46,7 +46,7 @@ RULES = [
     pytest.param(SITE, "status.yaml:1:1: error: 'components': required key is missing",
                  id="missing-components"),
     pytest.param(SITE + API + "componets: []\n", "status.yaml:7:1: error: 'componets': unknown "
-                 "key; expected one of components, notify, site, subscribe (did you mean "
+                 "key; expected one of components, control, notify, site, subscribe (did you mean "
                  "'components'?)",
                  id="unknown-top-key"),
     pytest.param(SITE + "  colour: red\n" + API, "status.yaml:4:3: error: 'colour': unknown "

@@ -244,10 +244,10 @@ Kabar()._print_summary(verbose=True)
 LOGIN = "Tingkat kesalahan tinggi dan kegagalan login"
 UPGRADE = "Peningkatan basis data utama"
 STATUSCHECK_SAYS = {
-    "golden": ["Current Kabar status: Critical incident", "Registered events:",
+    "golden": ["Current Kabar status: Major outage", "Registered events:",
                "- [scheduled] Database upgrade", "  Affected components:",
                "    - API [Major outage]", "", "More: {url}"],
-    "example-outage": ["Current Kabar status: Critical incident", "Registered events:",
+    "example-outage": ["Current Kabar status: Major outage", "Registered events:",
                        f"- [identified] {LOGIN}", "  Affected components:",
                        "    - Nusa Chat [Major outage]", "    - Nusa Video [Major outage]",
                        "    - Login dan akun [Major outage]",

@@ -76,7 +76,7 @@ RULES = [
                  id="subscribe-not-a-list"),
     pytest.param("notfy: {}\n",
                  "status.yaml:7:1: error: 'notfy': unknown key; expected one of components, "
-                 "notify, site, subscribe (did you mean 'notify'?)", id="typo"),
+                 "control, notify, site, subscribe (did you mean 'notify'?)", id="typo"),
 ]
 
 

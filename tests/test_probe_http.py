@@ -152,10 +152,10 @@ def test_up_sends_host_user_agent_and_close(server: Server) -> None:
     assert headers["Connection"] == "close"
 
 
-def test_connection_refused_is_a_network_failure_after_a_retry() -> None:
+def test_connection_refused_is_the_target_answering_after_a_retry() -> None:
     result = probe_one(make_probe("http", f"http://127.0.0.1:{closed_port()}/", retries=1))
     assert (result.state, result.error, result.network, result.attempts) == \
-        ("down", "connection refused", True, 2)
+        ("down", "connection refused", False, 2)  # an answer (issue 15)
 
 
 def test_no_answer_times_out_at_the_deadline() -> None:

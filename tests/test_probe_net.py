@@ -28,7 +28,7 @@ def test_an_open_tcp_port_is_up() -> None:
 
 def test_a_closed_tcp_port_is_down() -> None:
     result = probe_one(make_probe("tcp", f"127.0.0.1:{closed_port()}"))
-    assert (result.state, result.error, result.network) == ("down", "connection refused", True)
+    assert (result.state, result.error, result.network) == ("down", "connection refused", False)
 
 
 def test_localhost_resolves_through_the_system() -> None:

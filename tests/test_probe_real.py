@@ -240,7 +240,7 @@ def test_a_proxy_that_asks_for_credentials(backend: Server, nginx: int, tmp_path
 
 def test_a_runner_whose_proxy_is_gone_fails_every_probe_for_network_reasons(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # What `kabar record` needs to record such a run as unknown, not as an outage.
+    # The proxies fail for network reasons; the refused port answered (issue 15).
     dead = closed_port()
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{dead}")
@@ -249,4 +249,4 @@ def test_a_runner_whose_proxy_is_gone_fails_every_probe_for_network_reasons(
                   make_probe("tcp", f"127.0.0.1:{closed_port()}")).results
     assert [(r.state, r.reason, r.network) for r in results] == [
         ("down", "proxy_failed", True), ("down", "proxy_failed", True),
-        ("down", "refused", True)]
+        ("down", "refused", False)]  # the refusal is an answer: the network works

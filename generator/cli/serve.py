@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import html
 import http.server
 import logging
 import sys
@@ -23,7 +24,28 @@ log = logging.getLogger(__name__)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site folder; unknown paths get the site's own 404 page."""
+    """Serves the site folder; unknown paths get the site's own 404 page. While the last
+    build has warnings (an update dated ahead, say) or failed, every page it serves shows
+    them at its top, where the author looks: the built files stay as readers will get them."""
+
+    def do_GET(self) -> None:
+        notes: list[str] = getattr(self.server, "notes", [])
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if not notes or path.suffix != ".html" or not path.is_file():
+            super().do_GET()
+            return
+        items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+        box = ('<div role="alert" style="background:#fff8c5;color:#1f2328;border:2px solid '
+               '#9a6700;padding:.5rem 1rem;font:14px/1.4 system-ui,sans-serif">'
+               f"<strong>kabar serve:</strong><ul>{items}</ul></div>")
+        body = path.read_bytes().replace(b"<body>", b"<body>" + box.encode(), 1)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def send_error(self, code: int, message: str | None = None,
                    explain: str | None = None) -> None:
@@ -69,23 +91,26 @@ def snapshot(config: Path, incidents: Path, history: Path) -> dict[str, StatKey 
 
 
 def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | None,
-            strict: bool, say: Callable[[str], None], cache: Path | None = None) -> bool:
-    """Build once; report the outcome through ``say``; never raise for a user's mistake."""
+            strict: bool, say: Callable[[str], None], cache: Path | None = None,
+            notes: list[str] | None = None) -> bool:
+    """Build once; report the outcome through ``say`` (and into ``notes``, which the pages
+    served show); never raise for a user's mistake."""
     try:
         result = build(config, incidents, history, out, now=now, strict=strict, cache=cache)
-    except ValidationError as exc:
-        for problem in exc.problems:
-            say(str(problem))
-        say("build failed; still serving the last good site")
-        return False
-    except KabarError as exc:
-        say(f"error: {exc}")
-        say("build failed; still serving the last good site")
-        return False
-    for warning in result.warnings:
-        say(warning)
-    say(f"rebuilt {out}/: {len(result.report.written)} file(s) changed")
-    return True
+    except (ValidationError, KabarError) as exc:
+        shown = [str(p) for p in exc.problems] if isinstance(exc, ValidationError) \
+            else [f"error: {exc}"]
+        shown.append("build failed; still serving the last good site")
+        ok = False
+    else:
+        shown, ok = list(result.warnings), True
+    for line in shown:
+        say(line)
+    if ok:
+        say(f"rebuilt {out}/: {len(result.report.written)} file(s) changed")
+    if notes is not None:
+        notes[:] = shown
+    return ok
 
 
 def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
@@ -99,7 +124,9 @@ def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
                          "(the one with status.yaml), or start a site with kabar init")
     out.mkdir(parents=True, exist_ok=True)
     server = static_server(out, port)  # before the build: a busy port fails at once
-    rebuild(config, incidents, history, out, now, strict, speak, cache)
+    notes: list[str] = []
+    server.notes = notes  # type: ignore[attr-defined]  # shown on every page served
+    rebuild(config, incidents, history, out, now, strict, speak, cache, notes)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     speak(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
@@ -110,7 +137,7 @@ def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
             current = snapshot(config, incidents, history)
             if current != seen:
                 seen = current
-                rebuild(config, incidents, history, out, now, strict, speak, cache)
+                rebuild(config, incidents, history, out, now, strict, speak, cache, notes)
     except KeyboardInterrupt:
         pass
     finally:

@@ -67,7 +67,17 @@ def _record(directory: Path, result_files: Sequence[Path], config: Config, quoru
     warnings: list[str] = []
 
     everything = [result for run in runs for result in run.results]
-    unknown = bool(everything) and all(r.state == ProbeState.DOWN and r.network for r in everything)
+    # A location whose probes got no answer and whose control check failed too says nothing
+    # of the services: the run is unknown when every location is such (see probe/control.py).
+    blind = [control_failed(run) for run in runs]
+    unknown = bool(everything) and all(blind[n] for n, run in enumerate(runs) if run.results)
+    if any(blind) and not unknown:
+        warnings.append("the network of " + ", ".join(
+            run.location for n, run in enumerate(runs) if blind[n]) + " failed; its results "
+            "are left out of this run")
+        result_files = [path for n, path in enumerate(result_files) if not blind[n]]
+        runs = [run for n, run in enumerate(runs) if not blind[n]]
+        quorum = min(quorum, len(runs))
     if unknown:
         line = encode_unknown(at, locations, _unknown_reason(everything))
         recorded = 0
@@ -134,6 +144,12 @@ def merge_locations(results: Sequence[Result], quorum: int) -> Merged:
     if state != "up":
         error = next((r.error for r in down + bad if r.error), None)
     return state, latency, error
+
+
+def control_failed(run: Run) -> bool:
+    """The run's probes all failed without an answer, and so did its control check."""
+    return run.control is not True and bool(run.results) and all(
+        r.state == ProbeState.DOWN and r.network for r in run.results)
 
 
 def _unknown_reason(results: Sequence[Result]) -> str:

@@ -1,7 +1,8 @@
-"""Incidents dated ahead of ``now``: valid, but likely a typo (a year ahead shows nowhere).
+"""Updates dated ahead of ``now``: valid, but likely a mistake (a time zone, a typo), and
+shown nowhere until then.
 
-An update more than ``AHEAD`` after now is a warning at its ``at``, unless it is a
-maintenance's update inside the maintenance's window (maintenance is announced ahead).
+An update more than ``AHEAD`` (5 minutes) after now is a warning at its ``at``; a
+maintenance's window may lie ahead (that is what scheduling is), its updates may not.
 ``--strict`` turns the warning into an error.
 """
 
@@ -17,18 +18,16 @@ from generator.load import yamlsource
 from generator.load.checker import parse_time
 from generator.load.incidents import Incident
 
-AHEAD = timedelta(days=1)
+AHEAD = timedelta(minutes=5)
 
 
 def ahead_warnings(incidents: Iterable[Incident], now: datetime,
                    zone: ZoneInfo) -> list[Problem]:
-    """A warning for each update more than a day after ``now`` outside a maintenance window."""
+    """A warning for each update more than ``AHEAD`` after ``now``."""
     tz = zone
     problems: list[Problem] = []
     for incident in incidents:
-        window = incident.maintenance
-        late = [update.at for update in incident.updates if update.at > now + AHEAD
-                and not (window is not None and update.at <= window.end)]
+        late = [update.at for update in incident.updates if update.at > now + AHEAD]
         if late:
             problems += _warn(incident, late, now, tz)
     return problems
@@ -53,7 +52,8 @@ def _warn(incident: Incident, late: list[datetime], now: datetime,
                 break
         when = at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
         problems.append(Problem(
-            incident.path, line, col, f"'at': {when} is more than a day after now "
-            f"({shown_now}), so the page shows nothing of it until then; check the date",
+            incident.path, line, col, f"'at': {when} is more than 5 minutes after now "
+            f"({shown_now}), so the page shows nothing of it until then; check the date and "
+            "the time zone (a time without an offset is in site.timezone)",
             "warning"))
     return problems

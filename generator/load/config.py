@@ -54,6 +54,9 @@ class Config:
     path: Path = Path("status.yaml")
     notify: Notify | None = None  # where messages about changes go (generator/notify/)
     subscribe: tuple[Link, ...] = ()  # links shown in the page's Subscribe block
+    # Checks of the runner's own network, run when every probe failed without an answer:
+    # see ``generator/probe/control.py``. None: the default ones.
+    control: tuple[Probe, ...] | None = None
 
     def component(self, component_id: str) -> Component | None:
         for component in self.components:
@@ -66,7 +69,7 @@ class Config:
 
 log = logging.getLogger(__name__)
 
-ROOT_KEYS = ("site", "components", "notify", "subscribe")
+ROOT_KEYS = ("site", "components", "notify", "subscribe", "control")
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 _COMPONENT_ID = re.compile(r"[a-z0-9-]+")
@@ -121,10 +124,22 @@ def check_config(path: Path) -> ConfigCheck:
         extra["notify"] = check_notify(check, root["notify"])
     if "subscribe" in root:
         extra["subscribe"] = check_subscribe(check, root["subscribe"])
+    if "control" in root:
+        extra["control"] = _control(check, root["control"])
     config = None
     if site and components is not None and not check.failures:
         config = Config(site, components, path, **extra)
     return ConfigCheck(config, tuple(problems), ids, zone)
+
+
+def _control(check: Checker, value: Any) -> tuple[Probe, ...] | None:
+    """``control:``: a list of probes (as a component's ``probe:``) of things outside the
+    site's own services; an empty list turns the control off."""
+    if not isinstance(value, list):
+        check.expected(("control",), "a list of probes, each like a component's probe:", value)
+        return None
+    probes = [check_probe(check, ("control", n), item) for n, item in enumerate(value)]
+    return tuple(probe for probe in probes if probe is not None)
 
 
 def _valid_timezone(site: Any) -> str:

@@ -51,12 +51,17 @@ class Run:
     results: tuple[Result, ...]
     took: float | None = field(default=None, compare=False)  # seconds, by a monotonic clock;
     #                                                           None once read from a file
+    # The control check (``generator/probe/control.py``): True when something outside the
+    # site's services answered, False when nothing did, None when it was not needed (or the
+    # file is older than it).
+    control: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "location": self.location,
             "started": isoformat(self.started),
             "finished": isoformat(self.finished),
+            "control": self.control,
             "results": [r.to_json() for r in self.results],
         }
 
@@ -84,8 +89,10 @@ def read_run(path: Path) -> Run:
             )
             for r in data["results"]
         )
+        control = data.get("control")
         return Run(str(data.get("location", "default")), _time(data["started"]),
-                   _time(data["finished"]), results)
+                   _time(data["finished"]), results,
+                   control=None if control is None else bool(control))
     except OSError as exc:
         raise HistoryError(f"{path}: cannot read: {exc.strerror}") from None
     except json.JSONDecodeError as exc:

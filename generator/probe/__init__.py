@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from generator.load.config import Config, Probe
 from generator.load.results import Result, Run
 from generator.model.states import ProbeState
-from generator.probe import certs
+from generator.probe import certs, control
 from generator.probe.base import CURRENT, Failure, Net, Outcome, Progress, seconds
 from generator.probe.dns import LOOKUPS, check_dns
 from generator.probe.env import expand_env, prepare
@@ -49,15 +49,17 @@ def run_probes(config: Config, location: str = "default", *, concurrency: int = 
     jobs = [(c.id, prepare(c, str(config.path))) for c in config.components if c.probe]
     pause = RETRY_PAUSE if retry_pause is None else retry_pause
     started, clock = _now(), time.monotonic()
-    results = asyncio.run(_run_all(jobs, max(1, concurrency), pause))
+    results, answered = asyncio.run(_run_all(jobs, max(1, concurrency), pause,
+                                             control.probes(config.control)))
     took = time.monotonic() - clock
-    return Run(location, started, _now(), tuple(results), took)
+    return Run(location, started, _now(), tuple(results), took, answered)
 
 
-async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
-                   pause: float) -> list[Result]:
+async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int, pause: float,
+                   controls: tuple[Probe, ...]) -> tuple[list[Result], bool | None]:
+    """Every probe's result, and the control check's (None when not needed)."""
     if not jobs:
-        return []
+        return [], None
     lookups = ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup")
     LOOKUPS.set(lookups)  # the probes' tasks, created below, inherit it
     net = Net(certs.context(), certs.context(alpn=()), proxies=urllib.request.getproxies())
@@ -65,6 +67,7 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
     cap = run_cap([probe for _, probe in jobs], concurrency, pause)
     started = _now()
     tasks = [asyncio.create_task(_probe(cid, probe, net, gate, pause)) for cid, probe in jobs]
+    answered: bool | None = None
     try:
         _, pending = await asyncio.wait(tasks, timeout=cap)
         for task in pending:
@@ -73,14 +76,24 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int,
             log.warning("%d probe(s) did not finish within the run's cap of %s",
                         len(pending), seconds(cap))
             await asyncio.wait(pending)
+        late = words("run_deadline", limit=seconds(round(cap, 1)))
+        results = [task.result() if not task.cancelled() else
+                   Result(cid, started, ProbeState.DOWN, error=late, network=True,
+                          reason="run_deadline")
+                   for (cid, _), task in zip(jobs, tasks, strict=True)]
+        if control.needed(results) and not controls:  # control: [] — trust every failure
+            answered = True
+        elif control.needed(results):
+            outcomes = await asyncio.gather(*(attempt(probe, net) for probe in controls))
+            answered = any(outcome.state != ProbeState.DOWN for outcome in outcomes)
+            log.info("control check: %s", "; ".join(
+                f"{probe.target} {outcome.state}" for probe, outcome in zip(
+                    controls, outcomes, strict=True)))
     finally:
         for client in net.clients.values():
             await client.close()
         lookups.shutdown(wait=False, cancel_futures=True)
-    late = words("run_deadline", limit=seconds(round(cap, 1)))
-    return [task.result() if not task.cancelled() else
-            Result(cid, started, ProbeState.DOWN, error=late, network=True, reason="run_deadline")
-            for (cid, _), task in zip(jobs, tasks, strict=True)]
+    return results, answered
 
 
 def _now() -> datetime:

@@ -124,10 +124,11 @@ async def peer_certificate(host: str, port: int, resolver: str | None) -> bytes 
 
 def os_failure(exc: BaseException) -> Failure:
     """Plain words for a socket error while connecting."""
+    # A refusal or a reset is the target (or its host) answering: the network works.
     if isinstance(exc, ConnectionRefusedError):
-        return Failure("refused", network=True)
+        return Failure("refused", network=False)
     if isinstance(exc, ConnectionResetError):
-        return Failure("reset", network=True)
+        return Failure("reset", network=False)
     code = getattr(exc, "errno", None)
     if code == errno.ENETUNREACH:
         return Failure("net_unreachable", network=True)

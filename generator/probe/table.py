@@ -5,6 +5,9 @@ from __future__ import annotations
 from generator.load.results import Result, Run
 from generator.model.states import ProbeState
 
+_ANSWERED = "was answered (or is off: control: []), so the network works: the services are down"
+_SILENT = ("failed too: the runner's network is down, so this run will be recorded as unknown, "
+           "not as an outage")
 _HEADER = ("COMPONENT", "STATE", "LATENCY", "CODE", "ERROR")
 
 
@@ -18,6 +21,9 @@ def format_table(run: Run) -> str:
                  for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     lines.append(_summary(run))
+    if run.control is not None:
+        lines.append("no probe got an answer; the control check (status.yaml control:) "
+                     + (_ANSWERED if run.control else _SILENT))
     return "\n".join(lines)
 
 
