@@ -300,3 +300,38 @@ def test_sigkill_on_a_build_leaves_no_worker_within_a_second(
                           capture_output=True).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tmp"]
     assert list(temp.iterdir()) == []
+
+
+def test_a_worker_that_fails_fails_the_build_and_leaves_the_last_site(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workers_before, expected = _build(site / "out")
+    assert workers_before
+    parent = os.getpid()
+    put = output_module.Staging.put
+
+    def failing(self: output_module.Staging, name: str, data: bytes) -> object:
+        if os.getpid() != parent and name == "incidents/bench-00700.html":
+            raise MemoryError
+        return put(self, name, data)
+
+    monkeypatch.setattr(output_module.Staging, "put", failing)
+    with pytest.raises(BuildError, match="^a worker process failed: MemoryError: "):
+        _build(site / "out")
+    assert sorted(p.name for p in site.iterdir()) == ["out"]  # no staging folder left
+    files = {p.relative_to(site / "out").as_posix(): p.read_bytes()
+             for p in sorted((site / "out").rglob("*")) if p.is_file()}
+    assert files == expected
+    assert multiprocessing.active_children() == []
+
+
+def test_jobs_on_the_command_line(tmp_path: Path) -> None:
+    from generator.cli.main import parser
+
+    assert parser().parse_args(["build", "-j", "3"]).jobs == 3
+    assert parser().parse_args(["build", "--jobs", "auto"]).jobs is None
+    done = subprocess.run([sys.executable, "-m", "generator", "build", "-j", "0"], cwd=tmp_path,
+                          capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1
+    assert done.stderr == ("kabar build: error: argument -j/--jobs: expected a number of "
+                           "processes or auto, got '0' (see kabar build --help)\n")

@@ -25,6 +25,13 @@ outputs (``site/build.py``). Sphinx's ``sphinx/util/parallel.py`` is the model:
 
 ``-j N`` (``kabar build``) or ``KABAR_WORKERS`` chooses how many workers; the default is one
 per core, and 1 means no worker.
+
+Platforms: Kabar supports Linux and macOS. What differs between them has a fallback, each
+tested by taking the Linux function away (``tests/test_pool.py``): fork (both; where it is
+missing the build runs in one process), ``renameat2`` (Linux: the site is swapped in one
+step; macOS: two renames, undone by ``recover`` if a crash falls between them),
+``posix_fadvise`` (Linux: incident files read ahead; macOS: read without the hint).
+``os.pread`` (history appends) is POSIX: both have it.
 """
 
 from __future__ import annotations
