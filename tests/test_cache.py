@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from generator.render import base as render_module
 from generator.render import output as output_module
 from generator.render import pages
 from generator.site import cache as cache_module
+from generator.site import pool as pool_module
 from generator.site.build import BuildResult, build
 from tests.conftest import GOLDEN_SITE as FIXTURE
 from tests.conftest import ROOT
@@ -250,9 +252,12 @@ def test_many_incidents_use_a_worker_and_build_the_same(
             f"  - {{at: 2025-07-{1 + n % 15:02d} {n % 24:02d}:00, status: resolved, "
             f"message: Fixed **{n}**.}}\n")
     monkeypatch.chdir(tmp_path)
-    _build(out="_two")
+    monkeypatch.setenv("KABAR_WORKERS", "2")
+    two = _build(out="_two")
+    assert two.workers and os.getpid() not in two.workers  # worker processes did the work
     monkeypatch.setenv("KABAR_WORKERS", "1")
-    _build(out="_one", cache=None)
+    one = _build(out="_one", cache=None)
+    assert one.workers == frozenset()
     assert _files(tmp_path / "_two") == _files(tmp_path / "_one")
     assert len(list((tmp_path / "_two" / "incidents").iterdir())) == 600
 
@@ -272,10 +277,23 @@ def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
         "title: Late\ncomponents: {api: major_outage}\nupdates:\n"
         "  - {at: 2025-09-01 10:00, status: investigating, message: From the future.}\n")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KABAR_WORKERS", "2")
+    started: list[int] = []
+
+    class Spy(pool_module.Pool):  # type: ignore[type-arg]
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.extend(self._executor._processes)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(pool_module, "Pool", Spy)
     with pytest.raises(BuildError, match=r"1 warning\(s\) and --strict is on"):
         build(Path("status.yaml"), Path("incidents"), Path("history"), Path("_site"),
               now=NOW, strict=True, cache=Path(".kabar-cache"))
+    assert len(started) == 4 and os.getpid() not in started  # parsing, then Markdown ahead
     assert multiprocessing.active_children() == []
+    for pid in started:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended and reaped
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == [".kabar-cache", "incidents", "status.yaml"]  # no site, no staging folder
 

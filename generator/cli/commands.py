@@ -75,7 +75,7 @@ def build(args: argparse.Namespace) -> int:
     from generator.site.build import build as build_site
 
     result = build_site(args.config, args.incidents, args.history, args.out,
-                        now=args.now, strict=args.strict, cache=args.cache)
+                        now=args.now, strict=args.strict, cache=args.cache, jobs=args.jobs)
     _print_warnings(result.warnings)
     report = result.report
     total = report.unchanged + len(report.written)

@@ -66,7 +66,7 @@ def deliver(channel: Channel, messages: Sequence[Message],
 def release_threads() -> None:
     """End the worker threads apprise keeps for the life of the process once sending is done.
 
-    A process with threads never forks (``site.pool.can_fork``), so ``kabar run`` would
+    A process with threads never forks (``site.pool.workers``), so ``kabar run`` would
     otherwise build on one core after notifying. Apprise's pools are module globals it makes
     again when next needed; an apprise without them is left alone.
     """

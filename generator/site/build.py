@@ -13,7 +13,8 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
     from generator.load.incidents import Incident
     from generator.model.compute import SiteModel
     from generator.render.output import Output
-    from generator.site.pool import Ahead
+    from generator.site.pool import Pool
+
+# Markdown ahead: chunks of this many messages; outputs: of this many outputs.
+TEXTS = 200
+OUTPUTS = 100
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +48,25 @@ class BuildResult:
     warnings: tuple[str, ...]
     seconds: float
     made: tuple[str, ...] = ()  # the outputs made (stale or new), in order; the rest were kept
+    workers: frozenset[int] = frozenset()  # the worker processes that did some of the work
 
 
 def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
                now: datetime, cache: Cache | None = None,
                loaded: Callable[[tuple[Incident, ...]], None] | None = None,
+               jobs: int = 1, pids: set[int] | None = None,
                ) -> tuple[SiteModel, tuple[str, ...]]:
     """Load config, incidents and history, and compute the model at ``now``; ``loaded``
-    is called with the incidents as soon as they are parsed without error."""
+    is called with the incidents as soon as they are parsed without error. ``jobs``
+    workers parse the incident files (``pids`` gets who parsed them)."""
     from generator.history.read import read_history
     from generator.load.site import load_site
     from generator.model.compute import compute
     from generator.site.inputs import cached_incidents
 
     config, incidents, problems = load_site(config_path, incidents_dir, now,
-                                            partial(cached_incidents, cache, parsed=loaded))
+                                            partial(cached_incidents, cache, parsed=loaded,
+                                                    jobs=jobs, pids=pids))
     history = read_history(history_dir, config, now)
     model = compute(config, incidents, history, now)
     warnings = tuple(str(p) for p in problems) + model.warnings
@@ -65,44 +74,67 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
 
 
 def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] | None = None,
-           markdown: Ahead[str, str] | None = None,
+           markdown: tuple[Sequence[str], Pool[list[str]]] | None = None, jobs: int = 1,
+           pids: set[int] | None = None,
            ) -> tuple[dict[str, Placed | None], dict[str, str]]:
     """Every output of the site, each stale one made and put into ``staging`` as soon as it
-    is made (in a process pool when there are many); ``None`` for one that ``fresh`` says
+    is made (by ``jobs`` workers when there are many); ``None`` for one that ``fresh`` says
     the last build already wrote. With the outputs' keys, for the next build. ``markdown``:
-    a worker that has been rendering messages ahead (see ``build``)."""
-    import jinja2
-
+    messages and the workers that have been rendering them ahead (see ``build``); ``pids``
+    gets the worker processes that did some of the work."""
     from generator.render.base import context
     from generator.render.markdown import remember
     from generator.render.outputs import outputs
-    from generator.site.pool import make_all
+    from generator.site.pool import MINIMUM, Pool, chunked
 
+    found = pids if pids is not None else set()
     ctx = context(model)
-    try:
-        # Declared, and the folders made, while a worker may still be on the Markdown.
+    with _template_errors():
         declared = list(outputs(ctx))
-        stale = [output for output in declared if fresh is None or not fresh(output)]
-        if stale:
-            staging.open(output.path for output in stale)
-        if markdown is not None:
-            remember(markdown.collect())  # before make_all forks: both processes have them
-        made = dict(zip((output.path for output in stale), make_all(stale, staging.put),
-                        strict=True))
-    except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}: " if isinstance(
-            exc, jinja2.TemplateSyntaxError) else ""
-        raise BuildError(f"{where}template error: {exc}") from None
+    stale = [output for output in declared if fresh is None or not fresh(output)]
+    if stale:
+        staging.open(output.path for output in stale)  # the folders, before forking
+    if markdown is not None:
+        texts, ahead = markdown
+        remember(zip(texts, (html for part in ahead.results() for html in part), strict=True))
+        found.update(ahead.pids)
+
+    def make(chunk: Sequence[Output]) -> list[Placed]:
+        with _template_errors():  # in whichever process makes it
+            return [staging.put(output.path, output.make()) for output in chunk]
+
+    if jobs > 1 and len(stale) >= MINIMUM:
+        with Pool(*chunked(make, stale, OUTPUTS), jobs) as pool:
+            placed = [each for part in pool.results() for each in part]
+        found.update(pool.pids)
+    else:
+        placed = make(stale)
+    made = dict(zip((output.path for output in stale), placed, strict=True))
     keys = {output.path: output.key for output in declared if output.key is not None}
     return {output.path: made.get(output.path) for output in declared}, keys
 
 
+@contextmanager
+def _template_errors() -> Iterator[None]:
+    """A template's error as one line with its place, as any other build error."""
+    import jinja2
+
+    try:
+        yield
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}: " if isinstance(
+            exc, jinja2.TemplateSyntaxError) else ""
+        raise BuildError(f"{where}template error: {exc}") from None
+
+
 def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
           now: str | None = None, strict: bool = False,
-          cache: Path | None = None) -> BuildResult:
+          cache: Path | None = None, jobs: int | None = None) -> BuildResult:
     """Build the site into ``out``; on any error raise and leave ``out`` untouched.
 
-    ``cache`` is the cache folder (None: no cache, everything is rendered).
+    ``cache`` is the cache folder (None: no cache, everything is rendered); ``jobs`` how
+    many worker processes may share the work (None: ``KABAR_WORKERS``, else one per core;
+    see ``generator/site/pool.py``). Every worker has ended when this returns or raises.
     """
     started = time.perf_counter()
     started_ns = time.time_ns()
@@ -122,30 +154,33 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         return BuildResult(None, WriteReport((), len(manifest), (), manifest), warnings,
                            time.perf_counter() - started)
 
+    from generator.site.pool import MINIMUM, Pool, chunked, workers
+
+    count = workers(jobs)
+    pids: set[int] = set()
     keys: dict[str, str] = last["outputs"]
-    ahead: list[Ahead[str, str]] = []
+    ahead: list[tuple[list[str], Pool[list[str]]]] = []
 
     def loaded(incidents: tuple[Incident, ...]) -> None:
-        """With nothing built before, every message will be rendered: a second core starts
-        on them while this one reads the history and computes the model, then this one joins
-        in (``render``), so the pages are made with every message rendered."""
-        if not keys:
-            from generator.render.markdown import render_texts
-            from generator.site.pool import ahead as start
+        """With nothing built before, every message will be rendered: workers start on
+        them while this process reads the history and computes the model."""
+        if keys or count < 2:
+            return
+        from generator.render.markdown import render_texts
 
-            texts = list(dict.fromkeys(text for incident in incidents for text in (
-                *(update.message for update in incident.updates), incident.postmortem)
-                if text))
-            if (worker := start(render_texts, texts)) is not None:
-                ahead.append(worker)
+        texts = list(dict.fromkeys(text for incident in incidents for text in (
+            *(update.message for update in incident.updates), incident.postmortem) if text))
+        if len(texts) >= MINIMUM:
+            ahead.append((texts, Pool(*chunked(render_texts, texts, TEXTS), count)))
 
     try:
-        # Loading makes a million objects and no garbage cycles: collecting would only scan.
+        # Loading makes a million objects and no garbage cycles: collecting would only scan
+        # them (about 1 s of CPU of 14 for the bench's cold build, with collection off).
         collecting = gc.isenabled()
         gc.disable()
         try:
             model, warnings = load_model(config_path, incidents_dir, history_dir, at,
-                                         store if store.enabled else None, loaded)
+                                         store if store.enabled else None, loaded, count, pids)
         finally:
             if collecting:
                 gc.enable()
@@ -159,26 +194,27 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
                     and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
         staging = Staging(out, manifest, current)
-        gc.freeze()  # the model lives to the end: collections skip it, a forked worker shares it
+        gc.freeze()  # the model lives to the end: collections skip it, forked workers too
         try:
             placed, output_keys = render(model, staging, fresh if store.enabled else None,
-                                         ahead[0] if ahead else None)
+                                         ahead[0] if ahead else None, count, pids)
             report = staging.finish(placed)
         except BaseException:
-            staging.discard()
+            staging.discard()  # after the workers have stopped writing into it
             raise
         finally:
             gc.unfreeze()
     finally:
-        for worker in ahead:  # collected by now, unless the build failed
-            worker.close()
+        for _, pool in ahead:  # done by now, unless the build failed
+            pool.close()
     store.save("build", {
         "out": str(out.resolve()), "params": params,
         "inputs": _input_entries(inputs, started_ns),
         "manifest": {path: list(stamp) for path, stamp in report.manifest.items()},
         "outputs": output_keys, "warnings": list(warnings)})
     return BuildResult(model, report, warnings, time.perf_counter() - started,
-                       tuple(path for path, made in placed.items() if made is not None))
+                       tuple(path for path, made in placed.items() if made is not None),
+                       frozenset(pids - {os.getpid()}))
 
 
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:

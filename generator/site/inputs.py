@@ -2,8 +2,8 @@
 
 A file whose stat key (mtime, size) is as the last build saw it is not read again; one whose
 key changed but whose bytes did not (a fresh checkout) is read but not parsed. The problems
-of a file are cached with it, so they are still reported. The files left to parse are parsed
-on two cores when there are many (``generator/site/pool.py``).
+of a file are cached with it, so they are still reported. The files left to parse are shared
+among the build's workers when there are many (``generator/site/pool.py``).
 """
 
 from __future__ import annotations
@@ -39,10 +39,12 @@ log = logging.getLogger(__name__)
 
 def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozenset[str] | None,
                      zone: ZoneInfo, parsed: Callable[[tuple[Incident, ...]], None] | None = None,
+                     jobs: int = 1, pids: set[int] | None = None,
                      ) -> tuple[tuple[Incident, ...], list[Problem]]:
     """``load.incidents.check_incidents``, reading and parsing only what changed since the
     last build that used ``cache`` (None: no cache). ``parsed`` is called with the incidents
-    as soon as they are known without error, before the cache is saved."""
+    as soon as they are known without error, before the cache is saved. ``jobs`` workers
+    parse the files when there are many (``pids`` gets the processes that did)."""
     listing = incident_files(directory)
     names = listing.names
     started = time.time_ns()
@@ -64,9 +66,10 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
     if todo:
         # A file whose time changed (a fresh checkout) but whose bytes did not is not parsed.
         parse = partial(_check_files, component_ids, zone)
-        jobs = [(listing.path(name), listing.shown(name), stem(name),
-                 entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
-        for name, (sha, checked) in zip(todo, split_map(parse, jobs), strict=True):
+        files = [(listing.path(name), listing.shown(name), stem(name),
+                  entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
+        parsed_files = split_map(parse, files, jobs=jobs, pids=pids)
+        for name, (sha, checked) in zip(todo, parsed_files, strict=True):
             cached = _decode(known[name][3:], sha) if checked is None else checked
             if cached is None:  # damaged after all: parse it here
                 _, cached = _check_files(component_ids, zone, [

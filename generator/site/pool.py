@@ -1,12 +1,37 @@
-"""Use a second core where it pays: a forked worker takes a share of a long list of work.
+"""The build's worker processes: one ``concurrent.futures`` pool, forked, given work by index.
 
-Only the build uses it: ``split_map`` for parsing incident files (``site/inputs.py``),
-``ahead`` for work done while this process is busy with something else, ``make_all`` for
-the stale outputs (``site/build.py``). A worker receives what it needs as
-the arguments of its function, never through a module's globals. Fork (not spawn) so the
-worker starts with everything this process has already built (the model, the compiled
-templates) instead of receiving it pickled. Where fork is missing, or the list is short, the
-work runs here.
+Kabar runs on Linux and macOS. Three stages of a build use workers when there is enough
+to share (``MINIMUM`` items): parsing the incident files (``site/inputs.py``), rendering
+the Markdown while this process computes the model, and making and writing the stale
+outputs (``site/build.py``). Sphinx's ``sphinx/util/parallel.py`` is the model:
+
+- The work is ``work(n)`` for each chunk index ``n``. It reaches the workers through
+  ``_work``, a module global set just before the pool forks them, so a worker starts with
+  everything this process has built (the model, the compiled templates, the rendered
+  Markdown) and nothing is pickled on the way in; only each chunk's result comes back.
+- Fork, not forkserver or spawn: on the 10,000-incident bench site those would send the
+  model to each worker (pickling it 0.3 s here, unpickling it 0.9 s and declaring the
+  outputs again 1.2 s in each worker: about 2 s more per cold build), where forking two
+  workers takes 0.02 s. Where fork is missing, or another thread is running (forking a
+  threaded process can leave a lock held in the child; Python 3.12 warns about it), the
+  work runs here, one chunk after another.
+- A worker's error comes back with its traceback (shown with ``-v``); the build fails with
+  one line and the chunks not yet started are cancelled. A worker that dies (the OOM
+  killer) fails the build too.
+- No worker outlives its build: the pool is shut down and its workers joined before
+  ``build`` returns or raises, and each worker has a thread that ends it within
+  ``WATCH`` seconds once this process is gone (killed: nothing else would tell it, since
+  its sibling workers keep the pool's pipes open). Ctrl+C reaches this process only.
+
+``-j N`` (``kabar build``) or ``KABAR_WORKERS`` chooses how many workers; the default is one
+per core, and 1 means no worker.
+
+Platforms: Kabar supports Linux and macOS. What differs between them has a fallback, each
+tested by taking the Linux function away (``tests/test_pool.py``): fork (both; where it is
+missing the build runs in one process), ``renameat2`` (Linux: the site is swapped in one
+step; macOS: two renames, undone by ``recover`` if a crash falls between them),
+``posix_fadvise`` (Linux: incident files read ahead; macOS: read without the hint).
+``os.pread`` (history appends) is POSIX: both have it.
 """
 
 from __future__ import annotations
@@ -14,199 +39,140 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import queue
+import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
+from concurrent.futures import FIRST_EXCEPTION, BrokenExecutor, Future, wait
 from typing import Any, Generic, TypeVar
 
-from generator.render.output import Output
+from generator.errors import BuildError, KabarError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Below this many items a worker's start-up (about 20 ms) and the pickling cost more than
-# they save.
+# Below this many items, starting workers (about 20 ms) and sending results back cost more
+# than they save.
 MINIMUM = 500
+# How often a worker checks that the build process is still there, in seconds.
+WATCH = 0.1
+
+_work: Callable[[int], Any] | None = None  # what the next pool's workers run (see Pool)
 
 
-def can_fork() -> bool:
-    """Fork only from a single-threaded process (``kabar serve`` has server threads: forking
-    those can deadlock), on a machine with a second core, unless KABAR_WORKERS=1."""
-    return (os.environ.get("KABAR_WORKERS") != "1"
-            and "fork" in multiprocessing.get_all_start_methods()
-            and (os.cpu_count() or 1) > 1
-            and threading.active_count() == 1)
+def workers(jobs: int | None = None) -> int:
+    """How many worker processes a build may use: ``jobs`` (``-j``), else ``KABAR_WORKERS``,
+    else one per core; 1 (none) where fork is missing or another thread is running."""
+    if jobs is None:
+        setting = os.environ.get("KABAR_WORKERS", "")
+        jobs = int(setting) if setting.isdigit() else os.cpu_count() or 1
+    if ("fork" not in multiprocessing.get_all_start_methods()
+            or threading.active_count() > 1):
+        return 1
+    return max(1, jobs)
 
 
-def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-              minimum: int = MINIMUM, chunk: int = 250) -> list[R]:
-    """``func(items)``, chunk by chunk, with a forked worker taking a share (see ``Shared``).
+class Pool(Generic[R]):
+    """``work(n)`` for each ``n`` of ``range(count)``, in ``jobs`` forked workers that start
+    at once; ``results`` waits for them. Use it as a context manager, or call ``close``."""
 
-    ``func`` must return one result per item, in order; its results come back pickled.
-    """
-    if len(items) < minimum or not can_fork():
-        return func(items)
-    count = -(-len(items) // chunk)
-    shared = Shared(lambda n: func(items[n * chunk:(n + 1) * chunk]), count)
-    return [result for part in shared.finish() for result in part]
+    def __init__(self, work: Callable[[int], R], count: int, jobs: int) -> None:
+        global _work
+        self.pids: set[int] = set()  # the processes that did a chunk
+        from concurrent.futures import ProcessPoolExecutor  # imports multiprocessing's parts
 
-
-class Shared(Generic[R]):
-    """``work(n)`` for each chunk ``n`` of ``range(count)``, shared with a forked worker.
-
-    The worker starts at once and takes chunks from the front; this process takes them from
-    the back once it calls ``finish``, until the two meet, so each process's share follows
-    how busy it was. The worker receives ``work`` as the argument of its function (fork:
-    nothing is pickled on the way in) and sends each chunk's result as soon as it has it,
-    from a thread of its own (so the worker never waits for this process to read); this
-    process takes them between its own chunks, so little is left to receive when the two
-    meet. A chunk the worker did not send (it failed) is done here, so an
-    error is raised here.
-    """
-
-    def __init__(self, work: Callable[[int], R], count: int) -> None:
-        context = multiprocessing.get_context("fork")
-        self._work = work
-        self._count = count
-        self._bounds = context.Array("i", [0, count])  # [next from the front, end of the rest]
-        self._receive_end, send = context.Pipe(duplex=False)
-        self._worker = context.Process(target=_front, args=(work, self._bounds, send),
-                                       daemon=True)
-        self._worker.start()
-        send.close()  # the worker's end only: when it ends, or is killed, this one reads EOF
-        self._theirs: dict[int, R] = {}
-        self._ended = False  # the worker said it has sent all it will
-        self._open = True
-
-    def finish(self) -> list[R]:
-        """Every chunk's result, in order: the rest done here, the worker's received."""
+        _work = work
         try:
-            done: dict[int, R] = {}
-            while (n := _claim(self._bounds, back=True)) is not None:
-                done[n] = self._work(n)
-                self._receive(wait=False)
-            self._receive(wait=True)
-            log.debug("the worker did %d of %d chunks", len(self._theirs), self._count)
-            done |= self._theirs
+            self._executor = ProcessPoolExecutor(
+                jobs, mp_context=multiprocessing.get_context("fork"),
+                initializer=_started, initargs=(os.getpid(),))
+            # The first submit forks every worker, with ``_work`` as it is now.
+            self._futures: list[Future[tuple[int, R]]] = [
+                self._executor.submit(_chunk, n) for n in range(count)]
+        except BaseException:
             self.close()
-            return [done[n] if n in done else self._work(n) for n in range(self._count)]
+            raise
+        finally:
+            _work = None
+
+    def __enter__(self) -> Pool[R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def results(self) -> list[R]:
+        """Each chunk's result, in order; the first error of any worker raised here."""
+        try:
+            wait(self._futures, return_when=FIRST_EXCEPTION)
+            for future in self._futures:
+                if future.done() and not future.cancelled() and future.exception():
+                    raise _reported(future.exception())
+            done = [future.result() for future in self._futures]
         finally:
             self.close()
-
-    def _receive(self, wait: bool) -> None:
-        """Take what the worker has sent; with ``wait``, all it will send (until it ends)."""
-        while not self._ended:
-            if not wait and not self._receive_end.poll():
-                return
-            try:
-                n, result = self._receive_end.recv()
-            except (EOFError, OSError):  # it has ended (or was killed): nothing more comes
-                self._ended = True
-                return
-            self._theirs[n] = result
+        self.pids.update(pid for pid, _ in done)
+        return [result for _, result in done]
 
     def close(self) -> None:
-        """Stop the worker after the chunk in hand and wait for it (on a failure here)."""
-        if self._open:
-            self._open = False
-            _claim(self._bounds, stop=True)
-            self._receive(wait=True)  # its sending thread ends once all is read
-            self._receive_end.close()
-            self._worker.join()
-            self._worker.close()
+        """Cancel the chunks not started, wait for those in hand, and join the workers."""
+        executor = getattr(self, "_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
-class Ahead(Generic[T, R]):
-    """``func`` over a list's chunks, started in a forked worker while this process does
-    something else; ``collect`` does what is left here and returns each item's result."""
-
-    def __init__(self, func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-                 chunk: int) -> None:
-        self._items = items
-        self._shared = Shared(lambda n: func(items[n * chunk:(n + 1) * chunk]),
-                              -(-len(items) // chunk))
-
-    def collect(self) -> list[tuple[T, R]]:
-        """Each item with its result, in order (the worker's share and this process's)."""
-        results = [result for part in self._shared.finish() for result in part]
-        return list(zip(self._items, results, strict=True))
-
-    def close(self) -> None:
-        """Stop the worker (after a failure here; ``collect`` closes it too)."""
-        self._shared.close()
+def chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
+            chunk: int) -> tuple[Callable[[int], list[R]], int]:
+    """``func`` over ``items`` as work by chunk index, and the number of chunks."""
+    return (lambda n: func(items[n * chunk:(n + 1) * chunk])), -(-len(items) // chunk)
 
 
-def ahead(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-          chunk: int = 200) -> Ahead[T, R] | None:
-    """``func`` over ``items``, a forked worker starting now; None where there is no second
-    core to use, or the list is short (then the work is done when needed)."""
-    if len(items) < MINIMUM or not can_fork():
-        return None
-    return Ahead(func, items, chunk)
+def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs: int = 1,
+              chunk: int = 250, pids: set[int] | None = None) -> list[R]:
+    """``func(items)``, one result per item in order, shared among ``jobs`` workers when
+    there are ``MINIMUM`` items or more; ``pids`` gets the processes that did the work."""
+    if jobs < 2 or len(items) < MINIMUM:
+        if pids is not None:
+            pids.add(os.getpid())
+        return func(items)
+    work, count = chunked(func, items, chunk)
+    with Pool(work, count, jobs) as pool:
+        parts = pool.results()
+    if pids is not None:
+        pids.update(pool.pids)
+    return [result for part in parts for result in part]
 
 
-# ``make_all`` deals out chunks of this many outputs.
-CHUNK = 100
+def _started(parent: int) -> None:
+    """In each worker, first: leave Ctrl+C to the build process, and end when it is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch, args=(parent,), name="kabar-watch", daemon=True).start()
 
 
-def make_all(outputs: Sequence[Output], place: Callable[[str, bytes], R],
-             minimum: int = MINIMUM, chunk: int = CHUNK) -> list[R]:
-    """``place(path, bytes)`` of each output made, in order; with many, a forked worker
-    process makes and places a share (see ``Shared``).
-
-    ``place`` puts the bytes where they go (the build writes them into the new site's
-    folder) and returns something small to send back.
-    """
-    def make(n: int) -> list[R]:
-        return [place(output.path, output.make())
-                for output in outputs[n * chunk:(n + 1) * chunk]]
-
-    count = -(-len(outputs) // chunk)
-    if len(outputs) < minimum or not can_fork():
-        return [placed for n in range(count) for placed in make(n)]
-    return [placed for part in Shared(make, count).finish() for placed in part]
+def _watch(parent: int) -> None:
+    """End this worker once ``parent`` is no longer its parent (killed: it was adopted)."""
+    while os.getppid() == parent:
+        time.sleep(WATCH)
+    os._exit(1)  # an orphan: nothing it would make can be used
 
 
-def _claim(bounds: Any, back: bool = False, stop: bool = False) -> int | None:
-    """The next chunk to make, from the front or the back; None when none is left."""
-    with bounds.get_lock():
-        front, end = int(bounds[0]), int(bounds[1])
-        if stop:
-            bounds[0] = end
-        if front >= end or stop:
-            return None
-        if back:
-            bounds[1] = end - 1
-            return end - 1
-        bounds[0] = front + 1
-        return front
+def _chunk(n: int) -> tuple[int, Any]:
+    assert _work is not None, "a worker forked without its work"
+    return os.getpid(), _work(n)
 
 
-def _front(work: Callable[[int], R], bounds: Any, send: Connection) -> None:
-    """The worker: chunks from the front until none is left, each result handed to a thread
-    that sends it while the next chunk is done (a send waits while the pipe is full)."""
-    pending: queue.SimpleQueue[tuple[int, R] | None] = queue.SimpleQueue()
-    sender = threading.Thread(target=_send_all, args=(pending, send), daemon=True)
-    sender.start()
-    try:
-        while (n := _claim(bounds)) is not None:
-            pending.put((n, work(n)))
-    except BaseException:  # noqa: BLE001 - what is missing is done (and raises) in the parent
-        pass
-    pending.put(None)
-    sender.join()
-
-
-def _send_all(pending: queue.SimpleQueue[tuple[int, R] | None], send: Connection) -> None:
-    """Send each result until ``None``, then close: the parent reads EOF. A parent that
-    stopped reading (it failed) gets nothing more."""
-    try:
-        while (item := pending.get()) is not None:
-            send.send(item)
-    except OSError:
-        pass
-    finally:
-        send.close()
+def _reported(error: BaseException | None) -> BaseException:
+    """What to raise here for a worker's error: Kabar's own errors and the system's (a full
+    disk, too many open files) as they are, anything else as one line, its traceback
+    logged for ``-v``."""
+    if isinstance(error, KabarError | OSError):
+        return error
+    if isinstance(error, BrokenExecutor):
+        return BuildError("a worker process ended without finishing its work (killed, or "
+                          "out of memory?); run again, or with -j 1")
+    cause = getattr(error, "__cause__", None)
+    log.debug("a worker process failed:%s", getattr(cause, "tb", f" {error!r}"))
+    return BuildError(f"a worker process failed: {type(error).__name__}: {error}"
+                      " (-v shows where)")
