@@ -65,7 +65,7 @@ def write_year(directory: Path, ids: list[str], rng: random.Random) -> None:
             at = start + INTERVAL * step
             if at >= NOW:
                 break
-            results = {key: ("up", round(rng.uniform(50, 500), 1), None) for key in ids}
+            results = {key: ("up", round(rng.uniform(50, 500), 1), None, ()) for key in ids}
             lines.append(encode_results(at, ["eu", "us"], results))
         append_lines(raw_path(directory, start.date()), lines)
 

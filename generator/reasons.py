@@ -1,15 +1,14 @@
 """Why a probe failed: a stable code and its plain English words (the results file's contract).
 
 A probe says each failure as ``words(code, **values)``; the results file keeps the words in
-``error`` and the code in ``reason``. The words can be read back into their code and values
-(``explain``), so a page shows a failure in the site's language (its catalogue has a
-``reason.<code>`` entry for each code here) even from history, which keeps the words only.
+``error``, the first code in ``reason`` and every part, code and values, in ``reasons``;
+history keeps the parts too. A page says them in the site's language from the parts (its
+catalogue has a ``reason.<code>`` entry for each code here); nothing reads English back.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
+from collections.abc import Sequence
 from typing import Any
 
 WORDS: dict[str, str] = {
@@ -74,41 +73,19 @@ WORDS: dict[str, str] = {
 
 SEPARATOR = "; "  # between the warnings of one degraded result
 
+# One part of why: a code and the values its words take. A degraded result may have several.
+Part = tuple[str, dict[str, str]]
+
 
 def words(code: str, **values: Any) -> str:
     """The English words for ``code``, with ``values`` filled in."""
     return WORDS[code].format(**values)
 
 
-def explain(error: str) -> list[tuple[str, dict[str, str]]] | None:
-    """Read ``error`` back into its codes and values; None when it is not Kabar's words."""
-    parts = [_match(part) for part in error.split(SEPARATOR)]
-    if len(parts) > 1 and all(part is not None for part in parts):
-        return [part for part in parts if part is not None]
-    whole = _match(error)  # one failure whose values hold the separator
-    return None if whole is None else [whole]
+def part(code: str, **values: Any) -> Part:
+    return code, {key: str(value) for key, value in values.items()}
 
 
-def code_of(error: str | None) -> str | None:
-    """The reason code of ``error`` (the first, for several warnings); None when unknown."""
-    found = explain(error) if error else None
-    return found[0][0] if found else None
-
-
-def _match(text: str) -> tuple[str, dict[str, str]] | None:
-    for code, pattern in _patterns():
-        found = pattern.fullmatch(text)
-        if found:
-            return code, found.groupdict()
-    return None
-
-
-@cache
-def _patterns() -> list[tuple[str, re.Pattern[str]]]:
-    """Each code's words as a pattern, those with more fixed words first ("timed out after
-    {limit} while reading the response" before "timed out after {limit}")."""
-    compiled = []
-    for code, template in WORDS.items():
-        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template))
-        compiled.append((code, re.compile(regex, re.DOTALL)))
-    return sorted(compiled, key=lambda item: -len(re.sub(r"\{\w+\}", "", WORDS[item[0]])))
+def say(parts: Sequence[Part]) -> str | None:
+    """The English words of ``parts``; None for none."""
+    return SEPARATOR.join(words(code, **values) for code, values in parts) or None

@@ -25,6 +25,7 @@ from generator.history.record import compact
 from generator.load.config import Config
 from generator.load.incidents import Incident
 from generator.model.compute import incident_view
+from generator.reasons import Part, part, say
 
 DAYS = 90
 RETENTION = timedelta(days=400)
@@ -105,7 +106,7 @@ def _blips(rng: random.Random, probed: Sequence[str], start: datetime,
 
 
 def _sample(rng: random.Random, component: str, at: datetime,
-            spells: Sequence[_Spell]) -> tuple[str, float | None, str | None]:
+            spells: Sequence[_Spell]) -> tuple[str, float | None, str | None, tuple[Part, ...]]:
     state = "up"
     for spell in spells:
         if spell.component == component and spell.start <= at < spell.end \
@@ -116,8 +117,10 @@ def _sample(rng: random.Random, component: str, at: datetime,
     daily = 1 + 0.25 * math.sin((hour - 3) / 24 * 2 * math.pi)  # busier in Asia's afternoon
     ms = base * daily * rng.lognormvariate(0, 0.12)
     if state == "down":
-        return "down", None, "expected 2xx, got 503" if component != "realtime" \
-            else "connection refused"
+        why = (part("status", expected="2xx", got="503") if component != "realtime"
+               else part("refused"))
+        return "down", None, say((why,)), (why,)
     if state == "degraded":
-        return "degraded", round(ms * 4 + 1800, 1), None  # over degraded_over
-    return "up", round(ms, 1), None
+        slow = part("slow", took=f"{(ms * 4 + 1800) / 1000:.1f} s", limit="2 s")
+        return "degraded", round(ms * 4 + 1800, 1), say((slow,)), (slow,)  # over degraded_over
+    return "up", round(ms, 1), None, ()

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from generator.reasons import Part
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -52,7 +54,8 @@ class Sample:
     at: datetime
     state: str  # up | degraded | down
     latency_ms: float | None = None
-    error: str | None = None
+    error: str | None = None  # the plain English words
+    parts: tuple[Part, ...] = ()  # the error's codes and values (none in older files)
 
 
 @dataclass(frozen=True)

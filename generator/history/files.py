@@ -18,6 +18,7 @@ from typing import Any
 from generator.clock import isoformat
 from generator.history import Sample
 from generator.load.results import STATES
+from generator.reasons import WORDS, Part
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +162,13 @@ def line_day(line: str) -> date | None:
 
 
 def encode_results(at: datetime, locations: Sequence[str],
-                   results: Mapping[str, tuple[str, float | None, str | None]]) -> str:
-    """A raw line: ``{"at": …, "locations": […], "results": {id: [state, ms, error]}}``."""
-    body = {key: [state, _ms(ms), error] for key, (state, ms, error) in results.items()}
+                   results: Mapping[str, tuple[str, float | None, str | None,
+                                               tuple[Part, ...]]]) -> str:
+    """A raw line: ``{"at": …, "locations": […], "results": {id: [state, ms, error]}}``, and
+    the error's reasons (``[[code, {values}], …]``) as a fourth item when it has any."""
+    body = {key: [state, _ms(ms), error, [list(p) for p in parts]] if parts
+            else [state, _ms(ms), error]
+            for key, (state, ms, error, parts) in results.items()}
     return (f'{{"at":"{isoformat(at)}","locations":{_dump(list(locations))},'
             f'"results":{_dump(body)}}}')
 
@@ -201,13 +206,21 @@ def decode_raw(value: object, ids: Container[str] | None = None) -> RawRun:
         if ids is not None and key not in ids:
             continue
         # Exact type checks: this loop runs for every sample of the recent days.
-        if not (type(entry) is list and len(entry) == 3 and entry[0] in _STATES
+        if not (type(entry) is list and 3 <= len(entry) <= 4 and entry[0] in _STATES
                 and type(entry[1]) in _LATENCY and type(entry[2]) in _ERROR):
             raise ValueError(f"bad result for {key!r}: {_dump(entry)}")
         latency = entry[1]
         samples[key] = Sample(at, entry[0], latency if latency is None else float(latency),
-                              entry[2])
+                              entry[2], _parts(entry[3]) if len(entry) == 4 else ())
     return RawRun(at, samples)
+
+
+def _parts(value: object) -> tuple[Part, ...]:
+    if not isinstance(value, list) or not all(
+            type(item) is list and len(item) == 2 and item[0] in WORDS
+            and type(item[1]) is dict for item in value):
+        raise ValueError(f"bad reasons: {_dump(value)}")
+    return tuple((code, {str(k): str(v) for k, v in values.items()}) for code, values in value)
 
 
 def decode_day(value: object) -> DayRecord:

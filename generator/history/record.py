@@ -31,13 +31,14 @@ from generator.history.spans import spans_of
 from generator.load.config import Config
 from generator.load.results import Result, Run, read_run
 from generator.model.states import ProbeState
+from generator.reasons import Part
 
 log = logging.getLogger(__name__)
 
 RAW_DAYS_KEPT = 2  # full UTC days kept raw before today, so "recent" always spans ≥ 48 h
 UNKNOWN_WARNING = "every probe failed for network reasons; recorded as unknown, not as an outage"
 
-Merged = tuple[str, float | None, str | None]  # state, latency ms, error
+Merged = tuple[str, float | None, str | None, tuple[Part, ...]]  # state, ms, error, its parts
 
 
 def record(directory: Path, result_files: Sequence[Path], config: Config, quorum: int = 1,
@@ -140,10 +141,10 @@ def merge_locations(results: Sequence[Result], quorum: int) -> Merged:
              if len(bad) >= quorum else ProbeState.UP)
     latencies = [r.latency_ms for r in results if r.latency_ms is not None]
     latency = statistics.median(latencies) if latencies else None
-    error = None
-    if state != "up":
-        error = next((r.error for r in down + bad if r.error), None)
-    return state, latency, error
+    said = None
+    if state != ProbeState.UP:
+        said = next((r for r in down + bad if r.error), None)
+    return (state, latency, said.error, said.parts) if said else (state, latency, None, ())
 
 
 def control_failed(run: Run) -> bool:

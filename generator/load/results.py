@@ -12,7 +12,7 @@ from generator.clock import isoformat
 from generator.errors import HistoryError
 from generator.files import atomic_write
 from generator.model.states import ProbeState
-from generator.reasons import code_of
+from generator.reasons import WORDS, Part
 
 STATES = tuple(state.value for state in ProbeState)
 
@@ -28,6 +28,7 @@ class Result:
     attempts: int = 1
     network: bool = False  # the failure was the network's (DNS, connect, timeout), not an answer
     reason: str | None = None  # the stable code of ``error`` (``generator.reasons``)
+    parts: tuple[Part, ...] = ()  # every code of ``error`` with its values, for other languages
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class Result:
             "status_code": self.status_code,
             "error": self.error,
             "reason": self.reason,
+            "reasons": [[code, values] for code, values in self.parts],
             "attempts": self.attempts,
             "network": self.network,
         }
@@ -85,7 +87,8 @@ def read_run(path: Path) -> Run:
                 error=r.get("error"),
                 attempts=int(r.get("attempts", 1)),
                 network=bool(r.get("network", False)),
-                reason=r.get("reason") or code_of(r.get("error")),  # older files have none
+                reason=r.get("reason"),
+                parts=_parts(r.get("reasons")),  # older files have none
             )
             for r in data["results"]
         )
@@ -101,6 +104,19 @@ def read_run(path: Path) -> Run:
         raise HistoryError(
             f"{path}:1:1: error: not a kabar results file ({exc}); write it with kabar probe --out"
         ) from None
+
+
+def _parts(value: Any) -> tuple[Part, ...]:
+    """``[[code, {name: value}], …]`` as parts; a malformed list is a ValueError."""
+    if value is None:
+        return ()
+    parts = []
+    for item in value:
+        code, values = item
+        if code not in WORDS or not isinstance(values, dict):
+            raise ValueError(f"reason {code!r} is not one of Kabar's")
+        parts.append((str(code), {str(k): str(v) for k, v in values.items()}))
+    return tuple(parts)
 
 
 def _time(text: str) -> datetime:

@@ -25,6 +25,7 @@ from generator.load.config import Config
 from generator.load.incidents import Incident, Update
 from generator.model.compute import IncidentView, incident_view
 from generator.model.states import STARTED, MaintenanceStatus
+from generator.reasons import Part
 
 LOOKBACK = timedelta(hours=36)  # the runs read; longer than FRESH, so a cut streak is stale
 FRESH = timedelta(hours=24)  # an older event is not sent (a new channel hears no old news)
@@ -38,7 +39,8 @@ class Event:
     at: datetime  # when it became known: its freshness, and when its key may be forgotten
     since: datetime  # what the message says: a streak's first run, an update's time
     component: str | None = None  # measured events
-    error: str | None = None  # measured: the last check's error
+    error: str | None = None  # measured: the last check's error (English)
+    parts: tuple[Part, ...] = ()  # and its reasons, to say it in the channel's language
     previous: datetime | None = None  # recovery: when the bad state began
     episode: frozenset[str] = frozenset()  # recovery: the bad kinds it ends
     view: IncidentView | None = None  # incident and maintenance events
@@ -123,6 +125,7 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
                 key=f"measured/{component.id}/{streak}/{isoformat(start)}", kind=kind,
                 at=run.at, since=start, component=component.id,
                 error=sample.error if streak != "up" else None,
+                parts=sample.parts if streak != "up" else (),
                 previous=previous_since if streak == "up" else None,
                 episode=frozenset(episode) if streak == "up" else frozenset()))
             if streak == "up":

@@ -65,7 +65,7 @@ def _measured(config: Config, t: Translator, kind: str, events: Sequence[Event])
         else:
             lines.append(t(f"notify.{kind}_line", **values))
         if event.error:
-            lines.append(t("page.last_error", error=event.error))
+            lines.append(t("page.last_error", error=t.reason(event)))
     link = (f"{site.url}components/{events[0].component}.html" if len(events) == 1
             else site.url)
     lines.append(t("notify.link", url=link))

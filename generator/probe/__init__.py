@@ -26,7 +26,7 @@ from generator.probe.env import expand_env, prepare
 from generator.probe.http import check_http
 from generator.probe.netio import check_tcp, check_tls
 from generator.probe.table import format_table
-from generator.reasons import words
+from generator.reasons import part, say
 
 __all__ = ["RETRY_PAUSE", "expand_env", "format_table", "run_probes"]
 
@@ -76,10 +76,10 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int, pause: float
             log.warning("%d probe(s) did not finish within the run's cap of %s",
                         len(pending), seconds(cap))
             await asyncio.wait(pending)
-        late = words("run_deadline", limit=seconds(round(cap, 1)))
+        late = (part("run_deadline", limit=seconds(round(cap, 1))),)
         results = [task.result() if not task.cancelled() else
-                   Result(cid, started, ProbeState.DOWN, error=late, network=True,
-                          reason="run_deadline")
+                   Result(cid, started, ProbeState.DOWN, error=say(late), network=True,
+                          reason="run_deadline", parts=late)
                    for (cid, _), task in zip(jobs, tasks, strict=True)]
         if control.needed(results) and not controls:  # control: [] — trust every failure
             answered = True
@@ -132,7 +132,7 @@ async def _probe(component: str, probe: Probe, net: Net, gate: asyncio.Semaphore
                                       probe.retries + 1 - attempts, deadline))
     log.debug("%s: %s after %d attempt(s)", component, outcome.state, attempts)
     return Result(component, at, outcome.state, outcome.latency_ms, outcome.status_code,
-                  outcome.error, attempts, outcome.network, outcome.reason)
+                  outcome.error, attempts, outcome.network, outcome.reason, outcome.parts)
 
 
 def _wait(probe: Probe, pause: float, asked: float | None, left: int, deadline: float) -> float:
@@ -155,16 +155,15 @@ async def attempt(probe: Probe, net: Net) -> Outcome:
         async with asyncio.timeout(limit):
             return await CHECKS[probe.kind](probe, net, progress)
     except Failure as failure:
-        return Outcome(ProbeState.DOWN, status_code=failure.status_code, error=failure.error,
-                       network=failure.network, reason=failure.reason,
+        return Outcome(ProbeState.DOWN, status_code=failure.status_code, parts=failure.parts,
+                       network=failure.network,
                        retry_after=failure.retry_after)
     except TimeoutError:
         if progress.answered:
-            return Outcome(ProbeState.DOWN, error=words("timeout_reading", limit=seconds(limit)),
-                           reason="timeout_reading")
-        return Outcome(ProbeState.DOWN, error=words("timeout", limit=seconds(limit)), network=True,
-                       reason="timeout")
+            return Outcome(ProbeState.DOWN,
+                           parts=(part("timeout_reading", limit=seconds(limit)),))
+        return Outcome(ProbeState.DOWN, parts=(part("timeout", limit=seconds(limit)),),
+                       network=True)
     except Exception as exc:  # a bug in a check must not lose the whole run
         log.error("probe of %s failed unexpectedly: %s", probe.kind, type(exc).__name__)
-        return Outcome(ProbeState.DOWN, error=words("unexpected", name=type(exc).__name__),
-                       reason="unexpected")
+        return Outcome(ProbeState.DOWN, parts=(part("unexpected", name=type(exc).__name__),))

@@ -7,7 +7,7 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.reasons import words
+from generator.reasons import Part, part, say, words
 
 
 class Failure(Exception):
@@ -19,6 +19,7 @@ class Failure(Exception):
         super().__init__(self.error)
         self.reason = reason
         self.values = values
+        self.parts = (part(reason, **values),)
         self.network = network
         self.status_code = status_code
         self.retry_after: float | None = None  # seconds the answer asked to wait before a retry
@@ -43,10 +44,18 @@ class Outcome:
     state: str  # up | degraded | down
     latency_ms: float | None = None
     status_code: int | None = None
-    error: str | None = None
+    parts: tuple[Part, ...] = ()  # why it is not up: codes and their values
     network: bool = False
-    reason: str | None = None
     retry_after: float | None = None  # seconds a 429 or 503 asked to wait (Retry-After)
+
+    @property
+    def error(self) -> str | None:
+        """The plain English words of ``parts``."""
+        return say(self.parts)
+
+    @property
+    def reason(self) -> str | None:
+        return self.parts[0][0] if self.parts else None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from generator.probe import certs
 from generator.probe.base import Failure, Net, Outcome, Progress, seconds
 from generator.probe.client import Response, fetch
 from generator.probe.expect import judge
-from generator.reasons import SEPARATOR, words
+from generator.reasons import Part, part
 
 MAX_REDIRECTS = 20
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -43,18 +43,16 @@ async def check_http(probe: Probe, net: Net, progress: Progress) -> Outcome:
         if failure.reason == "status" and response.status in (429, 503):
             failure.retry_after = retry_after(response.headers.get("Retry-After"))
         raise
-    warnings: list[tuple[str, str]] = []
+    warnings: list[Part] = []
     if probe.degraded_over is not None and latency > probe.degraded_over.total_seconds():
         shown = f"{latency:.1f}" if latency >= 1 else f"{latency:.2f}"
-        warnings.append(("slow", words("slow", took=f"{shown} s",
-                                       limit=seconds(probe.degraded_over.total_seconds()))))
+        warnings.append(part("slow", took=f"{shown} s",
+                             limit=seconds(probe.degraded_over.total_seconds())))
     expiry = certs.expiry_warning(response.peercert, probe.cert_expiry_within)
     if expiry:
-        warnings.append((expiry[0], words(expiry[0], **expiry[1])))
+        warnings.append(part(expiry[0], **expiry[1]))
     return Outcome(ProbeState.DEGRADED if warnings else ProbeState.UP, latency_ms=latency * 1000,
-                   status_code=response.status,
-                   error=SEPARATOR.join(text for _, text in warnings) or None,
-                   reason=warnings[0][0] if warnings else None)
+                   status_code=response.status, parts=tuple(warnings))
 
 
 async def _follow(probe: Probe, net: Net, progress: Progress) -> Response:

@@ -164,6 +164,5 @@ async def check_tls(probe: Probe, net: Net, progress: Progress) -> Outcome:
     warning = certs.expiry_warning(peercert, probe.cert_expiry_within)
     if warning:
         failure = Failure(warning[0], network=False, **warning[1])
-        return Outcome(ProbeState.DEGRADED, latency_ms=latency, error=failure.error,
-                       reason=failure.reason)
+        return Outcome(ProbeState.DEGRADED, latency_ms=latency, parts=failure.parts)
     return Outcome(ProbeState.UP, latency_ms=latency)

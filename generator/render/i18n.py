@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 from babel.units import format_unit
 from markupsafe import Markup, escape
 
+from generator.reasons import SEPARATOR
 from generator.resources import site_templates
 
 _TIME = {"en": "HH:mm", "id": "HH.mm"}
@@ -45,6 +46,20 @@ class Translator:
         """An update's Markdown: people's words, or the site's for one Kabar wrote (a
         maintenance starting or ending)."""
         return self(f"update.auto.{update.status}") if update.automatic else update.message
+
+    def reason(self, said: Any) -> str:
+        """Why a check failed (a ``Sample``, or anything with ``parts`` and ``error``), in
+        the site's language from its reason codes; as recorded when it has none (an older
+        history file)."""
+        if not said.parts:
+            return str(said.error or "")
+        words = []
+        for code, values in said.parts:
+            if code == "status":  # "200, 204 or 3xx"
+                values = values | {"expected": values["expected"].replace(
+                    " or ", f" {self('reason.or')} ")}
+            words.append(self(f"reason.{code}", **values))
+        return SEPARATOR.join(words)
 
     def markup(self, key: str, **values: Any) -> Markup:
         """``t(key)`` as HTML: the values are escaped, unless they are ``Markup`` already."""

@@ -26,10 +26,8 @@ from generator.model.compute import (
     IncidentView,
     Month,
 )
-from generator.reasons import SEPARATOR, explain
 from generator.render.base import RenderContext, template_globals, translation_filters
 from generator.render.charts import daily_chart, recent_chart
-from generator.render.i18n import Translator
 from generator.render.output import Output, digest, made
 from generator.render.palette import IMPACT_CLASS, INDICATOR_COLOUR, QUIET, STATE_CLASS
 from generator.render.templates import (
@@ -104,7 +102,7 @@ class _Pages:
             "uptime_label": self.uptime_label,
             "uptime_value": self.uptime_value,
             "notice": self.notice,
-            "said": lambda error: probe_words(self.t, error),
+            "said": self.t.reason,
         }
         # The build's own environment, with globals and filters of its own (an overlay shares
         # the parent's dicts). Words are filters, ``{{ "page.status"|t }}``: Jinja calls a
@@ -305,20 +303,6 @@ class _Pages:
         title = self.t("page.not_found")
         return self.render("404.html", self.frame("404.html", title, title,
                                                   root=self.ctx.base_url))
-
-
-def probe_words(t: Translator, error: str) -> str:
-    """A probe's failure in the site's language, by its reason code; as recorded if unknown."""
-    parts = explain(error)
-    if parts is None:
-        return error
-    said = []
-    for code, values in parts:
-        if code == "status":  # "200, 204 or 3xx"
-            joined = values["expected"].replace(" or ", f" {t('reason.or')} ")
-            values = values | {"expected": joined}
-        said.append(t(f"reason.{code}", **values))
-    return SEPARATOR.join(said)
 
 
 def _minutes(count: int) -> timedelta:
