@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
 def new(args: argparse.Namespace) -> int:
     from generator.cli.new import add_update, new_incident
     from generator.load.config import load_config
+    from generator.model.states import IncidentStatus
 
     config = load_config(args.config)
     at = clock.now(args.now)
@@ -123,7 +124,7 @@ def new(args: argparse.Namespace) -> int:
             raise KabarError(f"--component {item!r}: expected ID=STATE, e.g. api=major_outage")
         components[name.strip()] = state.strip()
     path = new_incident(config, args.incidents, args.title, components,
-                        status=args.status or "investigating",
+                        status=args.status or IncidentStatus.INVESTIGATING,
                         message=args.message or "We are investigating this issue.",
                         impact=args.impact, at=at)
     print(f"wrote {path}")

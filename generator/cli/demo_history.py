@@ -25,15 +25,18 @@ from generator.history.record import compact
 from generator.load.config import Config
 from generator.load.incidents import Incident
 from generator.model.compute import incident_view
+from generator.model.states import ComponentState, MaintenanceStatus, ProbeState
 from generator.reasons import Part, part, say
 
 DAYS = 90
 RETENTION = timedelta(days=400)
 # Typical response times of the example's components, in milliseconds.
 BASE_MS = {"chat": 180.0, "video": 420.0, "login": 120.0, "api": 240.0, "realtime": 35.0}
-_PROBE_STATE = {"major_outage": "down", "under_maintenance": "down",
-                "partial_outage": "degraded", "degraded_performance": "degraded"}
-_RANK = {"up": 0, "degraded": 1, "down": 2}
+_UP, _DEGRADED, _DOWN = ProbeState.UP, ProbeState.DEGRADED, ProbeState.DOWN
+_PROBE_STATE = {ComponentState.MAJOR_OUTAGE: _DOWN, ComponentState.UNDER_MAINTENANCE: _DOWN,
+                ComponentState.PARTIAL_OUTAGE: _DEGRADED,
+                ComponentState.DEGRADED_PERFORMANCE: _DEGRADED}
+_RANK = {_UP: 0, _DEGRADED: 1, _DOWN: 2}
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class _Spell:
     component: str
     start: datetime
     end: datetime
-    state: str  # degraded | down
+    state: ProbeState
 
 
 def simulate(directory: Path, config: Config, incidents: Sequence[Incident], now: datetime,
@@ -81,7 +84,7 @@ def _incident_spells(incidents: Sequence[Incident], now: datetime) -> list[_Spel
     spells = []
     for incident in incidents:
         view = incident_view(incident, now)
-        if view is None or (incident.is_maintenance and view.status == "scheduled"):
+        if view is None or (incident.is_maintenance and view.status == MaintenanceStatus.SCHEDULED):
             continue
         end = min(view.end or now, now)
         for component, state in incident.components.items():
@@ -99,15 +102,16 @@ def _blips(rng: random.Random, probed: Sequence[str], start: datetime,
     for _ in range(7):
         begin = start + (last - start) * rng.random()
         minutes = rng.choice((10, 15, 20, 35, 50))
-        state = "down" if rng.random() < 0.4 else "degraded"
+        state = _DOWN if rng.random() < 0.4 else _DEGRADED
         spells.append(_Spell(rng.choice(list(probed)), begin,
                              begin + timedelta(minutes=minutes), state))
     return spells
 
 
 def _sample(rng: random.Random, component: str, at: datetime,
-            spells: Sequence[_Spell]) -> tuple[str, float | None, str | None, tuple[Part, ...]]:
-    state = "up"
+            spells: Sequence[_Spell]
+            ) -> tuple[ProbeState, float | None, str | None, tuple[Part, ...]]:
+    state = _UP
     for spell in spells:
         if spell.component == component and spell.start <= at < spell.end \
                 and _RANK[spell.state] > _RANK[state]:
@@ -116,11 +120,11 @@ def _sample(rng: random.Random, component: str, at: datetime,
     hour = at.hour + at.minute / 60
     daily = 1 + 0.25 * math.sin((hour - 3) / 24 * 2 * math.pi)  # busier in Asia's afternoon
     ms = base * daily * rng.lognormvariate(0, 0.12)
-    if state == "down":
+    if state == _DOWN:
         why = (part("status", expected="2xx", got="503") if component != "realtime"
                else part("refused"))
-        return "down", None, say((why,)), (why,)
-    if state == "degraded":
+        return _DOWN, None, say((why,)), (why,)
+    if state == _DEGRADED:
         slow = part("slow", took=f"{(ms * 4 + 1800) / 1000:.1f} s", limit="2 s")
-        return "degraded", round(ms * 4 + 1800, 1), say((slow,)), (slow,)  # over degraded_over
-    return "up", round(ms, 1), None, ()
+        return _DEGRADED, round(ms * 4 + 1800, 1), say((slow,)), (slow,)  # over degraded_over
+    return _UP, round(ms, 1), None, ()

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from generator import __version__
 from generator.errors import KabarError, ValidationError
 from generator.load.notify import DEFAULT_EVENTS, EVENTS
+from generator.model.states import OUTAGE_STATES, IncidentStatus
 from generator.site.cache import DEFAULT_FOLDER
 
 log = logging.getLogger("generator")
@@ -22,8 +23,8 @@ log = logging.getLogger("generator")
 INCIDENTS = Path("incidents")
 
 
-STATES = "degraded_performance, partial_outage, major_outage"
-STATUSES = "investigating, identified, monitoring, resolved"
+STATES = ", ".join(OUTAGE_STATES)
+STATUSES = ", ".join(IncidentStatus)
 MAINTENANCE = "scheduled, in_progress, verifying, completed"
 
 

@@ -31,19 +31,20 @@ from generator.load.checker import did_you_mean, display_path
 from generator.load.config import Config
 from generator.load.incidents import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from generator.load.yamlsource import MAX_BYTES, escapes, loads
+from generator.model.states import OUTAGE_STATES, IncidentStatus
 
 log = logging.getLogger(__name__)
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../generator/schemas/incident.schema.json"
-# What an incident (not a maintenance) may declare for its components.
-INCIDENT_STATES = ("degraded_performance", "partial_outage", "major_outage")
+INCIDENT_STATES = tuple(state.value for state in OUTAGE_STATES)
 _SLUG_MAX = 60
 _SPACES = re.compile(r"(?<=\S)[ \t]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
 def new_incident(config: Config, incidents_dir: Path, title: str,
-                 components: Mapping[str, str], *, status: str = "investigating",
+                 components: Mapping[str, str], *,
+                 status: str = IncidentStatus.INVESTIGATING,
                  message: str, impact: str | None = None, at: datetime) -> Path:
     """Write ``incidents/<date>-<slug>.yaml`` with one update stamped at ``at``; return it."""
     title = title.strip()
@@ -137,7 +138,7 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
     _check_status(status, statuses)
     message = _check_message(message)
     if not maintenance and isinstance(updates, list) and any(
-            isinstance(u, dict) and u.get("status") == "resolved" for u in updates):
+            isinstance(u, dict) and u.get("status") == IncidentStatus.RESOLVED for u in updates):
         raise KabarError(f"{shown} is resolved; nothing follows a resolved update — "
                          "write a new incident")
     if updates is not None and not isinstance(updates, CommentedSeq):

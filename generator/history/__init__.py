@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from generator.model.states import ProbeState
 from generator.reasons import Part
 
 
@@ -52,7 +53,7 @@ class Sample:
     """One recorded (quorum-merged) result of one component."""
 
     at: datetime
-    state: str  # up | degraded | down
+    state: ProbeState
     latency_ms: float | None = None
     error: str | None = None  # the plain English words
     parts: tuple[Part, ...] = ()  # the error's codes and values (none in older files)
@@ -64,7 +65,7 @@ class Span:
 
     start: datetime
     end: datetime
-    state: str  # up | degraded | down
+    state: ProbeState
 
 
 @dataclass(frozen=True)

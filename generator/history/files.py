@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.clock import isoformat
 from generator.history import Sample
-from generator.load.results import STATES
+from generator.model.states import ProbeState
 from generator.reasons import WORDS, Part
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ DAILY = "daily"
 _RAW_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\.jsonl$")
 _DAILY_NAME = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
 _DAY_PREFIX = '{"day":"'
-_STATES = frozenset(STATES)
+_STATES = {state.value: state for state in ProbeState}  # the file's word -> the enum
 _LATENCY = frozenset({float, int, type(None)})
 _ERROR = frozenset({str, type(None)})
 
@@ -45,7 +45,8 @@ class RawRun:
 class DayComponent:
     checks: int
     latency_ms: float | None
-    spans: tuple[tuple[int, int, str], ...]  # seconds from the day's 00:00 UTC; end may pass 86400
+    spans: tuple[tuple[int, int, ProbeState], ...]  # seconds from the day's 00:00 UTC; end may
+    #                                                 pass 86400
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,9 @@ def decode_raw(value: object, ids: Container[str] | None = None) -> RawRun:
                 and type(entry[1]) in _LATENCY and type(entry[2]) in _ERROR):
             raise ValueError(f"bad result for {key!r}: {_dump(entry)}")
         latency = entry[1]
-        samples[key] = Sample(at, entry[0], latency if latency is None else float(latency),
-                              entry[2], _parts(entry[3]) if len(entry) == 4 else ())
+        samples[key] = Sample(at, _STATES[entry[0]],
+                              latency if latency is None else float(latency), entry[2],
+                              _parts(entry[3]) if len(entry) == 4 else ())
     return RawRun(at, samples)
 
 
@@ -242,13 +244,13 @@ def decode_day(value: object) -> DayRecord:
             raise ValueError(f"bad entry for {key!r}")
         ms = entry.get("ms")
         decoded[key] = DayComponent(entry["n"], None if ms is None else float(ms),
-                                    tuple((s[0], s[1], s[2]) for s in spans))
+                                    tuple((s[0], s[1], _STATES[s[2]]) for s in spans))
     return DayRecord(day, decoded)
 
 
 def _is_span(value: object) -> bool:
     return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int)
-            and isinstance(value[1], int) and value[0] < value[1] and value[2] in STATES)
+            and isinstance(value[1], int) and value[0] < value[1] and value[2] in _STATES)
 
 
 def _number_or_none(value: object) -> bool:

@@ -20,9 +20,12 @@ from generator.load.config import Config
 from generator.load.yamlsource import KeyPath
 from generator.model.states import (
     INCIDENT_STATES,
+    ComponentState,
     Impact,
     IncidentStatus,
     MaintenanceStatus,
+    Status,
+    status_of,
 )
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ _STEM = re.compile(r"[a-z0-9][a-z0-9._-]*")
 @dataclass(frozen=True)
 class Update:
     at: datetime  # aware, UTC
-    status: str
+    status: Status
     message: str  # Markdown
     # Written by Kabar, not people: a maintenance's in_progress and completed updates when its
     # window starts and ends. Its message is empty; pages say it in the site's words.
@@ -59,7 +62,7 @@ class Incident:
 
     id: str  # the file's stem
     title: str
-    components: Mapping[str, str]  # component id -> state during the incident
+    components: Mapping[str, ComponentState]  # component id -> state during the incident
     updates: tuple[Update, ...]  # oldest first
     impact: str | None = None  # as declared; Model derives it when None
     postmortem: str | None = None
@@ -259,12 +262,12 @@ def _window(check: Checker, value: Any, tz: tzinfo, tzname: str) -> Window | Non
 
 
 def _affected(check: Checker, value: Any,
-              component_ids: frozenset[str] | None) -> dict[str, str]:
+              component_ids: frozenset[str] | None) -> dict[str, ComponentState]:
     if not isinstance(value, dict):
         check.expected(("components",), "a mapping of component id to state like "
                        "{api: major_outage}", value)
         return {}
-    affected: dict[str, str] = {}
+    affected: dict[str, ComponentState] = {}
     for component_id, state in value.items():
         if component_ids is not None and component_id not in component_ids:
             choices = (", ".join(sorted(component_ids)) if len(component_ids) <= 12 else
@@ -274,7 +277,7 @@ def _affected(check: Checker, value: Any,
                         f"{did_you_mean(component_id, component_ids)}", key=True)
         checked = check.choice(("components", component_id), state, COMPONENT_STATES)
         if checked:
-            affected[component_id] = checked
+            affected[component_id] = ComponentState(checked)
     return affected
 
 
@@ -300,7 +303,7 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
         message = check.string((*path, "message"), data["message"]) if (
             "message" in data) else None
         if at is not None and status is not None and message is not None:
-            parsed.append((Update(at, status, message), index))
+            parsed.append((Update(at, status_of(status), message), index))
     # Oldest first; the final update (resolved, completed) sorts after others of its minute.
     final = (MaintenanceStatus.COMPLETED if maintenance else IncidentStatus.RESOLVED).value
     parsed.sort(key=lambda pair: (pair[0].at, pair[0].status == final))

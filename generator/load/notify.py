@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 
 from generator.load.checker import Checker, did_you_mean
 from generator.load.yamlsource import KeyPath
+from generator.model.states import EventKind
 
-EVENTS = ("outage", "degraded", "recovery", "incident", "maintenance")
-DEFAULT_EVENTS = ("outage", "recovery", "incident", "maintenance")
+EVENTS = tuple(kind.value for kind in EventKind)
+DEFAULT_EVENTS = tuple(kind.value for kind in EventKind if kind is not EventKind.DEGRADED)
 NOTIFY_KEYS = ("after", "channels")
 CHANNEL_KEYS = ("url", "events")
 LINK_KEYS = ("name", "url")

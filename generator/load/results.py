@@ -21,7 +21,7 @@ STATES = tuple(state.value for state in ProbeState)
 class Result:
     component: str
     at: datetime  # aware
-    state: str  # up | degraded | down
+    state: ProbeState
     latency_ms: float | None = None
     status_code: int | None = None
     error: str | None = None  # plain words: "connection refused", "expected 200, got 503"
@@ -126,7 +126,7 @@ def _time(text: str) -> datetime:
     return value
 
 
-def _state(text: str) -> str:
+def _state(text: str) -> ProbeState:
     if text not in STATES:
         raise ValueError(f"state {text!r} is not one of {', '.join(STATES)}")
-    return text
+    return ProbeState(text)

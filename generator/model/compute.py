@@ -19,6 +19,7 @@ from generator.model.incidents import incident_view as incident_view
 from generator.model.states import (
     STARTED,
     ComponentState,
+    MaintenanceStatus,
     Overall,
 )
 from generator.model.states import Indicator as Indicator
@@ -38,7 +39,7 @@ class ComponentView:
     """A component now: the worse of its two witnesses, people's word and its probe's."""
 
     component: Component
-    state: str  # one of STATES or NO_DATA: the worse of ``declared`` and ``measured``
+    state: ComponentState  # the worse of ``declared`` and ``measured`` (NO_DATA: neither)
     source: str  # the witness of ``state``: "incident" | "maintenance" | "probe" | "declared"
     #              (no probe, no incident: operational by declaration) | "none" (no data)
     last: Sample | None  # the latest probe result, fresh or not
@@ -55,8 +56,8 @@ class ComponentView:
     # The two witnesses: the open incidents' (or a maintenance's) state, None when none names
     # it; the fresh probe's, NO_DATA without one, None for a component without a probe or
     # while a maintenance masks it.
-    declared: str | None = None
-    measured: str | None = None
+    declared: ComponentState | None = None
+    measured: ComponentState | None = None
     changed: datetime | None = None  # when ``state`` began (its ``updated_at``)
 
     @property
@@ -74,7 +75,7 @@ class ComponentView:
 class Group:
     name: str | None  # None for components without a group
     components: tuple[ComponentView, ...]
-    state: str  # the worst of its components
+    state: ComponentState  # the worst of its components
 
     @property
     def changed(self) -> datetime | None:
@@ -88,7 +89,7 @@ class Detection:
 
     component_id: str
     since: datetime
-    state: str  # degraded_performance | major_outage
+    state: ComponentState  # degraded_performance | major_outage
     # The newest incident naming the component that people resolved while the probe kept
     # failing (the page must not say "no incident has been posted yet").
     resolved: IncidentView | None = None
@@ -171,7 +172,7 @@ class SiteModel:
 
     @property
     def upcoming_maintenances(self) -> tuple[IncidentView, ...]:
-        return tuple(v for v in reversed(self.incidents) if v.status == "scheduled")
+        return tuple(v for v in reversed(self.incidents) if v.status == MaintenanceStatus.SCHEDULED)
 
     @property
     def recent_incidents(self) -> tuple[IncidentView, ...]:
@@ -300,13 +301,14 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
 
     last = timeline.last_sample(history, now)
     declared = STATES[best] if best < len(STATES) else None
-    measured: str | None = None
+    measured: ComponentState | None = None
     if component.probe is not None and not in_maintenance:
         fresh = last is not None and now - last.at <= 3 * interval
         measured = PROBE_STATES[last.state] if fresh and last and last.state in PROBE_STATES \
             else NO_DATA
-    if measured not in (None, NO_DATA) and RANK[measured] < best:
-        state, source = str(measured), "probe"
+    state: ComponentState
+    if measured is not None and measured is not NO_DATA and RANK[measured] < best:
+        state, source = measured, "probe"
     elif declared is not None:
         state = declared
     elif component.probe is None or in_maintenance:
@@ -314,12 +316,12 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     else:
         state = NO_DATA
     detection = None
-    if declared is None and last is not None and measured not in (
-            None, NO_DATA, ComponentState.OPERATIONAL):
+    if declared is None and last is not None and measured is not None and measured not in (
+            NO_DATA, ComponentState.OPERATIONAL):
         since = timeline.bad_since(history.spans, last, interval)
         resolved = next((view for view in views if not view.is_open and view.end is not None
                          and not view.incident.is_maintenance and view.end >= since), None)
-        detection = Detection(component.id, since, str(measured), resolved)
+        detection = Detection(component.id, since, measured, resolved)
 
     segments = timeline.sweep(intervals)
     covered = probed if probed is not None else [Segment(low, now_ts, 0)]

@@ -18,6 +18,7 @@ from generator.model.states import (
     ComponentState,
     IncidentStatus,
     Indicator,
+    Status,
 )
 from generator.model.states import MaintenanceStatus as Maintenance
 from generator.model.timeline import worst
@@ -26,7 +27,7 @@ from generator.model.timeline import worst
 @dataclass(frozen=True)
 class IncidentView:
     incident: Incident
-    status: str  # the current status: latest update's, or the maintenance lifecycle's
+    status: Status  # the current status: latest update's, or the maintenance lifecycle's
     impact: str  # declared, else derived from the worst component state
     start: datetime  # first update; for maintenance, the window's start
     end: datetime | None  # the resolved update; for maintenance, the window's end
@@ -64,7 +65,7 @@ def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
             return None
         start = known[0].at
         end = next((u.at for u in known if u.status == IncidentStatus.RESOLVED), None)
-        status = known[-1].status
+        status: Status = known[-1].status
         is_open = end is None
         updated = known[-1].at
     else:
@@ -86,7 +87,7 @@ def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
                         updates=tuple(reversed(known)))
 
 
-def _with_lifecycle(known: list[Update], status: str, start: datetime,
+def _with_lifecycle(known: list[Update], status: Status, start: datetime,
                     end: datetime) -> list[Update]:
     """A maintenance's updates with the ``in_progress`` and ``completed`` updates its window
     makes when it starts and ends, unless people wrote them (Statuspage posts them too)."""
@@ -100,11 +101,12 @@ def _with_lifecycle(known: list[Update], status: str, start: datetime,
 
 
 def _maintenance(start: datetime, end: datetime, known: Sequence[Update],
-                 now: datetime) -> tuple[str, datetime, datetime]:
+                 now: datetime) -> tuple[Maintenance, datetime, datetime]:
     """A maintenance's status, start and end: by its window unless an update says otherwise."""
     latest = known[-1].status if known else None
+    status: Maintenance
     if latest in (*STARTED, Maintenance.COMPLETED):
-        status = str(latest)
+        status = Maintenance(latest)
     else:
         status = (Maintenance.SCHEDULED if now < start else Maintenance.IN_PROGRESS
                   if now < end else Maintenance.COMPLETED)

@@ -36,6 +36,8 @@ STATES = tuple(state for state in ComponentState if state is not NO_DATA)
 # What an incident may say of a component it names, as status.yaml lists them.
 INCIDENT_STATES = (ComponentState.DEGRADED_PERFORMANCE, ComponentState.PARTIAL_OUTAGE,
                    ComponentState.MAJOR_OUTAGE, ComponentState.UNDER_MAINTENANCE)
+# What an incident that is not a maintenance declares (``kabar new --component ID=STATE``).
+OUTAGE_STATES = INCIDENT_STATES[:3]
 
 
 class Indicator(StrEnum):
@@ -130,3 +132,32 @@ class MaintenanceStatus(StrEnum):
 
 # A maintenance that has begun and is not over.
 STARTED = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
+
+class EventKind(StrEnum):
+    """What a notification channel may ask for (``notify.channels[].events``)."""
+
+    OUTAGE = "outage"
+    DEGRADED = "degraded"
+    RECOVERY = "recovery"
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+
+
+class Action(StrEnum):
+    """What an incident or maintenance event says happened."""
+
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+    STARTED = "started"
+    COMPLETED = "completed"
+
+
+# An update's status: an incident's or a maintenance's.
+Status = IncidentStatus | MaintenanceStatus
+
+
+def status_of(value: str) -> Status:
+    """The status named ``value`` (the two enumerations share no value)."""
+    return IncidentStatus(value) if value in IncidentStatus._value2member_map_ \
+        else MaintenanceStatus(value)

@@ -33,7 +33,7 @@ _MAJOR, _PARTIAL, _DEGRADED, _MAINTENANCE, _OPERATIONAL = range(len(STATES))
 @dataclass(frozen=True)
 class DayBar:
     day: date  # in the site's time zone
-    state: str  # one of STATES or NO_DATA
+    state: ComponentState  # one of STATES or NO_DATA
     minutes: Mapping[str, int]  # minutes that day in each non-operational state
     incidents: tuple[str, ...]  # ids of the incidents and maintenances that touch the day
 
@@ -54,7 +54,7 @@ class Touch(NamedTuple):
     incident_id: str
 
 
-def worst(states: Iterable[str]) -> str:
+def worst(states: Iterable[str]) -> ComponentState:
     """The worst of ``states``, ignoring NO_DATA; NO_DATA when none is known."""
     best = len(STATES)
     for state in states:

@@ -31,6 +31,7 @@ from pathlib import Path
 from generator.load.config import load_config
 from generator.load.incidents import load_incidents
 from generator.load.notify import Channel
+from generator.model.states import EventKind
 from generator.notify import sent as sent_file
 from generator.notify.events import Event, due_events
 from generator.notify.messages import Message, compose, test_message
@@ -47,7 +48,7 @@ class Outcome:
 
 def wanted(channel: Channel, event: Event) -> bool:
     """A recovery goes where the trouble it ends went; the rest by their kind."""
-    if event.kind == "recovery":
+    if event.kind == EventKind.RECOVERY:
         return "recovery" in channel.events and (
             not event.episode or bool(event.episode & set(channel.events)))
     return event.kind in channel.events

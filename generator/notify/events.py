@@ -24,18 +24,26 @@ from generator.history.files import RawRun, raw_files, raw_runs
 from generator.load.config import Config
 from generator.load.incidents import Incident, Update
 from generator.model.compute import IncidentView, incident_view
-from generator.model.states import STARTED, MaintenanceStatus
+from generator.model.states import (
+    STARTED,
+    Action,
+    EventKind,
+    IncidentStatus,
+    MaintenanceStatus,
+    ProbeState,
+)
 from generator.reasons import Part
 
 LOOKBACK = timedelta(hours=36)  # the runs read; longer than FRESH, so a cut streak is stale
 FRESH = timedelta(hours=24)  # an older event is not sent (a new channel hears no old news)
-KIND = {"down": "outage", "degraded": "degraded", "up": "recovery"}
+KIND = {ProbeState.DOWN: EventKind.OUTAGE, ProbeState.DEGRADED: EventKind.DEGRADED,
+        ProbeState.UP: EventKind.RECOVERY}
 
 
 @dataclass(frozen=True)
 class Event:
     key: str  # stable across runs: what notified.json remembers
-    kind: str  # outage | degraded | recovery | incident | maintenance (a channel's events)
+    kind: EventKind  # a channel's events
     at: datetime  # when it became known: its freshness, and when its key may be forgotten
     since: datetime  # what the message says: a streak's first run, an update's time
     component: str | None = None  # measured events
@@ -45,7 +53,7 @@ class Event:
     episode: frozenset[str] = frozenset()  # recovery: the bad kinds it ends
     view: IncidentView | None = None  # incident and maintenance events
     update: Update | None = None  # incident events: the update it announces
-    action: str = ""  # published | updated | resolved | started | completed
+    action: Action | None = None  # incident and maintenance events: what happened
 
 
 def due_events(config: Config, incidents: Sequence[Incident], history: Path,
@@ -81,7 +89,7 @@ Mask = Callable[[str, datetime], bool]
 def _maintenance_mask(views: Iterable[IncidentView], now: datetime) -> Mask:
     windows: dict[str, list[tuple[datetime, datetime]]] = {}
     for view in views:
-        if not view.incident.is_maintenance or view.status == "scheduled":
+        if not view.incident.is_maintenance or view.status == MaintenanceStatus.SCHEDULED:
             continue
         end = max(view.end or now, now) if view.status in STARTED else (view.end or now)
         for component in view.incident.components:
@@ -100,10 +108,10 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
     for component in config.components:
         if component.probe is None:
             continue
-        confirmed: str | None = None
+        confirmed: ProbeState | None = None
         confirmed_since: datetime | None = None
         episode: set[str] = set()
-        streak: str | None = None
+        streak: ProbeState | None = None
         start: datetime | None = None
         length = 0
         for run in runs:
@@ -118,17 +126,17 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
                 continue
             previous, previous_since = confirmed, confirmed_since
             confirmed, confirmed_since = streak, start
-            if previous is None and streak == "up":
+            if previous is None and streak == ProbeState.UP:
                 continue  # the first state known is the baseline, not a recovery
             kind = KIND[streak]
             events.append(Event(
                 key=f"measured/{component.id}/{streak}/{isoformat(start)}", kind=kind,
                 at=run.at, since=start, component=component.id,
-                error=sample.error if streak != "up" else None,
-                parts=sample.parts if streak != "up" else (),
-                previous=previous_since if streak == "up" else None,
-                episode=frozenset(episode) if streak == "up" else frozenset()))
-            if streak == "up":
+                error=sample.error if streak != ProbeState.UP else None,
+                parts=sample.parts if streak != ProbeState.UP else (),
+                previous=previous_since if streak == ProbeState.UP else None,
+                episode=frozenset(episode) if streak == ProbeState.UP else frozenset()))
+            if streak == ProbeState.UP:
                 episode.clear()
             else:
                 episode.add(kind)
@@ -142,16 +150,16 @@ def incident_events(views: Iterable[IncidentView]) -> list[Event]:
         ident = view.incident.id
         if view.incident.is_maintenance:
             if view.status in (*STARTED, MaintenanceStatus.COMPLETED):
-                events.append(Event(f"maintenance/{ident}/started", "maintenance", view.start,
-                                    view.start, view=view, action="started"))
+                events.append(Event(f"maintenance/{ident}/started", EventKind.MAINTENANCE,
+                                    view.start, view.start, view=view, action=Action.STARTED))
             if view.status == MaintenanceStatus.COMPLETED and view.end is not None:
-                events.append(Event(f"maintenance/{ident}/completed", "maintenance", view.end,
-                                    view.end, view=view, action="completed"))
+                events.append(Event(f"maintenance/{ident}/completed", EventKind.MAINTENANCE,
+                                    view.end, view.end, view=view, action=Action.COMPLETED))
             continue
         for n, update in enumerate(reversed(view.updates)):  # oldest first, ties as filed
-            action = ("published" if n == 0 else
-                      "resolved" if update.status == "resolved" else "updated")
+            action = (Action.PUBLISHED if n == 0 else Action.RESOLVED
+                      if update.status == IncidentStatus.RESOLVED else Action.UPDATED)
             events.append(Event(f"incident/{ident}/{isoformat(update.at)}/{update.status}",
-                                "incident", update.at, update.at, view=view, update=update,
-                                action=action))
+                                EventKind.INCIDENT, update.at, update.at, view=view,
+                                update=update, action=action))
     return events

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from generator.load.config import Config
+from generator.model.states import Action, EventKind
 from generator.notify.events import Event
 from generator.render.i18n import Translator
 
 # Apprise's notification types (its colours and icons): info, success, warning, failure.
-_TYPE = {"outage": "failure", "degraded": "warning", "recovery": "success",
-         "incident": "warning", "maintenance": "info"}
+_TYPE = {EventKind.OUTAGE: "failure", EventKind.DEGRADED: "warning",
+         EventKind.RECOVERY: "success", EventKind.INCIDENT: "warning",
+         EventKind.MAINTENANCE: "info"}
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ def compose(config: Config, events: Sequence[Event]) -> list[Message]:
     in the same run go together."""
     t = Translator(config.site.language, config.site.zone)
     messages: list[Message] = []
-    groups: dict[tuple[str, datetime, frozenset[str]], list[Event]] = {}
+    groups: dict[tuple[EventKind, datetime, frozenset[str]], list[Event]] = {}
     for event in events:
         if event.component is not None:
             groups.setdefault((event.kind, event.at, event.episode), []).append(event)
@@ -52,14 +54,14 @@ def _name(config: Config, component_id: str) -> str:
     return component.name if component else component_id
 
 
-def _measured(config: Config, t: Translator, kind: str, events: Sequence[Event]) -> Message:
+def _measured(config: Config, t: Translator, kind: EventKind, events: Sequence[Event]) -> Message:
     site = config.site
     names = ", ".join(_name(config, e.component or "") for e in events)
     lines = []
     for event in events:
         values = {"component": _name(config, event.component or ""),
                   "since": t.datetime(event.since)}
-        if kind == "recovery" and event.previous is not None:
+        if kind == EventKind.RECOVERY and event.previous is not None:
             lines.append(t("notify.recovery_line", **values,
                            duration=t.duration(event.since - event.previous)))
         else:
@@ -80,13 +82,14 @@ def _incident(config: Config, t: Translator, event: Event) -> Message:
     incident = view.incident
     names = ", ".join(_name(config, c) for c in incident.components)
     lines: list[str] = []
-    kind = "success" if event.action in ("resolved", "completed") else _TYPE[event.kind]
+    kind = "success" if event.action in (Action.RESOLVED, Action.COMPLETED) \
+        else _TYPE[event.kind]
     if event.update is not None:
         status = t(f"status.{event.update.status}")
         lines.append(t(f"notify.incident_{event.action}", status=status,
                        time=t.datetime(event.since)))
         lines.append(event.update.message.strip())
-        if event.action == "resolved" and view.end is not None:
+        if event.action == Action.RESOLVED and view.end is not None:
             lines.append(t("notify.lasted", duration=t.duration(view.end - view.start)))
         title = t("notify.incident_title", site=site.title, title=incident.title,
                   status=status)

@@ -7,6 +7,7 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.model.states import ProbeState
 from generator.reasons import Part, part, say, words
 
 
@@ -41,7 +42,7 @@ CURRENT: contextvars.ContextVar[Progress] = contextvars.ContextVar("kabar_progre
 class Outcome:
     """What one attempt found."""
 
-    state: str  # up | degraded | down
+    state: ProbeState
     latency_ms: float | None = None
     status_code: int | None = None
     parts: tuple[Part, ...] = ()  # why it is not up: codes and their values

@@ -42,6 +42,7 @@ from generator.model.states import (
     ComponentState,
     IncidentStatus,
     MaintenanceStatus,
+    Status,
 )
 from generator.render.base import RenderContext
 from generator.render.i18n import Translator
@@ -207,7 +208,7 @@ class StatuspageApi:
             "status": view.status,
             "created_at": self.time(created),
             "updated_at": self.time(view.updated),
-            "monitoring_at": self.time(_first_at(chronological, "monitoring")),
+            "monitoring_at": self.time(_first_at(chronological, IncidentStatus.MONITORING)),
             "resolved_at": self.time(self._resolved_at(view, chronological)),
             "impact": view.impact,
             "shortlink": self.model.config.site.url + view.path,
@@ -255,9 +256,10 @@ class StatuspageApi:
         """
         inc = view.incident
         if inc.is_maintenance:
-            starts, ends = update.status == "in_progress", update.status == "completed"
+            starts = update.status == MaintenanceStatus.IN_PROGRESS
+            ends = update.status == MaintenanceStatus.COMPLETED
         else:
-            starts, ends = update is chronological[0], update.status == "resolved"
+            starts, ends = update is chronological[0], update.status == IncidentStatus.RESOLVED
         if not (starts or ends):
             return None
         changes = []
@@ -265,7 +267,8 @@ class StatuspageApi:
             component = self.model.config.component(cid)
             if component is None:
                 continue
-            old, new = (state, "operational") if ends else ("operational", state)
+            operational = ComponentState.OPERATIONAL
+            old, new = (state, operational) if ends else (operational, state)
             # Statuspage names a grouped component "Group - Component"
             name = component.name if component.group is None \
                 else f"{component.group} - {component.name}"
@@ -273,5 +276,5 @@ class StatuspageApi:
         return changes
 
 
-def _first_at(updates: tuple[Update, ...], status: str) -> datetime | None:
+def _first_at(updates: tuple[Update, ...], status: Status) -> datetime | None:
     return next((u.at for u in updates if u.status == status), None)

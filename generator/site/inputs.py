@@ -30,6 +30,7 @@ from generator.load.incidents import (
     incident_files,
     stem,
 )
+from generator.model.states import ComponentState, status_of
 from generator.render.output import digest
 from generator.site.cache import Cache, racy
 from generator.site.pool import split_map
@@ -146,8 +147,9 @@ def _decode(data: list[Any], sha: str) -> Checked | None:
             return None, problems
         ident, title, components, updates, impact, postmortem, window, path = encoded
         return Incident(
-            id=ident, title=title, components=dict(components),
-            updates=tuple(Update(datetime.fromisoformat(at), status, message)
+            id=ident, title=title,
+            components={cid: ComponentState(state) for cid, state in components},
+            updates=tuple(Update(datetime.fromisoformat(at), status_of(status), message)
                           for at, status, message in updates),
             impact=impact, postmortem=postmortem, path=path, digest=sha,
             maintenance=None if window is None else Window(
