@@ -317,6 +317,9 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     if declared is None and last is not None and measured not in (
             None, NO_DATA, ComponentState.OPERATIONAL):
         since = timeline.bad_since(history.spans, last, interval)
+        # What a maintenance masked was no outage: one that outlasts it began at its end.
+        since = max([since, *(datetime.fromtimestamp(end, since.tzinfo) for _, end in windows
+                              if end <= last.at.timestamp())])
         resolved = next((view for view in views if not view.is_open and view.end is not None
                          and not view.incident.is_maintenance and view.end >= since), None)
         detection = Detection(component.id, since, str(measured), resolved)
