@@ -332,6 +332,8 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     first_seen = _first_seen(config, component, views, history, now)
     changed = timeline.state_since(segments, RANK.get(state), now_ts,
                                    3 * interval.total_seconds())
+    if state == NO_DATA and last is not None:  # not before its latest check went stale
+        changed = max(changed or 0.0, (last.at + 3 * interval).timestamp())
     result = ComponentView(
         component=component, state=state, source=source, last=last,
         bars=timeline.day_bars(segments, touches, days, bounds, component.since),
