@@ -319,6 +319,9 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     if declared is None and last is not None and measured is not None and measured not in (
             NO_DATA, ComponentState.OPERATIONAL):
         since = timeline.bad_since(history.spans, last, interval)
+        # What a maintenance masked was no outage: one that outlasts it began at its end.
+        since = max([since, *(datetime.fromtimestamp(end, since.tzinfo) for _, end in windows
+                              if end <= last.at.timestamp())])
         resolved = next((view for view in views if not view.is_open and view.end is not None
                          and not view.incident.is_maintenance and view.end >= since), None)
         detection = Detection(component.id, since, measured, resolved)
@@ -331,6 +334,8 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     first_seen = _first_seen(config, component, views, history, now)
     changed = timeline.state_since(segments, RANK.get(state), now_ts,
                                    3 * interval.total_seconds())
+    if state == NO_DATA and last is not None:  # not before its latest check went stale
+        changed = max(changed or 0.0, (last.at + 3 * interval).timestamp())
     result = ComponentView(
         component=component, state=state, source=source, last=last,
         bars=timeline.day_bars(segments, touches, days, bounds, component.since),

@@ -87,16 +87,19 @@ Mask = Callable[[str, datetime], bool]
 
 
 def _maintenance_mask(views: Iterable[IncidentView], now: datetime) -> Mask:
-    windows: dict[str, list[tuple[datetime, datetime]]] = {}
+    """Whether a run of a component fell inside one of its maintenances: from the start up
+    to (not including) the end, as the page has it; one still in progress has no end yet."""
+    windows: dict[str, list[tuple[datetime, datetime | None]]] = {}
     for view in views:
         if not view.incident.is_maintenance or view.status == MaintenanceStatus.SCHEDULED:
             continue
-        end = max(view.end or now, now) if view.status in STARTED else (view.end or now)
+        end = None if view.status in STARTED else (view.end or now)
         for component in view.incident.components:
             windows.setdefault(component, []).append((view.start, end))
 
     def masked(component: str, at: datetime) -> bool:
-        return any(start <= at <= end for start, end in windows.get(component, ()))
+        return any(start <= at and (end is None or at < end)
+                   for start, end in windows.get(component, ()))
 
     return masked
 
