@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.model import states
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "generator"
@@ -164,3 +165,33 @@ def test_a_lazy_import_is_an_import(tmp_path: Path) -> None:
 def test_no_module_over_400_lines(name: str) -> None:
     lines = MODULES[name].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{MODULES[name]}: {lines} lines; split it"
+
+
+# Issue 16: states and statuses are the model's enums from the loader's edge on; the code names
+# them through the enums, never as string literals (the templates' word tables aside).
+NAMES = {member.value for enum in (states.ComponentState, states.ProbeState,
+                                   states.IncidentStatus, states.MaintenanceStatus)
+         for member in enum}
+
+
+def _literals(source: str) -> list[tuple[int, str]]:
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
+                                | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and node.value in NAMES and id(node) not in docstrings]
+
+
+def test_no_state_or_status_is_a_string_literal_outside_states_py() -> None:
+    found = [f"{path.relative_to(ROOT)}:{line}: {value!r}"
+             for path in sorted((ROOT / "generator").rglob("*.py"))
+             if path.name != "states.py"
+             for line, value in _literals(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_literal_finder_finds_one() -> None:
+    assert _literals('"""up"""\nx = "down"  # "degraded"\n') == [(2, "down")]

@@ -49,7 +49,7 @@ class Outcome:
 def wanted(channel: Channel, event: Event) -> bool:
     """A recovery goes where the trouble it ends went; the rest by their kind."""
     if event.kind == EventKind.RECOVERY:
-        return "recovery" in channel.events and (
+        return EventKind.RECOVERY in channel.events and (
             not event.episode or bool(event.episode & set(channel.events)))
     return event.kind in channel.events
 
