@@ -70,3 +70,17 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
                 continue
         merged.append(span)
     return merged
+
+
+UNREAD = "no_data"  # an upstream reading that could not read the page: ends the span before it
+
+
+def upstream_spans(runs: Sequence[RawRun], interval: timedelta, end: datetime | None = None,
+                   started_before: datetime | None = None) -> dict[str, list[Span]]:
+    """Per upstream, the merged spans of the vendor's states in ``runs``, as for probes; a
+    reading that could not read the page ends the previous one's span and makes none."""
+    readings = [RawRun(run.at, {key: Sample(run.at, u.state or UNREAD)
+                                for key, u in run.upstreams.items()}, run.unknown)
+                for run in runs]
+    made = spans_of(readings, interval, end, started_before)
+    return {key: [span for span in spans if span.state != UNREAD] for key, spans in made.items()}

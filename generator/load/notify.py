@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from generator.load.checker import Checker, did_you_mean
 from generator.load.yamlsource import KeyPath
 
-EVENTS = ("outage", "degraded", "recovery", "incident", "maintenance")
+EVENTS = ("outage", "degraded", "recovery", "incident", "maintenance", "upstream")
 DEFAULT_EVENTS = ("outage", "recovery", "incident", "maintenance")
 NOTIFY_KEYS = ("after", "channels")
 CHANNEL_KEYS = ("url", "events")
