@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.history import Span
 from generator.history.read import last_readings, read_history
 from generator.history.record import record
-from generator.load.config import Component, Config, Site, Upstream
+from generator.load.config import Component, Config, Probe, Site, Upstream
 from generator.load.incidents import Incident, Update
 from generator.load.results import Result, Run, UpstreamResult, write_run
 from generator.model.compute import compute
@@ -111,3 +111,38 @@ def test_our_incident_naming_the_vendor_overrides_what_it_says(tmp_path: Path) -
         "partial_outage", "operational", "partial_outage")
     assert github.incident_ids == ("github-actions",)
     assert model.components[0].state == "degraded_performance"
+
+
+def test_a_vendor_change_is_an_upstream_event_after_its_runs_and_degrades_via_affects(
+        tmp_path: Path) -> None:
+    from generator.notify.events import due_events
+    from generator.notify.messages import compose
+    history = tmp_path / "history"
+    record_runs(history, tmp_path, ["operational", "operational", None, "major_outage",
+                                    "major_outage"])
+    events = due_events(CONFIG, (), history, T0 + 5 * STEP)
+    vendor = [e for e in events if e.kind == "upstream"]
+    assert [(e.key, e.was, e.state) for e in vendor] == [
+        ("upstream/github/Actions/major_outage/2026-11-24T10:15:00Z", "operational",
+         "major_outage")]
+    [message] = compose(CONFIG, vendor)
+    assert message.title == "Example: GitHub (Actions) reports Major outage"
+    assert message.body.splitlines()[1] == "Its status page: https://www.githubstatus.com/"
+    # web is probed and up in every run, and affected by nothing: no event of its own
+    assert [e.kind for e in events if e.component == "web"] == []
+
+
+def test_affects_turns_a_probed_up_into_degraded_for_notifications(tmp_path: Path) -> None:
+    from generator.notify.events import due_events
+    web = Component("web", "Web", probe=Probe("http", "https://web.example/"))
+    probed = Config(SITE, (web,), upstreams=(Upstream(
+        "github", "GitHub", "statuspage", "https://www.githubstatus.com/",
+        components=("Actions",), affects=("web",)),))
+    history = tmp_path / "history"
+    for n, state in enumerate(["operational", "operational", "major_outage", "major_outage"]):
+        at = T0 + n * STEP
+        write_run(Run("default", at, at, (Result("web", at, "up", 10.0),),
+                      upstreams=(reading(at, state),)), tmp_path / "r.json")
+        record(history, [tmp_path / "r.json"], probed)
+    events = due_events(probed, (), history, T0 + 4 * STEP)
+    assert [(e.kind, e.component) for e in events if e.component] == [("degraded", "web")]

@@ -15,7 +15,7 @@ before it. The key names the component, the state and the first run of the strea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from generator.load.config import Config
 from generator.load.incidents import Incident, Update
 from generator.model.compute import IncidentView, incident_view
 from generator.model.states import STARTED, MaintenanceStatus
+from generator.model.upstreams import TROUBLE
 
 LOOKBACK = timedelta(hours=36)  # the runs read; longer than FRESH, so a cut streak is stale
 FRESH = timedelta(hours=24)  # an older event is not sent (a new channel hears no old news)
@@ -34,7 +35,7 @@ KIND = {"down": "outage", "degraded": "degraded", "up": "recovery"}
 @dataclass(frozen=True)
 class Event:
     key: str  # stable across runs: what notified.json remembers
-    kind: str  # outage | degraded | recovery | incident | maintenance (a channel's events)
+    kind: str  # outage | degraded | recovery | incident | maintenance | upstream (a channel's)
     at: datetime  # when it became known: its freshness, and when its key may be forgotten
     since: datetime  # what the message says: a streak's first run, an update's time
     component: str | None = None  # measured events
@@ -44,6 +45,12 @@ class Event:
     view: IncidentView | None = None  # incident and maintenance events
     update: Update | None = None  # incident events: the update it announces
     action: str = ""  # published | updated | resolved | started | completed
+    # upstream events: the upstream, the vendor's component (None: its overall status), the
+    # state it now says and the one it said before
+    upstream: str | None = None
+    vendor_component: str | None = None
+    state: str | None = None
+    was: str | None = None
 
 
 def due_events(config: Config, incidents: Sequence[Incident], history: Path,
@@ -57,7 +64,9 @@ def due_events(config: Config, incidents: Sequence[Incident], history: Path,
     views = [view for incident in incidents if (view := incident_view(incident, now))]
     masked = _maintenance_mask(views, now)
     after = config.notify.after if config.notify else 2
-    events = measured_events(config, recent_runs(history, config, now), after, masked)
+    runs = recent_runs(history, config, now)
+    events = measured_events(config, runs, after, masked)
+    events += upstream_events(config, runs, after)
     events += incident_events(views)
     return sorted((e for e in events if now - FRESH <= e.at <= now), key=lambda e: e.at)
 
@@ -104,10 +113,13 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
         streak: str | None = None
         start: datetime | None = None
         length = 0
+        vendors = [u.id for u in config.upstreams if component.id in u.affects]
         for run in runs:
             sample = run.samples.get(component.id)
             if run.unknown is not None or sample is None or masked(component.id, run.at):
                 continue
+            if sample.state == "up" and any(_trouble(run, vendor) for vendor in vendors):
+                sample = replace(sample, state="degraded")  # affects: (model/upstreams.py)
             if sample.state == streak:
                 length += 1
             else:
@@ -129,6 +141,45 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
                 episode.clear()
             else:
                 episode.add(kind)
+    return events
+
+
+def _trouble(run: RawRun, upstream_id: str) -> bool:
+    reading = run.upstreams.get(upstream_id)
+    return reading is not None and reading.state in TROUBLE
+
+
+def upstream_events(config: Config, runs: Sequence[RawRun], after: int) -> list[Event]:
+    """Per upstream, each change of what it shows (each chosen component, else its overall
+    state) that held for ``after`` readings in a row. Readings that could not read the page
+    are skipped; the first state known is the baseline. Key:
+    ``upstream/github/Actions/major_outage/2026-11-24T22:00:00Z``."""
+    events: list[Event] = []
+    for upstream in config.upstreams:
+        for name in upstream.components or (None,):
+            confirmed: str | None = None
+            streak: str | None = None
+            start: datetime | None = None
+            length = 0
+            for run in runs:
+                reading = run.upstreams.get(upstream.id)
+                state = None if reading is None or reading.state is None else (
+                    reading.components.get(name) if name else reading.state)
+                if state is None:
+                    continue
+                if state == streak:
+                    length += 1
+                else:
+                    streak, start, length = state, run.at, 1
+                if length != after or streak == confirmed or start is None:
+                    continue
+                was, confirmed = confirmed, streak
+                if was is None:
+                    continue
+                events.append(Event(
+                    key=f"upstream/{upstream.id}/{name or ''}/{streak}/{isoformat(start)}",
+                    kind="upstream", at=run.at, since=start, upstream=upstream.id,
+                    vendor_component=name, state=streak, was=was))
     return events
 
 
