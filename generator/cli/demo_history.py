@@ -8,6 +8,8 @@ fsync 25,000 times; the demo has seconds, not minutes.)
 What the probes "saw" follows the example's incidents (a major outage is down, a partial
 outage or degraded performance is degraded, maintenance is down), plus a few short blips
 from a random generator seeded by the day, so a replay at the same ``now`` is the same.
+The upstreams (the fictional Awan Cloud) read operational, but for the vendor's outage of
+``VENDOR_OUTAGE``, the one its status page shows in the demo (``demo_awan.json``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from generator.files import append_lines
+from generator.history import UpstreamSample
 from generator.history.files import encode_results
 from generator.history.record import compact
 from generator.load.config import Config
@@ -33,6 +36,9 @@ BASE_MS = {"chat": 180.0, "video": 420.0, "login": 120.0, "api": 240.0, "realtim
 _PROBE_STATE = {"major_outage": "down", "under_maintenance": "down",
                 "partial_outage": "degraded", "degraded_performance": "degraded"}
 _RANK = {"up": 0, "degraded": 1, "down": 2}
+# Awan Cloud's Object Storage outage (demo_awan.json), 09.04–11.20 WIB on 2 July 2025.
+VENDOR_OUTAGE = (datetime(2025, 7, 2, 2, 4, tzinfo=UTC), datetime(2025, 7, 2, 4, 20, tzinfo=UTC),
+                 "Object Storage", "partial_outage")
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,8 @@ def simulate(directory: Path, config: Config, incidents: Sequence[Incident], now
     while at < until:
         results = {key: _sample(rng, key, at, spells) for key in probed}
         day = datetime.combine(at.date(), datetime.min.time(), UTC)
-        lines.setdefault(day, []).append(encode_results(at, ["demo"], results))
+        lines.setdefault(day, []).append(encode_results(at, ["demo"], results,
+                                                        _vendors(config, at)))
         at += interval
         runs += 1
     for day, day_lines in sorted(lines.items()):
@@ -73,6 +80,18 @@ def simulate(directory: Path, config: Config, incidents: Sequence[Incident], now
     warnings: list[str] = []
     compact(directory, config, now.astimezone(UTC).date(), now - RETENTION, warnings, True)
     return Simulated(runs, len(probed), start, at - interval)
+
+
+def _vendors(config: Config, at: datetime) -> dict[str, UpstreamSample]:
+    """What each upstream's status page said at ``at``."""
+    start, end, name, bad = VENDOR_OUTAGE
+    found = {}
+    for upstream in config.upstreams:
+        states = {n: bad if n == name and start <= at < end else "operational"
+                  for n in upstream.components}
+        worst = bad if bad in states.values() else "operational"
+        found[upstream.id] = UpstreamSample(at, worst, states)
+    return found
 
 
 def _incident_spells(incidents: Sequence[Incident], now: datetime) -> list[_Spell]:
