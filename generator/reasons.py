@@ -69,6 +69,14 @@ WORDS: dict[str, str] = {
     "json_missing": "JSON has no {path}",
     "json_mismatch": "JSON {path} is {value}, expected {expected}",
     "slow": "answered in {took}, over {limit}",
+    # upstreams: a vendor's status page that could not be read (generator/probe/upstream.py)
+    "upstream_moved": "the status page moved to {location} ({status})",
+    "upstream_status": "the status page answered {got}",
+    "upstream_too_large": "the status page's answer is larger than {size} (max_body)",
+    "upstream_not_json": "the answer is not {platform} JSON but {detail}",
+    "upstream_not_platform": "the answer is not a {platform} status ({detail})",
+    "upstream_not_feed": "the answer is not an RSS or Atom feed ({detail})",
+    "upstream_no_component": "the status page lists no component named {name}",
 }
 
 SEPARATOR = "; "  # between the warnings of one degraded result

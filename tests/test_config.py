@@ -46,8 +46,8 @@ RULES = [
     pytest.param(SITE, "status.yaml:1:1: error: 'components': required key is missing",
                  id="missing-components"),
     pytest.param(SITE + API + "componets: []\n", "status.yaml:7:1: error: 'componets': unknown "
-                 "key; expected one of components, control, notify, site, subscribe (did you mean "
-                 "'components'?)",
+                 "key; expected one of components, control, notify, site, subscribe, upstreams "
+                 "(did you mean 'components'?)",
                  id="unknown-top-key"),
     pytest.param(SITE + "  colour: red\n" + API, "status.yaml:4:3: error: 'colour': unknown "
                  "key; expected one of description, interval, language, timezone, title, url",

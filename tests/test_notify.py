@@ -425,7 +425,8 @@ def test_help_lists_every_event(capsys: pytest.CaptureFixture[str]) -> None:
         main(["notify", "--help"])
     assert done.value.code == 0
     text = capsys.readouterr().out
-    assert ("events: outage, degraded, recovery, incident, maintenance (a channel's default: "
+    assert ("events: outage, degraded, recovery, incident, maintenance, upstream (a channel's "
+            "default: "
             "outage, recovery, incident, maintenance)") in text.splitlines()
     assert all(event in text.split("events: ")[-1] for event in EVENTS)
     assert "send one test message to every channel, whatever its events" in " ".join(

@@ -62,7 +62,7 @@ RULES = [
                  "in ${VARIABLES})", id="not-a-string"),
     pytest.param('notify:\n  channels:\n    - {url: "json://h/x", events: [outage, incdent]}\n',
                  "status.yaml:9:44: error: 'events[1]': expected one of outage, degraded, "
-                 "recovery, incident, maintenance; got 'incdent'", id="unknown-event"),
+                 "recovery, incident, maintenance, upstream; got 'incdent'", id="unknown-event"),
     pytest.param('notify:\n  channels:\n    - {url: "json://h/x", to: ops}\n',
                  "status.yaml:9:27: error: 'to': unknown key; expected one of events, url",
                  id="unknown-channel-key"),
@@ -76,7 +76,7 @@ RULES = [
                  id="subscribe-not-a-list"),
     pytest.param("notfy: {}\n",
                  "status.yaml:7:1: error: 'notfy': unknown key; expected one of components, "
-                 "control, notify, site, subscribe (did you mean 'notify'?)", id="typo"),
+                 "control, notify, site, subscribe, upstreams (did you mean 'notify'?)", id="typo"),
 ]
 
 

@@ -42,6 +42,12 @@ VALIDATOR_ONLY = {
     "status/validator-only-impossible-since.yaml":
         "validator-only-impossible-since.yaml:9:12: error: 'since': expected a date like "
         "2025-07-16; got '2025-02-30' (there is no 2025-02-30)",
+    "status/validator-only-upstream-affects.yaml":
+        "validator-only-upstream-affects.yaml:6:87: error: 'apii': unknown component id; "
+        "expected one of api (did you mean 'api'?)",
+    "status/validator-only-upstream-id.yaml":
+        "validator-only-upstream-id.yaml:6:10: error: 'id': 'api' is already the id of a "
+        "component; an upstream needs an id of its own",
     "incidents/validator-only-unknown-component.yaml":
         "incidents/validator-only-unknown-component.yaml:3:14: error: 'chatgtp': unknown "
         "component id; expected one of api, chatgpt, db, dns (did you mean 'chatgpt'?)",

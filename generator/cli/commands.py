@@ -44,13 +44,15 @@ def _counted(n: int, one: str, many: str) -> str:
 
 
 def probe(args: argparse.Namespace) -> int:
+    from generator.history.read import last_readings
     from generator.load.config import load_config
     from generator.load.results import write_run
     from generator.probe import format_table, run_probes
 
     config = load_config(args.config)
     out = args.out or Path("results") / f"{args.location}.json"
-    run = run_probes(config, args.location)
+    previous = last_readings(args.history, config) if config.upstreams else {}
+    run = run_probes(config, args.location, previous=previous)
     write_run(run, out)
     print(format_table(run))
     print(f"wrote {out}")

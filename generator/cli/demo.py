@@ -32,12 +32,18 @@ from generator.load.site import load_site
 from generator.resources import example
 
 SLOW_SECONDS = 0.6
+# The example's fictional vendor, Awan Cloud: its status page as it stood during its outage of
+# 2 July 2025 (Statuspage's summary.json), served at /awan/api/v2/summary.json.
+AWAN = Path(__file__).with_name("demo_awan.json")
 # Which demo service stands in for each kind of component of the example site.
 ROLES = {"chat": "healthy", "video": "slow", "login": "healthy", "api": "failing"}
 
 
 class _DemoHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path == "/awan/api/v2/summary.json":
+            self._answer(200, AWAN.read_bytes())
+            return
         if self.path.startswith("/slow"):
             time.sleep(SLOW_SECONDS)
         elif self.path.startswith("/healthy/"):  # answer about as fast as the simulation says
@@ -46,6 +52,9 @@ class _DemoHandler(http.server.BaseHTTPRequestHandler):
             body, code = b'{"status": "error", "message": "upstream unavailable"}', 503
         else:
             body, code = b'{"status": "ok"}', 200
+        self._answer(code, body)
+
+    def _answer(self, code: int, body: bytes) -> None:
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -87,14 +96,18 @@ def demo_services() -> Iterator[tuple[int, int]]:
 
 
 def localise(config: Config, http_port: int, tcp_port: int) -> Config:
-    """The example config with every probe pointed at the local demo services."""
+    """The example config with every probe pointed at the local demo services, and every
+    upstream at the demo's copy of Awan Cloud's status page."""
     components = []
     for component in config.components:
         probe = component.probe
         if probe is not None:
             probe = _local_probe(component, probe, http_port, tcp_port)
         components.append(dataclasses.replace(component, probe=probe))
-    return dataclasses.replace(config, components=tuple(components))
+    upstreams = tuple(dataclasses.replace(u, platform="statuspage",
+                                          url=f"http://127.0.0.1:{http_port}/awan/")
+                      for u in config.upstreams)
+    return dataclasses.replace(config, components=tuple(components), upstreams=upstreams)
 
 
 def _local_probe(component: Component, probe: Probe, http_port: int, tcp_port: int) -> Probe:
@@ -185,4 +198,6 @@ def _stamped(run: Run, at: datetime) -> Run:
     """``run`` moved to ``at``: the demo's live probes stand for the checks made at ``now``."""
     shift = at - run.started
     results = tuple(dataclasses.replace(r, at=r.at + shift) for r in run.results)
-    return dataclasses.replace(run, started=at, finished=run.finished + shift, results=results)
+    upstreams = tuple(dataclasses.replace(u, at=u.at + shift) for u in run.upstreams)
+    return dataclasses.replace(run, started=at, finished=run.finished + shift, results=results,
+                               upstreams=upstreams)

@@ -8,6 +8,8 @@ fsync 25,000 times; the demo has seconds, not minutes.)
 What the probes "saw" follows the example's incidents (a major outage is down, a partial
 outage or degraded performance is degraded, maintenance is down), plus a few short blips
 from a random generator seeded by the day, so a replay at the same ``now`` is the same.
+The upstreams (the fictional Awan Cloud) read operational, but for the vendor's outage of
+``VENDOR_OUTAGE``, the one its status page shows in the demo (``demo_awan.json``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from generator.files import append_lines
+from generator.history import UpstreamSample
 from generator.history.files import encode_results
 from generator.history.record import compact
 from generator.load.config import Config
@@ -37,6 +40,9 @@ _PROBE_STATE = {ComponentState.MAJOR_OUTAGE: _DOWN, ComponentState.UNDER_MAINTEN
                 ComponentState.PARTIAL_OUTAGE: _DEGRADED,
                 ComponentState.DEGRADED_PERFORMANCE: _DEGRADED}
 _RANK = {_UP: 0, _DEGRADED: 1, _DOWN: 2}
+# Awan Cloud's Object Storage outage (demo_awan.json), 09.04–11.20 WIB on 2 July 2025.
+VENDOR_OUTAGE = (datetime(2025, 7, 2, 2, 4, tzinfo=UTC), datetime(2025, 7, 2, 4, 20, tzinfo=UTC),
+                 "Object Storage", "partial_outage")
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,8 @@ def simulate(directory: Path, config: Config, incidents: Sequence[Incident], now
     while at < until:
         results = {key: _sample(rng, key, at, spells) for key in probed}
         day = datetime.combine(at.date(), datetime.min.time(), UTC)
-        lines.setdefault(day, []).append(encode_results(at, ["demo"], results))
+        lines.setdefault(day, []).append(encode_results(at, ["demo"], results,
+                                                        _vendors(config, at)))
         at += interval
         runs += 1
     for day, day_lines in sorted(lines.items()):
@@ -77,6 +84,18 @@ def simulate(directory: Path, config: Config, incidents: Sequence[Incident], now
     warnings: list[str] = []
     compact(directory, config, now.astimezone(UTC).date(), now - RETENTION, warnings, True)
     return Simulated(runs, len(probed), start, at - interval)
+
+
+def _vendors(config: Config, at: datetime) -> dict[str, UpstreamSample]:
+    """What each upstream's status page said at ``at``."""
+    start, end, name, bad = VENDOR_OUTAGE
+    found = {}
+    for upstream in config.upstreams:
+        states = {n: bad if n == name and start <= at < end else "operational"
+                  for n in upstream.components}
+        worst = bad if bad in states.values() else "operational"
+        found[upstream.id] = UpstreamSample(at, worst, states)
+    return found
 
 
 def _incident_spells(incidents: Sequence[Incident], now: datetime) -> list[_Spell]:

@@ -26,6 +26,13 @@ Layout (all times UTC; every file is JSON Lines, one compact object a line):
     spans as seconds from the day's 00:00 UTC (the last may end after 86400, when the
     day's last sample reaches into the next day).
 
+Upstreams (``status.yaml`` ``upstreams:``) ride in the same lines: a raw line has
+``"upstreams":{"github":{"state":"major_outage","components":{"Git Operations":
+"major_outage"},"error":null,"reason":null,"etag":"…","modified":null}}`` (``state`` null: the
+page could not be read, with its reason), and a daily line
+``"upstreams":{"github":[[0,86400,"operational"]]}``: spans of the vendor's states, which are
+component states; time the page could not be read is a gap.
+
 A sample covers ``[at, at + min(gap to the component's next sample, 3 × site.interval))``;
 touching spans of one state merge. ``record`` keeps today and the two full days before it
 raw (so the recent samples always span 48 h); older raw days are compacted into their
@@ -44,8 +51,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from generator.model.states import ProbeState
+from generator.model.states import ComponentState, ProbeState
 from generator.reasons import Part
+
+# What a sample or span says: a probe's outcome, or a vendor's state (upstreams).
+Observed = ProbeState | ComponentState
 
 
 @dataclass(frozen=True)
@@ -53,10 +63,23 @@ class Sample:
     """One recorded (quorum-merged) result of one component."""
 
     at: datetime
-    state: ProbeState
+    state: Observed
     latency_ms: float | None = None
     error: str | None = None  # the plain English words
     parts: tuple[Part, ...] = ()  # the error's codes and values (none in older files)
+
+
+@dataclass(frozen=True)
+class UpstreamSample:
+    """One recorded reading of a vendor's status page."""
+
+    at: datetime
+    state: str | None  # a ComponentState value; None: the page could not be read
+    components: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+    reason: str | None = None
+    etag: str | None = None
+    modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +88,7 @@ class Span:
 
     start: datetime
     end: datetime
-    state: ProbeState
+    state: Observed
 
 
 @dataclass(frozen=True)
@@ -77,9 +100,20 @@ class ComponentHistory:
 
 
 @dataclass(frozen=True)
+class UpstreamHistory:
+    spans: tuple[Span, ...] = ()  # the vendor's states (component states); gaps: no data
+    last: UpstreamSample | None = None  # the latest attempt, read or not
+    read: UpstreamSample | None = None  # the latest attempt that read the page
+
+
+@dataclass(frozen=True)
 class History:
     components: Mapping[str, ComponentHistory]
     warnings: tuple[str, ...] = ()
+    upstreams: Mapping[str, UpstreamHistory] = field(default_factory=dict)
+
+    def upstream(self, upstream_id: str) -> UpstreamHistory:
+        return self.upstreams.get(upstream_id) or UpstreamHistory()
 
     def of(self, component_id: str) -> ComponentHistory:
         return self.components.get(component_id) or ComponentHistory()

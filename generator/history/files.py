@@ -10,14 +10,15 @@ import json
 import logging
 import re
 from collections.abc import Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from generator.clock import isoformat
-from generator.history import Sample
-from generator.model.states import ProbeState
+from generator.history import Observed, Sample, UpstreamSample
+from generator.load.results import VENDOR_STATES
+from generator.model.states import ComponentState, ProbeState
 from generator.reasons import WORDS, Part
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ _DAY_PREFIX = '{"day":"'
 _STATES = {state.value: state for state in ProbeState}  # the file's word -> the enum
 _LATENCY = frozenset({float, int, type(None)})
 _ERROR = frozenset({str, type(None)})
+_VENDOR = frozenset(VENDOR_STATES)
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,14 @@ class RawRun:
     at: datetime
     samples: Mapping[str, Sample]  # empty when unknown
     unknown: str | None = None
+    upstreams: Mapping[str, UpstreamSample] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class DayComponent:
     checks: int
     latency_ms: float | None
-    spans: tuple[tuple[int, int, ProbeState], ...]  # seconds from the day's 00:00 UTC; end may
+    spans: tuple[tuple[int, int, Observed], ...]  # seconds from the day's 00:00 UTC; end may
     #                                                 pass 86400
 
 
@@ -55,6 +58,8 @@ class DayRecord:
 
     day: date
     components: Mapping[str, DayComponent]
+    upstreams: Mapping[str, tuple[tuple[int, int, Observed], ...]] = field(
+        default_factory=dict)
 
 
 # Paths -----------------------------------------------------------------------------------
@@ -164,14 +169,22 @@ def line_day(line: str) -> date | None:
 
 def encode_results(at: datetime, locations: Sequence[str],
                    results: Mapping[str, tuple[str, float | None, str | None,
-                                               tuple[Part, ...]]]) -> str:
-    """A raw line: ``{"at": …, "locations": […], "results": {id: [state, ms, error]}}``, and
-    the error's reasons (``[[code, {values}], …]``) as a fourth item when it has any."""
+                                               tuple[Part, ...]]],
+                   upstreams: Mapping[str, UpstreamSample] | None = None) -> str:
+    """A raw line: ``{"at": …, "locations": […], "results": {id: [state, ms, error]}}``, the
+    error's reasons (``[[code, {values}], …]``) as a fourth item when it has any, and
+    ``"upstreams": {id: {…}}`` when there are any."""
     body = {key: [state, _ms(ms), error, [list(p) for p in parts]] if parts
             else [state, _ms(ms), error]
             for key, (state, ms, error, parts) in results.items()}
+    vendors = ""
+    if upstreams:
+        vendors = ',"upstreams":' + _dump({key: {
+            "state": u.state, "components": dict(u.components), "error": u.error,
+            "reason": u.reason, "etag": u.etag, "modified": u.modified}
+            for key, u in upstreams.items()})
     return (f'{{"at":"{isoformat(at)}","locations":{_dump(list(locations))},'
-            f'"results":{_dump(body)}}}')
+            f'"results":{_dump(body)}{vendors}}}')
 
 
 def encode_unknown(at: datetime, locations: Sequence[str], reason: str) -> str:
@@ -182,7 +195,11 @@ def encode_unknown(at: datetime, locations: Sequence[str], reason: str) -> str:
 def encode_day(record: DayRecord) -> str:
     body = {key: {"n": c.checks, "ms": _ms(c.latency_ms), "spans": [list(s) for s in c.spans]}
             for key, c in record.components.items()}
-    return f'{_DAY_PREFIX}{record.day.isoformat()}","components":{_dump(body)}}}'
+    vendors = ""
+    if record.upstreams:
+        vendors = ',"upstreams":' + _dump({key: [list(s) for s in spans]
+                                           for key, spans in record.upstreams.items()})
+    return f'{_DAY_PREFIX}{record.day.isoformat()}","components":{_dump(body)}{vendors}}}'
 
 
 def _dump(value: object) -> str:
@@ -214,7 +231,26 @@ def decode_raw(value: object, ids: Container[str] | None = None) -> RawRun:
         samples[key] = Sample(at, _STATES[entry[0]],
                               latency if latency is None else float(latency), entry[2],
                               _parts(entry[3]) if len(entry) == 4 else ())
-    return RawRun(at, samples)
+    return RawRun(at, samples, upstreams=_upstreams(at, value.get("upstreams")))
+
+
+def _upstreams(at: datetime, value: object) -> dict[str, UpstreamSample]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("'upstreams': expected an object")
+    found: dict[str, UpstreamSample] = {}
+    for key, entry in value.items():
+        state = entry.get("state") if isinstance(entry, dict) else "?"
+        components = entry.get("components") or {} if isinstance(entry, dict) else None
+        texts = [entry.get(name) for name in ("error", "reason", "etag", "modified")] \
+            if isinstance(entry, dict) else [0]
+        if not ((state is None or state in _VENDOR) and isinstance(components, dict)
+                and all(v in _VENDOR for v in components.values())
+                and all(type(text) in _ERROR for text in texts)):
+            raise ValueError(f"bad upstream reading for {key!r}: {_dump(entry)}")
+        found[key] = UpstreamSample(at, state, components, *texts)
+    return found
 
 
 def _parts(value: object) -> tuple[Part, ...]:
@@ -245,12 +281,18 @@ def decode_day(value: object) -> DayRecord:
         ms = entry.get("ms")
         decoded[key] = DayComponent(entry["n"], None if ms is None else float(ms),
                                     tuple((s[0], s[1], _STATES[s[2]]) for s in spans))
-    return DayRecord(day, decoded)
+    vendors = value.get("upstreams") or {}
+    if not isinstance(vendors, dict) or not all(
+            isinstance(spans, list) and all(_is_span(span, _VENDOR) for span in spans)
+            for spans in vendors.values()):
+        raise ValueError("bad 'upstreams'")
+    return DayRecord(day, decoded, {key: tuple((s[0], s[1], ComponentState(s[2])) for s in spans)
+                                    for key, spans in vendors.items()})
 
 
-def _is_span(value: object) -> bool:
+def _is_span(value: object, states: Container[str] = _STATES) -> bool:
     return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int)
-            and isinstance(value[1], int) and value[0] < value[1] and value[2] in _STATES)
+            and isinstance(value[1], int) and value[0] < value[1] and value[2] in states)
 
 
 def _number_or_none(value: object) -> bool:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from generator.history import ComponentHistory, History, Sample, Span
+from generator.history import (
+    ComponentHistory,
+    History,
+    Observed,
+    Sample,
+    Span,
+    UpstreamHistory,
+    UpstreamSample,
+)
 from generator.history.files import (
     RawRun,
     daily_files,
@@ -14,8 +22,9 @@ from generator.history.files import (
     raw_files,
     raw_runs,
 )
-from generator.history.spans import merge_spans, spans_of
+from generator.history.spans import merge_spans, spans_of, upstream_spans
 from generator.load.config import Config
+from generator.load.results import UpstreamResult
 
 WINDOW = timedelta(days=91)  # the 90 daily bars, plus the day a time zone may reach into
 
@@ -37,6 +46,8 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
         runs += (run for run in raw_runs(raws[day], warnings, wanted) if run.at <= now)
     runs.sort(key=lambda run: run.at)
 
+    vendor_ids = [upstream.id for upstream in config.upstreams]
+    vendor_spans: dict[str, list[Span]] = {key: [] for key in vendor_ids}
     spans: dict[str, list[Span]] = {key: [] for key in ids}
     latency: dict[str, dict[date, float]] = {key: {} for key in ids}
     for month, path in sorted(daily_files(directory).items()):
@@ -46,6 +57,9 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
             if not first <= record.day <= last or record.day in raws:
                 continue  # outside the window, or still raw (compaction was interrupted)
             start = day_start(record.day)
+            for key, offsets in record.upstreams.items():
+                if key in vendor_spans:
+                    vendor_spans[key] += _spans(start, offsets, now)
             for key, entry in record.components.items():
                 if key not in wanted:
                     continue
@@ -72,6 +86,11 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
     for (key, day), (total, count) in sums.items():
         latency[key][day] = round(total / count, 1)
 
+    for key, found in upstream_spans(runs, config.site.interval, end=now).items():
+        if key in vendor_spans:
+            vendor_spans[key] += found
+    upstreams = {key: UpstreamHistory(tuple(merge_spans(vendor_spans[key])),
+                                      *_latest(runs, key)) for key in vendor_ids}
     components = {
         key: ComponentHistory(
             spans=tuple(merge_spans(spans[key])),
@@ -81,4 +100,40 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
         )
         for key in ids
     }
-    return History(components, tuple(warnings))
+    return History(components, tuple(warnings), upstreams)
+
+
+def _spans(start: datetime, offsets: tuple[tuple[int, int, Observed], ...],
+           now: datetime) -> list[Span]:
+    spans = [Span(start + timedelta(seconds=begin), min(start + timedelta(seconds=end), now),
+                  state) for begin, end, state in offsets]
+    return [span for span in spans if span.start < span.end]
+
+
+def _latest(runs: list[RawRun], key: str) -> tuple[UpstreamSample | None, UpstreamSample | None]:
+    """An upstream's latest reading in ``runs``, and its latest that read the page."""
+    last: UpstreamSample | None = None
+    for run in reversed(runs):
+        sample = run.upstreams.get(key)
+        if sample is None:
+            continue
+        last = last or sample
+        if sample.state is not None:
+            return last, sample
+    return last, None
+
+
+def last_readings(directory: Path, config: Config) -> dict[str, UpstreamResult]:
+    """Each upstream's latest reading that read its page (within the raw days kept): what
+    ``kabar probe`` sends back as validators, and keeps on a 304."""
+    found: dict[str, UpstreamResult] = {}
+    wanted = {upstream.id for upstream in config.upstreams}
+    for _, path in sorted(raw_files(directory).items(), reverse=True):
+        for run in reversed(raw_runs(path, [], set())):
+            for key, u in run.upstreams.items():
+                if key in wanted and key not in found and u.state is not None:
+                    found[key] = UpstreamResult(key, u.at, u.state, u.components, u.error,
+                                                u.reason, etag=u.etag, modified=u.modified)
+        if len(found) == len(wanted):
+            break
+    return found

@@ -11,7 +11,7 @@ from pathlib import Path
 from generator.clock import isoformat
 from generator.errors import HistoryError
 from generator.files import append_lines, atomic_write
-from generator.history import RecordSummary
+from generator.history import RecordSummary, UpstreamSample
 from generator.history.files import (
     DayComponent,
     DayRecord,
@@ -27,9 +27,9 @@ from generator.history.files import (
     raw_path,
     raw_runs,
 )
-from generator.history.spans import spans_of
+from generator.history.spans import spans_of, upstream_spans
 from generator.load.config import Config
-from generator.load.results import Result, Run, read_run
+from generator.load.results import Result, Run, UpstreamResult, read_run
 from generator.model.states import ProbeState
 from generator.reasons import Part
 
@@ -85,12 +85,13 @@ def _record(directory: Path, result_files: Sequence[Path], config: Config, quoru
         warnings.append(UNKNOWN_WARNING)
     else:
         merged = _merge(runs, result_files, config, quorum, warnings)
-        if not merged:
+        vendors = merge_upstreams(runs, config)
+        if not merged and not vendors:
             warnings.append("no results for the components of "
                             f"{config.path}; nothing recorded")
             return RecordSummary(0, False, (), tuple(warnings))
-        line = encode_results(at, locations, merged)
-        recorded = len(merged)
+        line = encode_results(at, locations, merged, vendors)
+        recorded = len(merged) + len(vendors)
 
     day = at.date()
     path = raw_path(directory, day)
@@ -130,6 +131,24 @@ def _merge(runs: Sequence[Run], paths: Sequence[Path], config: Config, quorum: i
         results = by_component.get(component.id)
         if results:
             merged[component.id] = merge_locations(results, quorum)
+    return merged
+
+
+def merge_upstreams(runs: Sequence[Run], config: Config) -> dict[str, UpstreamSample]:
+    """Per upstream of the config, the first location's reading that read the page, else the
+    first reading (each location asks the same page: any answer is the vendor's word)."""
+    readings: dict[str, list[UpstreamResult]] = {}
+    for run in runs:
+        for read in run.upstreams:
+            readings.setdefault(read.upstream, []).append(read)
+    merged: dict[str, UpstreamSample] = {}
+    for upstream in config.upstreams:
+        found = readings.get(upstream.id)
+        if found:
+            best = next((r for r in found if r.state is not None), found[0])
+            merged[upstream.id] = UpstreamSample(best.at, best.state, best.components,
+                                                 best.error, best.reason, best.etag,
+                                                 best.modified)
     return merged
 
 
@@ -227,7 +246,11 @@ def summarize_day(day: date, raws: dict[date, Path], config: Config,
         offsets = tuple((_seconds(s.start - start), _seconds(s.end - start), s.state)
                         for s in spans.get(key, []))
         components[key] = DayComponent(len(latencies), mean, offsets)
-    return DayRecord(day, components)
+    vendors = {key: tuple((_seconds(s.start - start), _seconds(s.end - start), s.state)
+                          for s in spans)
+               for key, spans in upstream_spans(runs + following, interval,
+                                                started_before=end).items() if spans}
+    return DayRecord(day, components, vendors)
 
 
 def _seconds(delta: timedelta) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.history import Sample, Span
 from generator.history.files import RawRun
+from generator.model.states import ComponentState
 
 COVER_INTERVALS = 3  # a sample vouches for at most this many probe intervals
 
@@ -70,3 +71,18 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
                 continue
         merged.append(span)
     return merged
+
+
+UNREAD = ComponentState.NO_DATA  # an upstream reading that could not read the page: ends the
+#                                 span before it
+
+
+def upstream_spans(runs: Sequence[RawRun], interval: timedelta, end: datetime | None = None,
+                   started_before: datetime | None = None) -> dict[str, list[Span]]:
+    """Per upstream, the merged spans of the vendor's states in ``runs``, as for probes; a
+    reading that could not read the page ends the previous one's span and makes none."""
+    readings = [RawRun(run.at, {key: Sample(run.at, ComponentState(u.state or UNREAD))
+                                for key, u in run.upstreams.items()}, run.unknown)
+                for run in runs]
+    made = spans_of(readings, interval, end, started_before)
+    return {key: [span for span in spans if span.state != UNREAD] for key, spans in made.items()}

@@ -17,6 +17,8 @@ from generator.load.notify import Link, Notify, check_notify, check_subscribe
 from generator.load.probes import Expect as Expect
 from generator.load.probes import Probe as Probe
 from generator.load.probes import check_probe, check_url
+from generator.load.upstreams import Upstream as Upstream
+from generator.load.upstreams import check_upstreams
 from generator.load.yamlsource import KeyPath
 
 LANGUAGES = ("en", "id")
@@ -57,6 +59,10 @@ class Config:
     # Checks of the runner's own network, run when every probe failed without an answer:
     # see ``generator/probe/control.py``. None: the default ones.
     control: tuple[Probe, ...] | None = None
+    upstreams: tuple[Upstream, ...] = ()  # vendors shown in their own group (upstreams.py)
+
+    def upstream(self, upstream_id: str) -> Upstream | None:
+        return next((u for u in self.upstreams if u.id == upstream_id), None)
 
     def component(self, component_id: str) -> Component | None:
         for component in self.components:
@@ -69,7 +75,7 @@ class Config:
 
 log = logging.getLogger(__name__)
 
-ROOT_KEYS = ("site", "components", "notify", "subscribe", "control")
+ROOT_KEYS = ("site", "components", "notify", "subscribe", "control", "upstreams")
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 _COMPONENT_ID = re.compile(r"[a-z0-9-]+")
@@ -82,7 +88,9 @@ class ConfigCheck:
 
     config: Config | None  # None when there is any error
     problems: tuple[Problem, ...]  # errors and warnings
-    component_ids: frozenset[str] | None  # ids that parsed; None when the list is unreadable
+    # What incidents may name: the ids of the components and upstreams that parsed; None when
+    # the components are unreadable.
+    component_ids: frozenset[str] | None
     zone: ZoneInfo  # the site's, or UTC when it is missing or not valid
 
 
@@ -126,6 +134,10 @@ def check_config(path: Path) -> ConfigCheck:
         extra["subscribe"] = check_subscribe(check, root["subscribe"])
     if "control" in root:
         extra["control"] = _control(check, root["control"])
+    if "upstreams" in root:
+        extra["upstreams"] = check_upstreams(check, root["upstreams"], ids)
+        if ids is not None and extra["upstreams"]:
+            ids = ids | {upstream.id for upstream in extra["upstreams"]}
     config = None
     if site and components is not None and not check.failures:
         config = Config(site, components, path, **extra)

@@ -23,7 +23,8 @@ from generator.load.yamlsource import KeyPath
 from generator.model.states import EventKind
 
 EVENTS = tuple(kind.value for kind in EventKind)
-DEFAULT_EVENTS = tuple(kind.value for kind in EventKind if kind is not EventKind.DEGRADED)
+DEFAULT_EVENTS = tuple(kind.value for kind in EventKind
+                       if kind not in (EventKind.DEGRADED, EventKind.UPSTREAM))
 NOTIFY_KEYS = ("after", "channels")
 CHANNEL_KEYS = ("url", "events")
 LINK_KEYS = ("name", "url")

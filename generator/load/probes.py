@@ -104,7 +104,7 @@ def check_probe(check: Checker, path: KeyPath, value: Any) -> Probe | None:
     if "expect" in data:
         fields["expect"] = _expect(check, (*path, "expect"), data["expect"])
     if "max_body" in data:
-        fields["max_body"] = _size(check, (*path, "max_body"), data["max_body"])
+        fields["max_body"] = check_size(check, (*path, "max_body"), data["max_body"])
     _probe_warnings(check, path, kind, data, fields)
     if target is None or check.failures > before:
         return None
@@ -128,7 +128,7 @@ def _probe_warnings(check: Checker, path: KeyPath, kind: str, data: dict[str, An
                    f"below the timeout ({data.get('timeout', '10s')}), so it never applies")
 
 
-def _size(check: Checker, path: KeyPath, value: Any) -> int | None:
+def check_size(check: Checker, path: KeyPath, value: Any) -> int | None:
     match = _SIZE.fullmatch(value) if isinstance(value, str) else None
     if match:
         return int(match.group(1)) * _SIZE_UNITS[match.group(2)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -11,10 +12,12 @@ from typing import Any
 from generator.clock import isoformat
 from generator.errors import HistoryError
 from generator.files import atomic_write
+from generator.model.states import STATES as COMPONENT_STATES
 from generator.model.states import ProbeState
 from generator.reasons import WORDS, Part
 
 STATES = tuple(state.value for state in ProbeState)
+VENDOR_STATES = tuple(state.value for state in COMPONENT_STATES)  # what a vendor may say
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,29 @@ class Result:
 
 
 @dataclass(frozen=True)
+class UpstreamResult:
+    """One reading of a vendor's status page (``generator/probe/upstream.py``)."""
+
+    upstream: str
+    at: datetime
+    state: str | None  # a ComponentState value; None when the page could not be read
+    components: Mapping[str, str] = field(default_factory=dict)  # shown component -> state
+    error: str | None = None  # plain words, as a probe's
+    reason: str | None = None  # its code (``generator.reasons``)
+    status_code: int | None = None
+    # The answer's validators, sent back next run (If-None-Match, If-Modified-Since).
+    etag: str | None = None
+    modified: str | None = None
+    unchanged: bool = False  # the page answered 304: the state is the previous reading's
+
+    def to_json(self) -> dict[str, Any]:
+        return {"upstream": self.upstream, "at": isoformat(self.at), "state": self.state,
+                "components": dict(self.components), "error": self.error,
+                "reason": self.reason, "status_code": self.status_code, "etag": self.etag,
+                "modified": self.modified, "unchanged": self.unchanged}
+
+
+@dataclass(frozen=True)
 class Run:
     location: str
     started: datetime  # whole seconds, like ``finished``
@@ -57,6 +83,7 @@ class Run:
     # site's services answered, False when nothing did, None when it was not needed (or the
     # file is older than it).
     control: bool | None = None
+    upstreams: tuple[UpstreamResult, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +92,7 @@ class Run:
             "finished": isoformat(self.finished),
             "control": self.control,
             "results": [r.to_json() for r in self.results],
+            "upstreams": [u.to_json() for u in self.upstreams],
         }
 
 
@@ -93,9 +121,10 @@ def read_run(path: Path) -> Run:
             for r in data["results"]
         )
         control = data.get("control")
+        upstreams = tuple(_upstream(u) for u in data.get("upstreams") or ())
         return Run(str(data.get("location", "default")), _time(data["started"]),
                    _time(data["finished"]), results,
-                   control=None if control is None else bool(control))
+                   control=None if control is None else bool(control), upstreams=upstreams)
     except OSError as exc:
         raise HistoryError(f"{path}: cannot read: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
@@ -117,6 +146,18 @@ def _parts(value: Any) -> tuple[Part, ...]:
             raise ValueError(f"reason {code!r} is not one of Kabar's")
         parts.append((str(code), {str(k): str(v) for k, v in values.items()}))
     return tuple(parts)
+
+
+def _upstream(data: dict[str, Any]) -> UpstreamResult:
+    state = data.get("state")
+    if state is not None and state not in VENDOR_STATES:
+        raise ValueError(f"upstream state {state!r} is not one of {', '.join(VENDOR_STATES)}")
+    components = data.get("components") or {}
+    if not all(isinstance(k, str) and v in VENDOR_STATES for k, v in components.items()):
+        raise ValueError(f"bad upstream components: {components!r}")
+    return UpstreamResult(str(data["upstream"]), _time(data["at"]), state, dict(components),
+                          data.get("error"), data.get("reason"), data.get("status_code"),
+                          data.get("etag"), data.get("modified"), bool(data.get("unchanged")))
 
 
 def _time(text: str) -> datetime:

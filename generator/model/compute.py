@@ -29,6 +29,8 @@ from generator.model.timeline import PROBE_STATES, RANK, Segment, Touch, worst
 from generator.model.timeline import STATES as STATES
 from generator.model.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
 from generator.model.timeline import DayBar as DayBar
+from generator.model.upstreams import DEGRADED_RANK, affecting, upstream_views
+from generator.model.upstreams import UpstreamView as UpstreamView
 
 RECENT_DAYS = 14
 FEED_ITEMS = 50
@@ -40,7 +42,8 @@ class ComponentView:
 
     component: Component
     state: ComponentState  # the worse of ``declared`` and ``measured`` (NO_DATA: neither)
-    source: str  # the witness of ``state``: "incident" | "maintenance" | "probe" | "declared"
+    source: str  # the witness of ``state``: "incident" | "maintenance" | "probe" | "upstream"
+    #              | "declared"
     #              (no probe, no incident: operational by declaration) | "none" (no data)
     last: Sample | None  # the latest probe result, fresh or not
     bars: tuple[DayBar, ...]  # BAR_DAYS bars, oldest first
@@ -59,6 +62,8 @@ class ComponentView:
     declared: ComponentState | None = None
     measured: ComponentState | None = None
     changed: datetime | None = None  # when ``state`` began (its ``updated_at``)
+    # The upstreams in trouble now that hold it at degraded_performance (``affects:``).
+    vendors: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -122,6 +127,11 @@ class SiteModel:
     detected: tuple[Detection, ...]
     updated: datetime  # the latest change of anything shown (an update, a state), else now
     warnings: tuple[str, ...] = ()
+    upstreams: tuple[UpstreamView, ...] = ()  # the vendors, in status.yaml order
+
+    def upstreams_of(self, component_id: str) -> tuple[UpstreamView, ...]:
+        """The upstreams whose trouble degrades ``component_id``."""
+        return tuple(v for v in self.upstreams if component_id in v.upstream.affects)
 
     @property
     def indicator(self) -> Indicator:
@@ -194,12 +204,14 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
 
     tz = config.site.zone
     days, bounds = timeline.day_bounds(now.astimezone(tz).date(), tz)
+    upstreams = upstream_views(config, naming, history.upstreams, now, days, bounds)
+    vendors = affecting(upstreams)
     components: list[ComponentView] = []
     detected: list[Detection] = []
     for component in config.components:
         component_view, detection = _component_view(
             config, component, naming.get(component.id, []), history.of(component.id), now,
-            days, bounds)
+            days, bounds, vendors.get(component.id, ()))
         components.append(component_view)
         if detection is not None:
             detected.append(detection)
@@ -222,7 +234,8 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
     return SiteModel(config=config, now=now, overall=overall_of(components),
                      components=tuple(components), groups=groups, incidents=tuple(views),
                      months=months, detected=tuple(detected),
-                     updated=max(known, default=now), warnings=history.warnings)
+                     updated=max(known, default=now), warnings=history.warnings,
+                     upstreams=upstreams)
 
 
 # The rollup of each worst state: (some components in it, every component in it).
@@ -260,7 +273,8 @@ def overall_of(components: Sequence[ComponentView]) -> Overall:
 
 def _component_view(config: Config, component: Component, views: Sequence[IncidentView],
                     history: ComponentHistory, now: datetime, days: Sequence[date],
-                    bounds: Sequence[float]) -> tuple[ComponentView, Detection | None]:
+                    bounds: Sequence[float], vendors: Sequence[UpstreamView] = ()
+                    ) -> tuple[ComponentView, Detection | None]:
     """One component's state, bars, uptime and latency, from one sweep of its intervals.
 
     Its state is the worse of two witnesses: the open incidents naming it (or a maintenance
@@ -299,6 +313,10 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
                                windows)
         intervals += probed
 
+    for vendor in vendors:  # an upstream in trouble: at least degraded (model/upstreams.py)
+        intervals += timeline.mask([Segment(max(start, low), end, rank) for start, end, rank
+                                    in vendor.troubled() if end > low], windows)
+
     last = timeline.last_sample(history, now)
     declared = STATES[best] if best < len(STATES) else None
     measured: ComponentState | None = None
@@ -315,6 +333,9 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         state, source = ComponentState.OPERATIONAL, "declared"
     else:
         state = NO_DATA
+    raised = tuple(v.id for v in vendors if v.trouble)
+    if raised and not in_maintenance and (state == NO_DATA or RANK[state] > DEGRADED_RANK):
+        state, source = ComponentState.DEGRADED_PERFORMANCE, "upstream"
     detection = None
     if declared is None and last is not None and measured is not None and measured not in (
             NO_DATA, ComponentState.OPERATIONAL):
@@ -346,7 +367,7 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         incident_ids=tuple(view.id for view in views),
         detected=None if detection is None else detection.since,
         first_seen=first_seen, uptime_data=uptime_data, declared=declared,
-        measured=measured,
+        measured=measured, vendors=raised,
         changed=first_seen if changed is None else datetime.fromtimestamp(changed, now.tzinfo))
     return result, detection
 

@@ -141,6 +141,7 @@ class EventKind(StrEnum):
     RECOVERY = "recovery"
     INCIDENT = "incident"
     MAINTENANCE = "maintenance"
+    UPSTREAM = "upstream"  # a vendor's shown component changing (off by default)
 
 
 class Action(StrEnum):

@@ -15,11 +15,12 @@ before it. The key names the component, the state and the first run of the strea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from generator.clock import isoformat
+from generator.history import Observed
 from generator.history.files import RawRun, raw_files, raw_runs
 from generator.load.config import Config
 from generator.load.incidents import Incident, Update
@@ -32,6 +33,7 @@ from generator.model.states import (
     MaintenanceStatus,
     ProbeState,
 )
+from generator.model.upstreams import TROUBLE
 from generator.reasons import Part
 
 LOOKBACK = timedelta(hours=36)  # the runs read; longer than FRESH, so a cut streak is stale
@@ -54,6 +56,12 @@ class Event:
     view: IncidentView | None = None  # incident and maintenance events
     update: Update | None = None  # incident events: the update it announces
     action: Action | None = None  # incident and maintenance events: what happened
+    # upstream events: the upstream, the vendor's component (None: its overall status), the
+    # state it now says and the one it said before
+    upstream: str | None = None
+    vendor_component: str | None = None
+    state: str | None = None
+    was: str | None = None
 
 
 def due_events(config: Config, incidents: Sequence[Incident], history: Path,
@@ -67,7 +75,9 @@ def due_events(config: Config, incidents: Sequence[Incident], history: Path,
     views = [view for incident in incidents if (view := incident_view(incident, now))]
     masked = _maintenance_mask(views, now)
     after = config.notify.after if config.notify else 2
-    events = measured_events(config, recent_runs(history, config, now), after, masked)
+    runs = recent_runs(history, config, now)
+    events = measured_events(config, runs, after, masked)
+    events += upstream_events(config, runs, after)
     events += incident_events(views)
     return sorted((e for e in events if now - FRESH <= e.at <= now), key=lambda e: e.at)
 
@@ -111,16 +121,20 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
     for component in config.components:
         if component.probe is None:
             continue
-        confirmed: ProbeState | None = None
+        confirmed: Observed | None = None
         confirmed_since: datetime | None = None
         episode: set[str] = set()
-        streak: ProbeState | None = None
+        streak: Observed | None = None
         start: datetime | None = None
         length = 0
+        vendors = [u.id for u in config.upstreams if component.id in u.affects]
         for run in runs:
             sample = run.samples.get(component.id)
             if run.unknown is not None or sample is None or masked(component.id, run.at):
                 continue
+            if sample.state == ProbeState.UP and any(_trouble(run, vendor) for vendor in vendors):
+                # affects: (model/upstreams.py)
+                sample = replace(sample, state=ProbeState.DEGRADED)
             if sample.state == streak:
                 length += 1
             else:
@@ -131,7 +145,7 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
             confirmed, confirmed_since = streak, start
             if previous is None and streak == ProbeState.UP:
                 continue  # the first state known is the baseline, not a recovery
-            kind = KIND[streak]
+            kind = KIND[ProbeState(streak)]
             events.append(Event(
                 key=f"measured/{component.id}/{streak}/{isoformat(start)}", kind=kind,
                 at=run.at, since=start, component=component.id,
@@ -143,6 +157,45 @@ def measured_events(config: Config, runs: Sequence[RawRun], after: int,
                 episode.clear()
             else:
                 episode.add(kind)
+    return events
+
+
+def _trouble(run: RawRun, upstream_id: str) -> bool:
+    reading = run.upstreams.get(upstream_id)
+    return reading is not None and reading.state in TROUBLE
+
+
+def upstream_events(config: Config, runs: Sequence[RawRun], after: int) -> list[Event]:
+    """Per upstream, each change of what it shows (each chosen component, else its overall
+    state) that held for ``after`` readings in a row. Readings that could not read the page
+    are skipped; the first state known is the baseline. Key:
+    ``upstream/github/Actions/major_outage/2026-11-24T22:00:00Z``."""
+    events: list[Event] = []
+    for upstream in config.upstreams:
+        for name in upstream.components or (None,):
+            confirmed: str | None = None
+            streak: str | None = None
+            start: datetime | None = None
+            length = 0
+            for run in runs:
+                reading = run.upstreams.get(upstream.id)
+                state = None if reading is None or reading.state is None else (
+                    reading.components.get(name) if name else reading.state)
+                if state is None:
+                    continue
+                if state == streak:
+                    length += 1
+                else:
+                    streak, start, length = state, run.at, 1
+                if length != after or streak == confirmed or start is None:
+                    continue
+                was, confirmed = confirmed, streak
+                if was is None:
+                    continue
+                events.append(Event(
+                    key=f"upstream/{upstream.id}/{name or ''}/{streak}/{isoformat(start)}",
+                    kind=EventKind.UPSTREAM, at=run.at, since=start, upstream=upstream.id,
+                    vendor_component=name, state=streak, was=was))
     return events
 
 

@@ -14,7 +14,7 @@ from generator.render.i18n import Translator
 # Apprise's notification types (its colours and icons): info, success, warning, failure.
 _TYPE = {EventKind.OUTAGE: "failure", EventKind.DEGRADED: "warning",
          EventKind.RECOVERY: "success", EventKind.INCIDENT: "warning",
-         EventKind.MAINTENANCE: "info"}
+         EventKind.MAINTENANCE: "info", EventKind.UPSTREAM: "warning"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,9 @@ def compose(config: Config, events: Sequence[Event]) -> list[Message]:
     messages: list[Message] = []
     groups: dict[tuple[EventKind, datetime, frozenset[str]], list[Event]] = {}
     for event in events:
-        if event.component is not None:
+        if event.kind == "upstream":
+            messages.append(_upstream(config, t, event))
+        elif event.component is not None:
             groups.setdefault((event.kind, event.at, event.episode), []).append(event)
         else:
             messages.append(_incident(config, t, event))
@@ -73,6 +75,23 @@ def _measured(config: Config, t: Translator, kind: EventKind, events: Sequence[E
     lines.append(t("notify.link", url=link))
     return Message(t(f"notify.{kind}_title", site=site.title, components=names),
                    "\n".join(lines), _TYPE[kind], tuple(events))
+
+
+def _upstream(config: Config, t: Translator, event: Event) -> Message:
+    """A vendor's change: "GitHub (Actions) reports Major outage since 22.00 WIB"."""
+    upstream = config.upstream(event.upstream or "")
+    name = upstream.name if upstream else (event.upstream or "")
+    if event.vendor_component:
+        name = f"{name} ({event.vendor_component})"
+    state = t(f"state.{event.state}")
+    lines = [t("notify.upstream_line", upstream=name, state=state,
+               was=t(f"state.{event.was}"), since=t.datetime(event.since))]
+    if upstream is not None:
+        lines.append(t("notify.upstream_source", url=upstream.url))
+    lines.append(t("notify.link", url=config.site.url))
+    kind = "success" if event.state == "operational" else "warning"
+    return Message(t("notify.upstream_title", site=config.site.title, upstream=name,
+                     state=state), "\n".join(lines), kind, (event,))
 
 
 def _incident(config: Config, t: Translator, event: Event) -> Message:

@@ -12,12 +12,12 @@ import logging
 import math
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from generator.load.config import Config, Probe
-from generator.load.results import Result, Run
+from generator.load.config import Config, Probe, Upstream
+from generator.load.results import Result, Run, UpstreamResult
 from generator.model.states import ProbeState
 from generator.probe import certs, control
 from generator.probe.base import CURRENT, Failure, Net, Outcome, Progress, seconds
@@ -26,6 +26,7 @@ from generator.probe.env import expand_env, prepare
 from generator.probe.http import check_http
 from generator.probe.netio import check_tcp, check_tls
 from generator.probe.table import format_table
+from generator.probe.upstream import read_upstream
 from generator.reasons import part, say
 
 __all__ = ["RETRY_PAUSE", "expand_env", "format_table", "run_probes"]
@@ -41,35 +42,44 @@ CHECKS: dict[str, Check] = {"http": check_http, "tcp": check_tcp, "tls": check_t
 
 
 def run_probes(config: Config, location: str = "default", *, concurrency: int = 200,
-               retry_pause: float | None = None) -> Run:
-    """Probe every component that has a probe; the results in config order.
+               retry_pause: float | None = None,
+               previous: Mapping[str, UpstreamResult] | None = None) -> Run:
+    """Probe every component that has a probe and read every upstream, on one event loop;
+    the results in config order. ``previous``: each upstream's last reading, whose
+    validators the request sends back.
 
     Raises ``ProbeError`` before any probe runs when a ``${VAR}`` is not set.
     """
     jobs = [(c.id, prepare(c, str(config.path))) for c in config.components if c.probe]
     pause = RETRY_PAUSE if retry_pause is None else retry_pause
     started, clock = _now(), time.monotonic()
-    results, answered = asyncio.run(_run_all(jobs, max(1, concurrency), pause,
-                                             control.probes(config.control)))
+    results, answered, upstreams = asyncio.run(_run_all(
+        jobs, max(1, concurrency), pause, control.probes(config.control), config.upstreams,
+        previous or {}))
     took = time.monotonic() - clock
-    return Run(location, started, _now(), tuple(results), took, answered)
+    return Run(location, started, _now(), tuple(results), took, answered, tuple(upstreams))
 
 
 async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int, pause: float,
-                   controls: tuple[Probe, ...]) -> tuple[list[Result], bool | None]:
-    """Every probe's result, and the control check's (None when not needed)."""
-    if not jobs:
-        return [], None
+                   controls: tuple[Probe, ...], upstreams: tuple[Upstream, ...],
+                   previous: Mapping[str, UpstreamResult]
+                   ) -> tuple[list[Result], bool | None, list[UpstreamResult]]:
+    """Every probe's result, the control check's (None when not needed), every upstream's."""
+    if not jobs and not upstreams:
+        return [], None, []
     lookups = ThreadPoolExecutor(32, thread_name_prefix="kabar-lookup")
     LOOKUPS.set(lookups)  # the probes' tasks, created below, inherit it
     net = Net(certs.context(), certs.context(alpn=()), proxies=urllib.request.getproxies())
     gate = asyncio.Semaphore(concurrency)
-    cap = run_cap([probe for _, probe in jobs], concurrency, pause)
+    cap = max(([run_cap([probe for _, probe in jobs], concurrency, pause)] if jobs else [])
+              + [u.timeout.total_seconds() + RUN_SLACK for u in upstreams])
     started = _now()
     tasks = [asyncio.create_task(_probe(cid, probe, net, gate, pause)) for cid, probe in jobs]
+    reads = [asyncio.create_task(read_upstream(u, net, previous.get(u.id), started))
+             for u in upstreams]
     answered: bool | None = None
     try:
-        _, pending = await asyncio.wait(tasks, timeout=cap)
+        _, pending = await asyncio.wait([*tasks, *reads], timeout=cap)
         for task in pending:
             task.cancel()
         if pending:
@@ -81,6 +91,9 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int, pause: float
                    Result(cid, started, ProbeState.DOWN, error=say(late), network=True,
                           reason="run_deadline", parts=late)
                    for (cid, _), task in zip(jobs, tasks, strict=True)]
+        read = [task.result() if not task.cancelled() else
+                UpstreamResult(u.id, started, None, error=say(late), reason="run_deadline")
+                for u, task in zip(upstreams, reads, strict=True)]
         if control.needed(results) and not controls:  # control: [] — trust every failure
             answered = True
         elif control.needed(results):
@@ -93,7 +106,7 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int, pause: float
         for client in net.clients.values():
             await client.close()
         lookups.shutdown(wait=False, cancel_futures=True)
-    return results, answered
+    return results, answered, read
 
 
 def _now() -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.load.results import Result, Run
+from generator.load.results import Result, Run, UpstreamResult
 from generator.model.states import ProbeState
 
 _ANSWERED = "was answered (or is off: control: []), so the network works: the services are down"
@@ -13,7 +13,8 @@ _HEADER = ("COMPONENT", "STATE", "LATENCY", "CODE", "ERROR")
 
 def format_table(run: Run) -> str:
     """``run`` as an aligned table with a summary line."""
-    rows = [_HEADER] + [_row(result) for result in run.results]
+    rows = [_HEADER] + [_row(result) for result in run.results] + [
+        _upstream_row(read) for read in run.upstreams]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER) - 1)]
     lines = []
     for row in rows:
@@ -36,6 +37,14 @@ def _row(result: Result) -> tuple[str, str, str, str, str]:
     return result.component, result.state, latency, code, error
 
 
+def _upstream_row(read: UpstreamResult) -> tuple[str, str, str, str, str]:
+    """An upstream: its vendor's state (``no data`` when unread), "unchanged" on a 304."""
+    code = "-" if read.status_code is None else str(read.status_code)
+    state = read.state or "no data"
+    error = read.error or ("unchanged since the last run" if read.unchanged else "")
+    return f"{read.upstream} (upstream)", state, "-", code, error
+
+
 def _summary(run: Run) -> str:
     counts: dict[str, int] = {state: 0 for state in ProbeState}
     for result in run.results:
@@ -44,4 +53,6 @@ def _summary(run: Run) -> str:
     took = run.took if run.took is not None else \
         (run.finished - run.started).total_seconds()
     parts = ", ".join(f"{n} {state}" for state, n in counts.items())
-    return f"{len(run.results)} probed in {took:.2f} s at {run.location}: {parts}"
+    read = sum(u.state is not None for u in run.upstreams)
+    vendors = f"; {read} of {len(run.upstreams)} upstream(s) read" if run.upstreams else ""
+    return f"{len(run.results)} probed in {took:.2f} s at {run.location}: {parts}{vendors}"
