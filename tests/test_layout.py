@@ -188,7 +188,8 @@ def _literals(source: str) -> list[tuple[int, str]]:
 def test_no_state_or_status_is_a_string_literal_outside_states_py() -> None:
     found = [f"{path.relative_to(ROOT)}:{line}: {value!r}"
              for path in sorted((ROOT / "generator").rglob("*.py"))
-             if path.name != "states.py"
+             # states.py names them; vendors.py maps the vendors' own words (their formats')
+             if path.name not in ("states.py", "vendors.py")
              for line, value in _literals(path.read_text(encoding="utf-8"))]
     assert found == []
 

@@ -42,7 +42,7 @@ _PROBE_STATE = {ComponentState.MAJOR_OUTAGE: _DOWN, ComponentState.UNDER_MAINTEN
 _RANK = {_UP: 0, _DEGRADED: 1, _DOWN: 2}
 # Awan Cloud's Object Storage outage (demo_awan.json), 09.04–11.20 WIB on 2 July 2025.
 VENDOR_OUTAGE = (datetime(2025, 7, 2, 2, 4, tzinfo=UTC), datetime(2025, 7, 2, 4, 20, tzinfo=UTC),
-                 "Object Storage", "partial_outage")
+                 "Object Storage", ComponentState.PARTIAL_OUTAGE)
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,10 @@ def _vendors(config: Config, at: datetime) -> dict[str, UpstreamSample]:
     start, end, name, bad = VENDOR_OUTAGE
     found = {}
     for upstream in config.upstreams:
-        states = {n: bad if n == name and start <= at < end else "operational"
+        fine = ComponentState.OPERATIONAL
+        states = {n: bad if n == name and start <= at < end else fine
                   for n in upstream.components}
-        worst = bad if bad in states.values() else "operational"
+        worst = bad if bad in states.values() else fine
         found[upstream.id] = UpstreamSample(at, worst, states)
     return found
 

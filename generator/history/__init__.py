@@ -80,6 +80,7 @@ class UpstreamSample:
     reason: str | None = None
     etag: str | None = None
     modified: str | None = None
+    parts: tuple[Part, ...] = ()  # ``error``'s codes and values
 
 
 @dataclass(frozen=True)

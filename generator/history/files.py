@@ -181,7 +181,8 @@ def encode_results(at: datetime, locations: Sequence[str],
     if upstreams:
         vendors = ',"upstreams":' + _dump({key: {
             "state": u.state, "components": dict(u.components), "error": u.error,
-            "reason": u.reason, "etag": u.etag, "modified": u.modified}
+            "reason": u.reason, "etag": u.etag, "modified": u.modified,
+            **({"reasons": [list(p) for p in u.parts]} if u.parts else {})}
             for key, u in upstreams.items()})
     return (f'{{"at":"{isoformat(at)}","locations":{_dump(list(locations))},'
             f'"results":{_dump(body)}{vendors}}}')
@@ -243,13 +244,17 @@ def _upstreams(at: datetime, value: object) -> dict[str, UpstreamSample]:
     for key, entry in value.items():
         state = entry.get("state") if isinstance(entry, dict) else "?"
         components = entry.get("components") or {} if isinstance(entry, dict) else None
-        texts = [entry.get(name) for name in ("error", "reason", "etag", "modified")] \
+        texts: list[Any] = [entry.get(name) for name in ("error", "reason", "etag",
+                                                         "modified")] \
             if isinstance(entry, dict) else [0]
         if not ((state is None or state in _VENDOR) and isinstance(components, dict)
                 and all(v in _VENDOR for v in components.values())
                 and all(type(text) in _ERROR for text in texts)):
             raise ValueError(f"bad upstream reading for {key!r}: {_dump(entry)}")
-        found[key] = UpstreamSample(at, state, components, *texts)
+        reasons = entry.get("reasons") if isinstance(entry, dict) else None
+        error, reason, etag, modified = texts
+        found[key] = UpstreamSample(at, state, components, error, reason, etag, modified,
+                                    () if reasons is None else _parts(reasons))
     return found
 
 

@@ -148,7 +148,7 @@ def merge_upstreams(runs: Sequence[Run], config: Config) -> dict[str, UpstreamSa
             best = next((r for r in found if r.state is not None), found[0])
             merged[upstream.id] = UpstreamSample(best.at, best.state, best.components,
                                                  best.error, best.reason, best.etag,
-                                                 best.modified)
+                                                 best.modified, best.parts)
     return merged
 
 

@@ -63,12 +63,14 @@ class UpstreamResult:
     etag: str | None = None
     modified: str | None = None
     unchanged: bool = False  # the page answered 304: the state is the previous reading's
+    parts: tuple[Part, ...] = ()  # ``error``'s codes and values, for other languages
 
     def to_json(self) -> dict[str, Any]:
         return {"upstream": self.upstream, "at": isoformat(self.at), "state": self.state,
                 "components": dict(self.components), "error": self.error,
                 "reason": self.reason, "status_code": self.status_code, "etag": self.etag,
-                "modified": self.modified, "unchanged": self.unchanged}
+                "modified": self.modified, "unchanged": self.unchanged,
+                "reasons": [[code, values] for code, values in self.parts]}
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ def _upstream(data: dict[str, Any]) -> UpstreamResult:
         raise ValueError(f"bad upstream components: {components!r}")
     return UpstreamResult(str(data["upstream"]), _time(data["at"]), state, dict(components),
                           data.get("error"), data.get("reason"), data.get("status_code"),
-                          data.get("etag"), data.get("modified"), bool(data.get("unchanged")))
+                          data.get("etag"), data.get("modified"), bool(data.get("unchanged")),
+                          _parts(data.get("reasons")))
 
 
 def _time(text: str) -> datetime:

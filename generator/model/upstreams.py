@@ -22,6 +22,7 @@ from generator.model import timeline
 from generator.model.incidents import IncidentView, applies
 from generator.model.states import NO_DATA, STATES, ComponentState
 from generator.model.timeline import RANK, DayBar, Segment, Touch
+from generator.reasons import Part
 
 TROUBLE = (ComponentState.MAJOR_OUTAGE, ComponentState.PARTIAL_OUTAGE,
            ComponentState.DEGRADED_PERFORMANCE)
@@ -40,6 +41,7 @@ class UpstreamView:
     known: str | None  # what it said then
     reason: str | None  # why the latest attempt could not read it (a reason code)
     error: str | None  # the same in plain English
+    parts: tuple[Part, ...]  # its codes and values, to say it in the site's language
     declared: str | None  # the open incidents' state naming it, None when none does
     bars: tuple[DayBar, ...]
     incident_ids: tuple[str, ...]  # ours naming it, newest first
@@ -111,6 +113,7 @@ def _view(config: Config, upstream: Upstream, views: Sequence[IncidentView],
         checked=last.at if last is not None else None, read=read_at, known=known,
         reason=last.reason if failed and last is not None else None,
         error=last.error if failed and last is not None else None, declared=declared,
+        parts=last.parts if failed and last is not None else (),
         bars=timeline.day_bars(segments, touches, days, bounds, None),
         incident_ids=tuple(view.id for view in views),
         segments=tuple(s for s in segments if s.end <= now_ts or s.start < now_ts))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from generator.load.config import Config
-from generator.model.states import Action, EventKind
+from generator.model.states import Action, ComponentState, EventKind
 from generator.notify.events import Event
 from generator.render.i18n import Translator
 
@@ -89,7 +89,7 @@ def _upstream(config: Config, t: Translator, event: Event) -> Message:
     if upstream is not None:
         lines.append(t("notify.upstream_source", url=upstream.url))
     lines.append(t("notify.link", url=config.site.url))
-    kind = "success" if event.state == "operational" else "warning"
+    kind = "success" if event.state == ComponentState.OPERATIONAL else "warning"
     return Message(t("notify.upstream_title", site=config.site.title, upstream=name,
                      state=state), "\n".join(lines), kind, (event,))
 

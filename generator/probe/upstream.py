@@ -20,7 +20,7 @@ from generator.load.upstreams import Upstream
 from generator.probe.base import CURRENT, Failure, Net, Progress, seconds, size
 from generator.probe.client import fetch
 from generator.probe.vendors import ADAPTERS, Unreadable
-from generator.reasons import words
+from generator.reasons import part, say
 
 PLATFORM_NAMES = {"statuspage": "Statuspage", "incidentio": "incident.io",
                   "instatus": "Instatus", "betterstack": "Better Stack", "feed": "RSS/Atom"}
@@ -39,11 +39,12 @@ async def read_upstream(upstream: Upstream, net: Net, previous: UpstreamResult |
             return await _read(upstream, net, previous, progress, at)
     except Failure as failure:
         return UpstreamResult(upstream.id, at, None, error=failure.error,
-                              reason=failure.reason, status_code=failure.status_code)
+                              reason=failure.reason, status_code=failure.status_code,
+                              parts=failure.parts)
     except TimeoutError:
-        reason = "timeout_reading" if progress.answered else "timeout"
-        return UpstreamResult(upstream.id, at, None, error=words(reason, limit=seconds(limit)),
-                              reason=reason)
+        why = part("timeout_reading" if progress.answered else "timeout", limit=seconds(limit))
+        return UpstreamResult(upstream.id, at, None, error=say((why,)), reason=why[0],
+                              parts=(why,))
 
 
 async def _read(upstream: Upstream, net: Net, previous: UpstreamResult | None,
@@ -61,8 +62,9 @@ async def _read(upstream: Upstream, net: Net, previous: UpstreamResult | None,
     status = response.status
 
     def unread(reason: str, **values: object) -> UpstreamResult:
-        return UpstreamResult(upstream.id, at, None, error=words(reason, **values),
-                              reason=reason, status_code=status)
+        why = part(reason, **values)
+        return UpstreamResult(upstream.id, at, None, error=say((why,)), reason=reason,
+                              status_code=status, parts=(why,))
 
     if status == 304 and previous is not None and previous.state is not None:
         return UpstreamResult(upstream.id, at, previous.state, previous.components,
