@@ -14,6 +14,7 @@ from generator.errors import Problem, ValidationError
 from generator.load import yamlsource
 from generator.load.checker import Checker, did_you_mean, display_path
 from generator.load.notify import Link, Notify, check_notify, check_subscribe
+from generator.load.policy import UptimePolicy, check_policy
 from generator.load.probes import Expect as Expect
 from generator.load.probes import Probe as Probe
 from generator.load.probes import check_probe, check_url
@@ -57,6 +58,7 @@ class Config:
     # Checks of the runner's own network, run when every probe failed without an answer:
     # see ``generator/probe/control.py``. None: the default ones.
     control: tuple[Probe, ...] | None = None
+    uptime: UptimePolicy = field(default_factory=UptimePolicy)  # how uptime is counted
 
     def component(self, component_id: str) -> Component | None:
         for component in self.components:
@@ -65,11 +67,9 @@ class Config:
         return None
 
 
-
-
 log = logging.getLogger(__name__)
 
-ROOT_KEYS = ("site", "components", "notify", "subscribe", "control")
+ROOT_KEYS = ("site", "components", "notify", "subscribe", "control", "uptime")
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 _COMPONENT_ID = re.compile(r"[a-z0-9-]+")
@@ -126,6 +126,8 @@ def check_config(path: Path) -> ConfigCheck:
         extra["subscribe"] = check_subscribe(check, root["subscribe"])
     if "control" in root:
         extra["control"] = _control(check, root["control"])
+    if "uptime" in root:
+        extra["uptime"] = check_policy(check, root["uptime"])
     config = None
     if site and components is not None and not check.failures:
         config = Config(site, components, path, **extra)
