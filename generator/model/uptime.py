@@ -115,7 +115,8 @@ class MonthReport:
 
 @dataclass(frozen=True)
 class Report:
-    """One component's report: each observed month of the last REPORT_MONTHS, oldest first."""
+    """One component's report: each month of the last REPORT_MONTHS with data (a minute
+    a probe or an incident speaks of), oldest first."""
 
     months: tuple[MonthReport, ...]
     year: Period  # the months together
@@ -212,7 +213,9 @@ def report(segments: Sequence[Grid], probes: Sequence[tuple[int, int]],
             Period(day, counted, counted.percent(policy, probed),
                    tuple(dict.fromkeys(touching[k]))))
     for month, periods in by_month.items():
-        months.append(MonthReport(_total(month, periods, policy, probed), tuple(periods)))
+        total = _total(month, periods, policy, probed)
+        if total.tally.no_data < total.tally.observed:  # a month with data
+            months.append(MonthReport(total, tuple(periods)))
     year = _total(start, [m.month for m in months], policy, probed)
     return Report(tuple(months), year)
 
