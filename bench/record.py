@@ -3,7 +3,8 @@
 Run from the repository root: ``python3 bench/record.py``. It writes the year directly in the
 history format (daily files for 362 days, raw files for the last three), then times real
 ``record()`` calls (an ordinary run, and a day's first run, which compacts a day) and a
-``read_history()``. It prints figures; it asserts nothing.
+``read_history()`` of the year the uptime report reads; then the size of a flapping year (12
+outages a day for every component). It prints figures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -45,14 +46,24 @@ def config() -> Config:
                   components)
 
 
-def write_year(directory: Path, ids: list[str], rng: random.Random) -> None:
-    """Daily lines for the compacted days, raw lines for the last three days."""
+def write_year(directory: Path, ids: list[str], rng: random.Random,
+               outages: int = 0) -> None:
+    """Daily lines for the compacted days, raw lines for the last three days; ``outages``
+    a day for every component (a flapping worst case), else one on about 3 % of the days."""
     for back in range(DAYS - 1, 2, -1):
         day = (TODAY - timedelta(days=back)).date()
         components = {}
         for key in ids:
             spans: tuple[tuple[int, int, str], ...] = ((0, 86400, "up"),)
-            if rng.random() < 0.03:  # an outage on about 3 % of the days
+            if outages:
+                cuts = sorted(rng.sample(range(300, 86000, 300), outages))
+                made, at = [], 0
+                for begin in cuts:
+                    if begin > at:
+                        made += [(at, begin, "up"), (begin, begin + 300, "down")]
+                        at = begin + 300
+                spans = (*made, (at, 86400, "up"))
+            elif rng.random() < 0.03:  # an outage on about 3 % of the days
                 begin = rng.randrange(300, 80000, 300)
                 spans = ((0, begin, "up"), (begin, begin + 900, "degraded"),
                          (begin + 900, begin + 2700, "down"), (begin + 2700, 86400, "up"))
@@ -108,7 +119,8 @@ def main() -> None:
               lambda: record(history, run, site, quorum=1))
         timed("record the same run again (idempotent no-op)",
               lambda: record(history, run, site, quorum=1))
-        found = timed("read_history (90 days)", lambda: read_history(history, site, NOW))
+        found = timed("read_history (the report's year)",
+                      lambda: read_history(history, site, NOW))
         assert found is not None
         tomorrow = results_files(folder, TODAY + timedelta(days=1), ids, rng)
         timed("record a day's first run (compacts a raw day)",
@@ -116,6 +128,12 @@ def main() -> None:
         print(f"{'history size on disk after compaction':<52} {size_mb(history):8.2f} MB")
         daily = sum(p.stat().st_size for p in (history / "daily").iterdir()) / 1e6
         print(f"{'of which daily files (a year, 100 components)':<52} {daily:8.2f} MB")
+        flapping = folder / "flapping"
+        write_year(flapping, ids, rng, outages=12)
+        print(f"{'a year with 12 outages a day for every component':<52} "
+              f"{size_mb(flapping):8.2f} MB")
+        timed("read_history (a year, 12 outages a day each)",
+              lambda: read_history(flapping, site, NOW))
 
 
 if __name__ == "__main__":

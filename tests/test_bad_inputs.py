@@ -62,7 +62,7 @@ STATUS: dict[str, list[str]] = {
                             "'timezone'?)"],
     "misspelled-top-key": ["1:1: error: 'components': required key is missing",
                            "2:1: error: 'componets': unknown key; expected one of components, "
-                           "control, notify, site, subscribe, upstreams (did you mean "
+                           "control, notify, site, subscribe, upstreams, uptime (did you mean "
                            "'components'?)"],
     "only-comments": ["1:1: error: the file is empty; expected the keys 'site' and "
                       "'components'"],

@@ -46,9 +46,29 @@ RULES = [
     pytest.param(SITE, "status.yaml:1:1: error: 'components': required key is missing",
                  id="missing-components"),
     pytest.param(SITE + API + "componets: []\n", "status.yaml:7:1: error: 'componets': unknown "
-                 "key; expected one of components, control, notify, site, subscribe, upstreams "
-                 "(did you mean 'components'?)",
+                 "key; expected one of components, control, notify, site, subscribe, upstreams, "
+                 "uptime (did you mean 'components'?)",
                  id="unknown-top-key"),
+    pytest.param(SITE + API + "uptime:\n  partial_outage: 30\n", "status.yaml:8:19: error: "
+                 "'partial_outage': expected a number from 0 to 1 (the share of a minute counted "
+                 "as down); got 30 (a share, not a percentage: 0.3)", id="uptime-percentage"),
+    pytest.param(SITE + API + "uptime:\n  maintenance: excluded\n", "status.yaml:8:16: error: "
+                 "'maintenance': expected exclude (left out of the count), or a number from 0 "
+                 "to 1 (the share of a minute counted as down); got 'excluded' (did you mean "
+                 "'exclude'?)", id="uptime-exclude-typo"),
+    pytest.param(SITE + API + "uptime:\n  major_outage: exclude\n", "status.yaml:8:17: error: "
+                 "'major_outage': expected a number from 0 to 1 (the share of a minute counted "
+                 "as down); got 'exclude'", id="uptime-state-not-excludable"),
+    pytest.param(SITE + API + "uptime:\n  no_data: true\n", "status.yaml:8:12: error: "
+                 "'no_data': expected exclude (left out of the count), or a number from 0 to 1 "
+                 "(the share of a minute counted as down); got True", id="uptime-bool"),
+    pytest.param(SITE + API + "uptime:\n  major_outages: 1\n", "status.yaml:8:3: error: "
+                 "'major_outages': "
+                 "unknown key; expected one of degraded_performance, maintenance, major_outage, "
+                 "no_data, partial_outage (did you mean 'major_outage'?)", id="uptime-unknown"),
+    pytest.param(SITE + API + "uptime: strict\n", "status.yaml:7:9: error: 'uptime': expected "
+                 "a mapping of states to weights, like {partial_outage: 0.3}; got 'strict'",
+                 id="uptime-not-a-mapping"),
     pytest.param(SITE + "  colour: red\n" + API, "status.yaml:4:3: error: 'colour': unknown "
                  "key; expected one of description, interval, language, timezone, title, url",
                  id="unknown-key-no-suggestion"),

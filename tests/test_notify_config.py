@@ -76,7 +76,8 @@ RULES = [
                  id="subscribe-not-a-list"),
     pytest.param("notfy: {}\n",
                  "status.yaml:7:1: error: 'notfy': unknown key; expected one of components, "
-                 "control, notify, site, subscribe, upstreams (did you mean 'notify'?)", id="typo"),
+                 "control, notify, site, subscribe, upstreams, uptime (did you mean 'notify'?)",
+                 id="typo"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Reading ``history/`` back: spans, recent samples and daily latency of the last 90 days."""
+"""Reading ``history/`` back: spans, recent samples and daily latency of the last year."""
 
 from __future__ import annotations
 
@@ -26,11 +26,13 @@ from generator.history.spans import merge_spans, spans_of, upstream_spans
 from generator.load.config import Config
 from generator.load.results import UpstreamResult
 
-WINDOW = timedelta(days=91)  # the 90 daily bars, plus the day a time zone may reach into
+# The uptime report's 12 months (from the first of the month 11 months back: at most 365
+# days), plus the day a time zone may reach into.
+WINDOW = timedelta(days=367)
 
 
 def read_history(directory: Path, config: Config, now: datetime) -> History:
-    """Read the files that cover ``[now - 91 days, now]`` (the 90 days before ``now``);
+    """Read the files that cover ``[now - WINDOW, now]`` (the report's year before ``now``);
     samples after ``now`` are ignored; a missing directory is an empty history."""
     if not directory.is_dir():
         return History({})

@@ -14,6 +14,7 @@ from generator.errors import Problem, ValidationError
 from generator.load import yamlsource
 from generator.load.checker import Checker, did_you_mean, display_path
 from generator.load.notify import Link, Notify, check_notify, check_subscribe
+from generator.load.policy import UptimePolicy, check_policy
 from generator.load.probes import Expect as Expect
 from generator.load.probes import Probe as Probe
 from generator.load.probes import check_probe, check_url
@@ -63,6 +64,7 @@ class Config:
 
     def upstream(self, upstream_id: str) -> Upstream | None:
         return next((u for u in self.upstreams if u.id == upstream_id), None)
+    uptime: UptimePolicy = field(default_factory=UptimePolicy)  # how uptime is counted
 
     def component(self, component_id: str) -> Component | None:
         for component in self.components:
@@ -71,11 +73,9 @@ class Config:
         return None
 
 
-
-
 log = logging.getLogger(__name__)
 
-ROOT_KEYS = ("site", "components", "notify", "subscribe", "control", "upstreams")
+ROOT_KEYS = ("site", "components", "notify", "subscribe", "control", "upstreams", "uptime")
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 _COMPONENT_ID = re.compile(r"[a-z0-9-]+")
@@ -138,6 +138,8 @@ def check_config(path: Path) -> ConfigCheck:
         extra["upstreams"] = check_upstreams(check, root["upstreams"], ids)
         if ids is not None and extra["upstreams"]:
             ids = ids | {upstream.id for upstream in extra["upstreams"]}
+    if "uptime" in root:
+        extra["uptime"] = check_policy(check, root["uptime"])
     config = None
     if site and components is not None and not check.failures:
         config = Config(site, components, path, **extra)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from generator.history import ComponentHistory, History, Sample
 from generator.load.config import Component, Config
 from generator.load.incidents import Incident
-from generator.model import timeline
+from generator.model import timeline, uptime
 from generator.model.incidents import IncidentView as IncidentView
 from generator.model.incidents import applies
 from generator.model.incidents import incident_view as incident_view
@@ -21,6 +21,7 @@ from generator.model.states import (
     ComponentState,
     MaintenanceStatus,
     Overall,
+    rollup,
 )
 from generator.model.states import Indicator as Indicator
 from generator.model.timeline import BAR_DAYS as BAR_DAYS
@@ -31,6 +32,7 @@ from generator.model.timeline import UPTIME_WINDOWS as UPTIME_WINDOWS
 from generator.model.timeline import DayBar as DayBar
 from generator.model.upstreams import DEGRADED_RANK, affecting, upstream_views
 from generator.model.upstreams import UpstreamView as UpstreamView
+from generator.model.uptime import Report as Report
 
 RECENT_DAYS = 14
 FEED_ITEMS = 50
@@ -64,6 +66,9 @@ class ComponentView:
     changed: datetime | None = None  # when ``state`` began (its ``updated_at``)
     # The upstreams in trouble now that hold it at degraded_performance (``affects:``).
     vendors: tuple[str, ...] = ()
+    # Its uptime report: minutes by state per day and month of the last 12 months (the
+    # windows of ``uptime`` but 24h are sums of its last days).
+    report: Report | None = None
 
     @property
     def id(self) -> str:
@@ -231,44 +236,11 @@ def compute(config: Config, incidents: tuple[Incident, ...], history: History,
     # a maintenance's start and end) and the newest change of a component's state.
     known = [view.updates[0].at for view in views if view.updates]
     known += [member.changed for member in components if member.changed is not None]
-    return SiteModel(config=config, now=now, overall=overall_of(components),
+    return SiteModel(config=config, now=now, overall=rollup([view.state for view in components]),
                      components=tuple(components), groups=groups, incidents=tuple(views),
                      months=months, detected=tuple(detected),
                      updated=max(known, default=now), warnings=history.warnings,
                      upstreams=upstreams)
-
-
-# The rollup of each worst state: (some components in it, every component in it).
-_ROLLUP = {
-    ComponentState.MAJOR_OUTAGE: (Overall.PARTIAL_SYSTEM_OUTAGE, Overall.MAJOR_SYSTEM_OUTAGE),
-    ComponentState.PARTIAL_OUTAGE: (Overall.MINOR_SERVICE_OUTAGE,
-                                    Overall.PARTIAL_SYSTEM_OUTAGE),
-    ComponentState.DEGRADED_PERFORMANCE: (Overall.PARTIALLY_DEGRADED_SERVICE,
-                                          Overall.DEGRADED_SYSTEM_SERVICE),
-    ComponentState.UNDER_MAINTENANCE: (Overall.SERVICE_UNDER_MAINTENANCE,
-                                       Overall.SERVICE_UNDER_MAINTENANCE),
-}
-
-
-def overall_of(components: Sequence[ComponentView]) -> Overall:
-    """The page's overall state, as Statuspage rolls its components up.
-
-    The worst state decides; when every component is in it (a one-component site whose only
-    component is down included) it is the harsher of Statuspage's two words. A component
-    without fresh data is never taken as operational: with nothing worse known the page says
-    "No Recent Data", never "All Systems Operational".
-    """
-    states = [ComponentState(view.state) for view in components]
-    known = [state for state in states if state is not NO_DATA]
-    if not components:
-        return Overall.ALL_SYSTEMS_OPERATIONAL
-    top = ComponentState(worst(known))
-    if top in _ROLLUP:
-        some, every = _ROLLUP[top]
-        return every if all(state is top for state in states) else some
-    if len(known) < len(states):
-        return Overall.NO_RECENT_DATA
-    return Overall.ALL_SYSTEMS_OPERATIONAL
 
 
 def _component_view(config: Config, component: Component, views: Sequence[IncidentView],
@@ -282,10 +254,12 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     the probe measures is neither the state, nor downtime, nor an outage on the bars.
     """
     interval = config.site.interval
+    tz = config.site.zone
     now_ts = now.timestamp()
-    low = min(bounds[0], (now - max(UPTIME_WINDOWS.values())).timestamp())
+    today = now.astimezone(tz).date()
+    low = datetime.combine(uptime.report_start(today), time(), tz).timestamp()
     if component.since is not None:
-        low = max(low, datetime.combine(component.since, time(), config.site.zone).timestamp())
+        low = max(low, datetime.combine(component.since, time(), tz).timestamp())
     intervals: list[Segment] = []
     touches: list[Touch] = []
     windows: list[tuple[float, float]] = []  # maintenance, which masks the probe
@@ -347,20 +321,29 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
                          and not view.incident.is_maintenance and view.end >= since), None)
         detection = Detection(component.id, since, measured, resolved)
 
-    segments = timeline.sweep(intervals)
-    covered = probed if probed is not None else [Segment(low, now_ts, 0)]
-    uptime_data = {key: timedelta(seconds=sum(
-        max(0.0, min(end, now_ts) - max(start, now_ts - window.total_seconds()))
-        for start, end, _ in covered)) for key, window in UPTIME_WINDOWS.items()}
+    # Minute by minute (generator/model/uptime.py): the bars and every figure read the grid.
+    swept = timeline.sweep(intervals)
+    grid = uptime.to_grid(swept)
+    segments = [Segment(start * 60.0, end * 60.0, rank) for start, end, rank in grid]
+    probes = uptime.probe_minutes(probed or ())
     first_seen = _first_seen(config, component, views, history, now)
-    changed = timeline.state_since(segments, RANK.get(state), now_ts,
+    changed = timeline.state_since(swept, RANK.get(state), now_ts,
                                    3 * interval.total_seconds())
     if state == NO_DATA and last is not None:  # not before its latest check went stale
         changed = max(changed or 0.0, (last.at + 3 * interval).timestamp())
+    # Observed from the first thing known of it (a probe without any: not yet); without a
+    # probe, operational by declaration from ``since`` or the report's first day.
+    observed_from = round(low / 60)
+    if component.probe is not None:
+        observed_from = max(observed_from, uptime.minute(first_seen or now))
+    report = uptime.report(grid, probes, touches, observed_from, uptime.minute(now), today, tz,
+                           config.uptime, component.probe is not None)
+    figures, uptime_data = _windows(grid, probes, report, observed_from, now, tz, config,
+                                    component.probe is not None)
     result = ComponentView(
         component=component, state=state, source=source, last=last,
         bars=timeline.day_bars(segments, touches, days, bounds, component.since),
-        uptime=timeline.uptime(segments, now_ts, probed),
+        uptime=figures,
         latency=timeline.latency_points(history.recent, now),
         daily_latency=timeline.daily_latency(history.recent, history.daily_latency, days,
                                              bounds, now),
@@ -368,8 +351,36 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         detected=None if detection is None else detection.since,
         first_seen=first_seen, uptime_data=uptime_data, declared=declared,
         measured=measured, vendors=raised,
-        changed=first_seen if changed is None else datetime.fromtimestamp(changed, now.tzinfo))
+        changed=first_seen if changed is None else datetime.fromtimestamp(changed, now.tzinfo),
+        report=report)
     return result, detection
+
+
+def _windows(grid: Sequence[uptime.Grid], probes: Sequence[tuple[int, int]], report: Report,
+             first: int, now: datetime, tz: tzinfo, config: Config, probed: bool,
+             ) -> tuple[dict[str, float | None], dict[str, timedelta] | None]:
+    """Each UPTIME_WINDOWS figure, and the data it rests on where that is short of it.
+
+    24h is the 1,440 minutes before ``now``; the others are the last days of the report,
+    today so far included (90d: the days of the bars), so a report's daily rows sum to them.
+    """
+    end = uptime.minute(now)
+    today = now.astimezone(tz).date()
+    figures: dict[str, float | None] = {}
+    short: dict[str, timedelta] = {}
+    for key, span in UPTIME_WINDOWS.items():
+        if key == "24h":
+            low = end - 1440
+            tally = uptime.tally(grid, probes, max(low, first), end)
+        else:
+            since = today - timedelta(days=span.days - 1)
+            low = uptime.minute(datetime.combine(since, time(), tz))
+            tally = sum((day.tally for day in report.days if day.start >= since),
+                        uptime.Tally())
+        figures[key] = tally.percent(config.uptime, probed)
+        if probed and tally.probed < 0.99 * (end - low):
+            short[key] = timedelta(minutes=tally.probed)
+    return figures, short or None
 
 
 def _first_seen(config: Config, component: Component, views: Sequence[IncidentView],

@@ -7,6 +7,7 @@ its value is what the files hold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -105,6 +106,36 @@ _OVERALL_INDICATOR = {
     Overall.ALL_SYSTEMS_OPERATIONAL: Indicator.NONE,
     Overall.NO_RECENT_DATA: Indicator.NO_DATA,
 }
+
+
+# The rollup of each worst state: (some components in it, every component in it).
+_ROLLUP = {
+    ComponentState.MAJOR_OUTAGE: (Overall.PARTIAL_SYSTEM_OUTAGE, Overall.MAJOR_SYSTEM_OUTAGE),
+    ComponentState.PARTIAL_OUTAGE: (Overall.MINOR_SERVICE_OUTAGE,
+                                    Overall.PARTIAL_SYSTEM_OUTAGE),
+    ComponentState.DEGRADED_PERFORMANCE: (Overall.PARTIALLY_DEGRADED_SERVICE,
+                                          Overall.DEGRADED_SYSTEM_SERVICE),
+    ComponentState.UNDER_MAINTENANCE: (Overall.SERVICE_UNDER_MAINTENANCE,
+                                       Overall.SERVICE_UNDER_MAINTENANCE),
+}
+
+
+def rollup(states: Sequence[ComponentState]) -> Overall:
+    """The page's overall state from its components', as Statuspage rolls them up.
+
+    The worst state decides; when every component is in it (a one-component site whose only
+    component is down included) it is the harsher of Statuspage's two words. A component
+    without fresh data is never taken as operational: with nothing worse known the page says
+    "No Recent Data", never "All Systems Operational".
+    """
+    known = [state for state in states if state is not ComponentState.NO_DATA]
+    top = min(known, key=STATES.index, default=None)  # STATES is worst first
+    if top in _ROLLUP:
+        some, every = _ROLLUP[top]
+        return every if all(state is top for state in states) else some
+    if len(known) < len(states):
+        return Overall.NO_RECENT_DATA
+    return Overall.ALL_SYSTEMS_OPERATIONAL
 
 
 class Impact(StrEnum):

@@ -1,4 +1,4 @@
-"""Per-component timelines: one interval sweep, then daily bars, uptime and latency.
+"""Per-component timelines: one interval sweep, then daily bars and latency.
 
 Times are POSIX seconds (floats) inside this module: the sweep sorts and subtracts them
 hundreds of thousands of times per build, and floats are much cheaper than datetimes.
@@ -25,9 +25,8 @@ PROBE_STATES: dict[str, ComponentState] = {
     ProbeState.UP: ComponentState.OPERATIONAL,
     ProbeState.DEGRADED: ComponentState.DEGRADED_PERFORMANCE,
     ProbeState.DOWN: ComponentState.MAJOR_OUTAGE}
-PARTIAL_WEIGHT = 0.3  # a partial outage minute counts as 0.3 of a minute down (Statuspage)
 
-_MAJOR, _PARTIAL, _DEGRADED, _MAINTENANCE, _OPERATIONAL = range(len(STATES))
+_OPERATIONAL = len(STATES) - 1
 
 
 @dataclass(frozen=True)
@@ -182,30 +181,6 @@ def day_bars(segments: Sequence[Segment], touches: Iterable[Touch], days: Sequen
                    for rank in ranks if rank != _OPERATIONAL}
         bars.append(DayBar(day, STATES[ranks[0]], minutes, tuple(touching[k])))
     return tuple(bars)
-
-
-def uptime(segments: Sequence[Segment], now: float,
-           measured: Sequence[Segment] | None = None) -> dict[str, float | None]:
-    """Percent up per UPTIME_WINDOWS window ending ``now``; None without covered time.
-
-    For a probed component, ``measured`` holds its probe intervals: a window without any is
-    None too, so incidents alone never make a probed component look 0 % up.
-    """
-    result: dict[str, float | None] = {}
-    for key, window in UPTIME_WINDOWS.items():
-        low = now - window.total_seconds()
-        if measured is not None and not any(end > low and start < now
-                                            for start, end, _ in measured):
-            result[key] = None
-            continue
-        seconds = [0.0] * len(STATES)
-        for start, end, rank in segments:
-            if end > low and start < now:
-                seconds[rank] += min(end, now) - max(start, low)
-        denominator = sum(seconds) - seconds[_MAINTENANCE]
-        down = seconds[_MAJOR] + PARTIAL_WEIGHT * seconds[_PARTIAL]
-        result[key] = None if denominator <= 0 else 100 * (1 - down / denominator)
-    return result
 
 
 def latency_points(recent: Sequence[Sample], now: datetime) -> tuple[tuple[datetime, float], ...]:

@@ -8,7 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from markupsafe import Markup, escape
@@ -122,6 +123,15 @@ class Translator:
         return format_decimal(value, format=f"0.{'0' * digits}" if digits else "0",
                               locale=self.language)
 
+    def decimal(self, value: float) -> str:
+        """``0,3``: as many digits as it has (a weight of the uptime policy)."""
+        return format_decimal(value, locale=self.language)
+
+    def weekdays(self) -> tuple[tuple[int, str], ...]:
+        """``((0, "Sen"), …)``: each weekday (0 is Monday) and its short name, in the order
+        the language's calendars show them."""
+        return _weekdays(self.language)
+
     def percent(self, value: float | None) -> str:
         """``99,95%``; a dash without data."""
         if value is None:
@@ -141,6 +151,13 @@ def _date(day: dt.date, pattern: str, language: str) -> str:
 def _clock(hour: int, minute: int, language: str) -> str:
     return format_datetime(dt.datetime(2000, 1, 1, hour, minute), _TIME[language],
                            locale=language)
+
+
+@cache
+def _weekdays(language: str) -> tuple[tuple[int, str], ...]:
+    first = Locale.parse(language).first_week_day
+    names = get_day_names("abbreviated", locale=language)
+    return tuple(((first + k) % 7, str(names[(first + k) % 7])) for k in range(7))
 
 
 @lru_cache(maxsize=256)

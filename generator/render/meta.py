@@ -16,6 +16,7 @@ def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
     model = ctx.model
     yield "index.html", None
     yield "history.html", None
+    yield "uptime/index.html", None
     for month in model.months:
         yield month.path, None
     for view in model.components:

@@ -37,14 +37,17 @@ from generator.render.templates import (
     IncidentContext,
     IndexContext,
     PageContext,
+    ReportContext,
     TemplateContext,
 )
+from generator.render.uptime import intro, policy_sentence, weeks
 from generator.resources import site_templates
 
+REPORT = "uptime/index.html"  # the uptime report; its #policy states how figures are counted
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
 COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page
 TEMPLATES = ("base.html", "macros.html", "index.html", "incident.html", "component.html",
-             "history.html", "404.html")
+             "history.html", "uptime.html", "404.html")
 
 
 def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
@@ -63,6 +66,7 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
         yield Output(f"components/{component.id}.html", None,
                      partial(pages.component, component))
     yield from pages.history()
+    yield Output(REPORT, None, pages.report)
     yield Output("404.html", None, pages.not_found)
 
 
@@ -103,6 +107,8 @@ class _Pages:
             "uptime_value": self.uptime_value,
             "notice": self.notice,
             "said": self.t.reason,
+            "weeks": partial(weeks, self.t),
+            "weekdays": [name for _, name in self.t.weekdays()],
         }
         # The build's own environment, with globals and filters of its own (an overlay shares
         # the parent's dicts). Words are filters, ``{{ "page.status"|t }}``: Jinja calls a
@@ -147,12 +153,10 @@ class _Pages:
             return t("page.range", start=head, end=t.time(end))
         return t("page.range", start=t.datetime(start), end=t.datetime(end))
 
-    def _rests_on(self, cv: ComponentView, key: str) -> timedelta | None:
-        """The data an uptime figure rests on, when it covers less of its window."""
-        if cv.uptime_data is None:
-            return None
-        span = cv.uptime_data[key]
-        return span if span < UPTIME_WINDOWS[key] * 0.99 else None
+    @staticmethod
+    def _rests_on(cv: ComponentView, key: str) -> timedelta | None:
+        """The data an uptime figure rests on, when the model found it short of its window."""
+        return None if cv.uptime_data is None else cv.uptime_data.get(key)
 
     def uptime_label(self, cv: ComponentView, days: int) -> str:
         """``99,89% (90 hari)``, or ``99.2% uptime over 3 hours of data`` for a new probe."""
@@ -168,11 +172,14 @@ class _Pages:
     def uptime_value(self, cv: ComponentView, key: str) -> Markup:
         """One window's figure on a component page, with its span when that is short."""
         percent = cv.uptime.get(key)
-        span = self._rests_on(cv, key)
-        if percent is None or span is None:
+        if percent is None:
             return escape(self.t.percent(percent))
+        figure = Markup('<a href="../{}#policy">{}</a>').format(REPORT, self.t.percent(percent))
+        span = self._rests_on(cv, key)
+        if span is None:
+            return figure
         return Markup("{} <small>{}</small>").format(
-            self.t.percent(percent), self.t("page.data_over", span=self.t.about(span)))
+            figure, self.t("page.data_over", span=self.t.about(span)))
 
     def notice(self, detection: Detection, root: str) -> Markup:
         """An outage seen by monitoring: since when, for how long, linking its component."""
@@ -297,6 +304,16 @@ class _Pages:
             "newer": months[n - 1] if n > 0 else None,
             "older": months[n + 1] if n + 1 < len(months) else None}
         return self.render("history.html", context)
+
+    def report(self) -> bytes:
+        """The uptime report: every component's months and days, and the policy in force."""
+        site = self.ctx.model.config.site
+        title = self.t("uptime.title")
+        context: ReportContext = {
+            **self.frame(REPORT, title, self.t("uptime.description", title=site.title)),
+            "policy": policy_sentence(self.t, self.ctx.model.config.uptime),
+            "intro": intro(self.t, "../", self.t.zone(self.ctx.model.now))}
+        return self.render("uptime.html", context)
 
     def not_found(self) -> bytes:
         # Served at any depth, so its links are absolute.

@@ -64,5 +64,10 @@ class HistoryContext(PageContext):
     newer: Month | None
 
 
+class ReportContext(PageContext):
+    policy: str  # the uptime policy in force, in words: every figure links to it
+    intro: Markup
+
+
 TemplateContext = (PageContext | IndexContext | IncidentContext | ComponentContext
-                   | HistoryContext)
+                   | HistoryContext | ReportContext)
