@@ -217,16 +217,17 @@ def test_each_bad_input_is_one_line_per_problem(kind: str, name: str, here: Path
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     shown, lines = _site(here, kind, name)
     expected = [f"{shown}:{line}" for line in lines]
+    count = f"{len(lines)} {'error' if len(lines) == 1 else 'errors'}"
     before = sorted(p.name for p in here.iterdir())
 
     assert main(["validate"]) == 1
     out, err = capsys.readouterr()
-    assert (out, err.splitlines()) == ("", [*expected, f"{len(lines)} error(s)"])
+    assert (out, err.splitlines()) == ("", [*expected, count])
 
     assert main(["build", "--out", "_site", "--no-cache"]) == 1
     out, err = capsys.readouterr()
     assert (out, err.splitlines()) == ("", [*expected,
-                                            f"{len(lines)} error(s); nothing was written"])
+                                            f"{count}; nothing was written"])
     assert sorted(p.name for p in here.iterdir()) == before  # no _site, no staging folder
 
 
@@ -299,12 +300,12 @@ def test_an_update_a_year_ahead_is_a_warning_and_strict_makes_it_an_error(
     assert out.endswith(": valid\n")
 
     assert main(["validate", "--strict"]) == 1
-    assert capsys.readouterr().err.splitlines() == [AHEAD, "1 warning(s) and --strict is on"]
+    assert capsys.readouterr().err.splitlines() == [AHEAD, "1 warning and --strict is on"]
 
     # In a process of its own: the build logs the warnings that stop it.
     result = _kabar(here, "build", "--strict", "--no-cache")
     assert (result.returncode, result.stderr.splitlines()) == (1, [
-        AHEAD, "error: 1 warning(s) and --strict is on; fix them first"])
+        AHEAD, "error: 1 warning and --strict is on; fix them first"])
     assert not (here / "_site").exists()
 
     assert main(["build", "--no-cache"]) == 0
@@ -357,10 +358,10 @@ def test_an_incident_linked_to_a_file_outside_is_refused_unread(
 
     assert main(["validate"]) == 1
     out, err = capsys.readouterr()
-    assert err.splitlines() == [*expected, "3 error(s)"]
+    assert err.splitlines() == [*expected, "3 errors"]
     assert main(["build", "--no-cache"]) == 1
     out, err = capsys.readouterr()
-    assert err.splitlines() == [*expected, "3 error(s); nothing was written"]
+    assert err.splitlines() == [*expected, "3 errors; nothing was written"]
     assert "root:" not in err and "hunter2" not in err
     assert not (here / "_site").exists()
 
@@ -379,7 +380,7 @@ def test_a_status_yaml_linked_outside_is_refused_unread(here: Path,
     assert main(["validate"]) == 1
     assert capsys.readouterr().err == ("status.yaml:1:1: error: a symbolic link to a file "
                                        "outside its folder; put the file itself there\n"
-                                       "1 error(s)\n")
+                                       "1 error\n")
 
 
 def test_odd_file_names_are_one_line_each_and_nothing_blocks(
@@ -406,7 +407,7 @@ def test_odd_file_names_are_one_line_each_and_nothing_blocks(
         "'line-break.yaml'",
         "incidents/pipe.yaml:1:1: error: cannot read: it is not a regular file; an incident or "
         "status.yaml must be a plain file",
-        "5 error(s)"]
+        "5 errors"]
     # The build reads them another way (cached, prefetched, on two cores): still no wait.
     assert main(["build"]) == 1
     assert err[4] in capsys.readouterr().err.splitlines()
@@ -448,5 +449,5 @@ def test_two_files_with_one_id_are_one_line(here: Path,
     assert capsys.readouterr().err.splitlines() == [
         "incidents/login.yml:1:1: error: incident id 'login' is also the id of "
         "incidents/login.yaml; rename or remove one of the two files",
-        "1 error(s); nothing was written"]
+        "1 error; nothing was written"]
     assert not (here / "_site").exists()

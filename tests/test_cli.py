@@ -64,7 +64,7 @@ def test_validate_prints_every_problem_with_its_position(site: Path) -> None:
         "expected one of api, chat, dashboard, login, realtime, video (did you mean 'video'?)",
         "incidents/2025-07-16-login-errors.yaml:26:13: error: 'status': expected one of "
         "investigating, identified, monitoring, resolved; got 'resolvd'",
-        "2 error(s)",
+        "2 errors",
     ]
     assert result.stdout == ""
 
@@ -200,4 +200,4 @@ def test_the_quick_exit_still_says_everything_through_a_pipe(tmp_path: Path) -> 
     result = kabar("validate", cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 301 and lines[-1] == "300 error(s)", lines[-3:]
+    assert len(lines) == 301 and lines[-1] == "300 errors", lines[-3:]

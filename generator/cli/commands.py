@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from generator import clock
-from generator.errors import KabarError
+from generator.errors import KabarError, counted
 
 
 def _github() -> bool:
@@ -29,18 +29,13 @@ def validate(args: argparse.Namespace) -> int:
         if _github():
             print(problem.annotation())
     if warnings and args.strict:
-        print(f"{len(warnings)} warning(s) and --strict is on", file=sys.stderr)
+        print(f"{counted(len(warnings), 'warning')} and --strict is on", file=sys.stderr)
         return 1
-    components = _counted(len(config.components), "component", "components")
-    files = _counted(len(incidents), "incident or maintenance file",
+    components = counted(len(config.components), "component", "components")
+    files = counted(len(incidents), "incident or maintenance file",
                      "incident and maintenance files")
     print(f"{args.config}: {components}, {files}: valid")
     return 0
-
-
-def _counted(n: int, one: str, many: str) -> str:
-    """``1 component``, ``0 components``: a count with its noun in the right number."""
-    return f"{n} {one if n == 1 else many}"
 
 
 def probe(args: argparse.Namespace) -> int:
@@ -66,7 +61,7 @@ def record(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     summary = record_history(args.history, args.files, config, args.quorum)
     _print_warnings(summary.warnings)
-    what = "as unknown" if summary.unknown else f"{summary.recorded} result(s)"
+    what = "as unknown" if summary.unknown else counted(summary.recorded, "result")
     print(f"recorded {what} into {args.history}/")
     return 0
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from generator import __version__
-from generator.errors import KabarError, ValidationError
+from generator.errors import KabarError, ValidationError, counted
 from generator.load.notify import DEFAULT_EVENTS, EVENTS
 from generator.site.cache import DEFAULT_FOLDER
 
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(problem.annotation(), file=sys.stdout)
         errors = sum(1 for p in exc.problems if p.severity == "error")
         written = "" if args.command == "validate" else "; nothing was written"
-        print(f"{errors} error(s){written}", file=sys.stderr)
+        print(f"{counted(errors, 'error')}{written}", file=sys.stderr)
         return 1
     except KabarError as exc:
         print(f"error: {exc}", file=sys.stderr)

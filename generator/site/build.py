@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import clock
-from generator.errors import BuildError
+from generator.errors import BuildError, counted
 from generator.files import Inputs, StatKey, input_files, tree_keys
 from generator.render.output import digest
 from generator.site.cache import Cache, engine_stamp, racy
@@ -221,7 +221,7 @@ def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:
     if strict and warnings:
         for warning in warnings:  # the build stops here: show what stopped it
             log.warning("%s", warning)
-        raise BuildError(f"{len(warnings)} warning(s) and --strict is on; fix them first")
+        raise BuildError(f"{counted(len(warnings), 'warning')} and --strict is on; fix them first")
 
 
 def _params(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
