@@ -125,6 +125,18 @@ def test_missing_config_names_the_file(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[0].startswith("status.yaml:1:1: error: cannot read")
 
 
+def test_a_positioned_error_says_error_once(tmp_path: Path) -> None:
+    (tmp_path / "status.yaml").write_text(
+        "site: {title: T, url: 'https://s.example/'}\ncomponents: [{id: a, name: A}]\n")
+    (tmp_path / "run.json").write_text("{\n")
+    result = kabar("record", "run.json", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, (
+        "run.json:2:1: error: not JSON (Expecting property name enclosed in double quotes); "
+        "write it with kabar probe --out\n"))
+    other = kabar("record", "missing.json", cwd=tmp_path)  # no position: one "error:" first
+    assert other.stderr.startswith("error: missing.json: cannot read"), other.stderr
+
+
 def test_version_and_module_entry_point(tmp_path: Path) -> None:
     result = kabar("--version", cwd=tmp_path)
     assert result.returncode == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import textwrap
 import threading
@@ -20,6 +21,8 @@ from generator.site.cache import DEFAULT_FOLDER
 log = logging.getLogger("generator")
 # The default --incidents, compared by identity: a folder the user names must exist.
 INCIDENTS = Path("incidents")
+# A message that already has its position and severity: "path:line[:col]: error: ...".
+_POSITIONED = re.compile(r"^[^\n]*?:\d+(?::\d+)?: error: ")
 
 
 STATES = "degraded_performance, partial_outage, major_outage"
@@ -247,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{counted(errors, 'error')}{written}", file=sys.stderr)
         return 1
     except KabarError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        text = str(exc)  # "file:line:col: error: ..." says error already
+        print(text if _POSITIONED.match(text) else f"error: {text}", file=sys.stderr)
         return 1
     except OSError as exc:  # a full disk, a read-only folder: one line, not a traceback
         if getattr(args, "verbose", False):
