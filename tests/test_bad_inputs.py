@@ -78,8 +78,8 @@ STATUS: dict[str, list[str]] = {
                                 "holds ',' or ': '"],
     "tab-indent": [f"2:1: error: {TAB}"],
     "timezone-offset": ["1:77: error: 'timezone': expected an IANA time zone like Asia/Jakarta "
-                        "or UTC; got '+07:00' (an offset is not a zone: name the zone, like "
-                        "Asia/Jakarta)"],
+                        "or UTC; got '+07:00' (+07:00 is an offset, not a zone: write Etc/GMT-7 "
+                        "(UTC+7; note the inverted sign) or a city such as Asia/Jakarta)"],
     "title-number": ["1:15: error: 'title': expected a non-empty string; got 2025 (put it in "
                      "quotes to keep it as text)"],
     "unknown-component-key": ["5:5: error: 'colour': unknown key; expected one of description, "
