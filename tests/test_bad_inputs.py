@@ -139,6 +139,14 @@ INCIDENTS: dict[str, list[str]] = {
                     "monitoring, resolved; got 'resolvd'"],
     "syntax-unclosed-quote": ["4:1: error: YAML syntax: found unexpected end of stream; close "
                               "the quote opened at line 1 col 8"],
+    "list-dash-without-space": ["7:3: error: YAML syntax: '-at:' is not a list item; put a "
+                                "space after the '-' (\"- at\")"],
+    "list-item-indented": ["7:4: error: YAML syntax: this list item's '-' is at column 4, but "
+                           "the list began at column 3 (line 4); start every '- ' of one list "
+                           "at the same column"],
+    "list-key-outdented": ["5:3: error: YAML syntax: this line is at column 3, where the list "
+                           "that began on line 4 has its '- '; indent it to line up with the "
+                           "keys of the item above, or start a new item with '- '"],
     "tab-indent": [f"3:1: error: {TAB}"],
     "time-number": [f"4:9: error: 'at': {TIME}; got 1752621300"],
     "title-empty": ["1:8: error: 'title': expected a non-empty string; got ''"],
