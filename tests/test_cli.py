@@ -90,6 +90,28 @@ def test_failed_build_leaves_the_previous_site_untouched(site: Path) -> None:
                                                        "status.yaml"]
 
 
+FIX = ("; a build replaces its whole --out folder, so build into a folder of its own, like "
+       "--out _site")
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ("incidents", "that is the incident files' folder (incidents), which the build reads"),
+    ("incidents/new", "that is inside the incident files' folder (incidents), which the build "
+                      "reads"),
+    ("history", "that is the history folder (history), which the build reads"),
+    ("static", "that is the static files' folder (static), which the build reads"),
+    (".", "that folder holds status.yaml"),
+    ("..", "that folder holds status.yaml"),
+], ids=["incidents", "inside-incidents", "history", "static", "site-folder", "above"])
+def test_a_build_never_writes_into_an_input_folder(site: Path, out: str, message: str) -> None:
+    (site / "incidents" / "draft.txt").write_text("kept\n")  # not Kabar's, and not an incident
+    (site / "history").mkdir(exist_ok=True)
+    before = _tree(site.parent)
+    result = kabar("build", "--out", out, cwd=site)
+    assert (result.returncode, result.stderr) == (1, f"error: --out {out}: {message}{FIX}\n")
+    assert _tree(site.parent) == before
+
+
 def test_rebuild_with_nothing_changed_writes_no_file(site: Path) -> None:
     env = {"SOURCE_DATE_EPOCH": "1752625800"}  # 2025-07-16 07:30 WIB
     first = kabar("build", cwd=site, env=env)
