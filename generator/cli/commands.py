@@ -169,3 +169,17 @@ def init(args: argparse.Namespace) -> int:
     if not has_engine(args.dir):
         print(NO_ENGINE)
     return 0
+
+
+def schema(args: argparse.Namespace) -> int:
+    from generator.files import atomic_write
+    from generator.resources import schema as schema_file
+
+    data = schema_file(args.kind).read_bytes()
+    if args.out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(args.out, data)
+    print(f"wrote {args.out}")
+    return 0

@@ -185,6 +185,15 @@ def parser() -> argparse.ArgumentParser:
                    help="the page's language: en or id (default: the example's, id)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
+    p = _command(sub, "schema", "print the JSON Schema of status.yaml or of an incident file",
+                 "Print the JSON Schema that status.yaml (status) or an incident file "
+                 "(incident) follows, for editors that check YAML as you type (the YAML "
+                 "language server reads a first-line comment: # yaml-language-server: "
+                 "$schema=PATH). kabar init writes both into .kabar/schemas/.")
+    p.add_argument("kind", nargs="?", choices=("status", "incident"), default="status",
+                   help="which schema (default: status)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
+
     p = _command(sub, "init", "write a fresh site to start from",
                  "Write a new site into DIR: a minimal status.yaml with one probed "
                  "component, an empty incidents/ and the GitHub workflows "
