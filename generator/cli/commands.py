@@ -183,3 +183,24 @@ def schema(args: argparse.Namespace) -> int:
     atomic_write(args.out, data)
     print(f"wrote {args.out}")
     return 0
+
+
+def job(args: argparse.Namespace) -> int:
+    from generator.cli.job import JobOptions, run_job
+
+    branch = args.branch or os.environ.get("KABAR_DATA_BRANCH") or "kabar-data"
+    quorum_text = args.quorum or os.environ.get("KABAR_QUORUM") or "1"
+    squash = args.squash or os.environ.get("KABAR_SQUASH") or "daily"
+    where = "--quorum" if args.quorum else "KABAR_QUORUM"
+    if not quorum_text.isdigit() or int(quorum_text) < 1:
+        raise KabarError(f"{where} must be 1 or more, got {quorum_text!r}")
+    if squash not in ("daily", "never"):
+        raise KabarError(f"KABAR_SQUASH must be daily or never, got {squash!r}")
+    if args.retries < 1:
+        raise KabarError(f"--retries must be 1 or more, got {args.retries}")
+    if args.retry_sleep < 0:
+        raise KabarError(f"--retry-sleep must be 0 or more seconds, got {args.retry_sleep}")
+    run_job(args.files, args.config, args.incidents, JobOptions(
+        branch=branch, remote=args.remote, quorum=int(quorum_text), notify=args.notify,
+        squash=squash, retries=args.retries, retry_sleep=args.retry_sleep))
+    return 0

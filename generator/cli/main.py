@@ -114,6 +114,36 @@ def parser() -> argparse.ArgumentParser:
     _jobs_option(p)
     p.add_argument("--location", default="default", help="this runner's name (default: default)")
 
+    p = _command(sub, "job", "record results on the data branch, notify and push",
+                 "What the scheduled workflow runs after kabar probe, in the site's git "
+                 "checkout: fetch the data branch into a temporary worktree, record the "
+                 "results files into its history/, send what is due to the notify: channels "
+                 "(a channel that fails is tried again next run and never fails the job), "
+                 "commit and push. A push that loses a race to another run fetches, records "
+                 "again on top and retries; the branch keeps one commit per UTC day.",
+                 epilog="environment: KABAR_DATA_BRANCH, KABAR_QUORUM and KABAR_SQUASH give "
+                        "the defaults of --branch, --quorum and --squash")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="results files, one per location (kabar probe --out)")
+    p.add_argument("--config", type=Path, default=Path("status.yaml"),
+                   help="the site's configuration (default: status.yaml)")
+    p.add_argument("--incidents", type=Path, default=INCIDENTS,
+                   help="the folder of incident files (default: incidents/)")
+    p.add_argument("--branch", help="the branch that holds history/ (default: kabar-data)")
+    p.add_argument("--remote", default="origin",
+                   help="the git remote (a name or a URL) to fetch from and push to "
+                        "(default: origin)")
+    p.add_argument("--quorum", help="down only when at least N locations say so (default: 1)")
+    p.add_argument("--squash", choices=("daily", "never"),
+                   help="daily: one commit per UTC day; never: one per run (default: daily)")
+    p.add_argument("--no-notify", dest="notify", action="store_false",
+                   help="record and push only")
+    p.add_argument("--retries", type=int, default=5,
+                   help="attempts to push before giving up (default: 5)")
+    p.add_argument("--retry-sleep", type=int, default=5, metavar="SECONDS",
+                   help="the longest pause between attempts (default: 5; 0 for none)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
+
     p = _command(sub, "notify", "send a message about each new event to every notify: channel",
                  "Send one message per new event (a measured outage, degradation or recovery "
                  "that held for notify.after runs; an incident published, updated or resolved; "
@@ -128,8 +158,8 @@ def parser() -> argparse.ArgumentParser:
                         "and records nothing, so one that fails is not tried again")
     p.add_argument("--now", help="as at this time (ISO 8601); else SOURCE_DATE_EPOCH")
     p.add_argument("--merge", type=Path, metavar="FILE",
-                   help="add what another notified.json says was sent (scripts/job.sh uses "
-                        "it after a push race)")
+                   help="add what another notified.json says was sent (kabar job does after "
+                        "a push race)")
 
     p = _command(sub, "new", "write a new incident file, or add an update to one",
                  "Write incidents/<date>-<title>.yaml stamped with the current time in the "
