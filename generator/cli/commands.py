@@ -152,10 +152,29 @@ def notify(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    from generator.cli.init import NO_ENGINE, has_engine, init_site
+    from generator.cli.init import check_pin, default_pin, init_site, pinned, upgrade_site
     from generator.load.checker import display_path
 
-    result = init_site(args.dir)
+    pin = check_pin(args.pin) if args.pin else default_pin()
+    if not pinned(pin):
+        print(f"note: {pin} names no one version, so each run installs whatever is newest; "
+              "pin one (kabar==X, or a git URL ending in @TAG) to upgrade when you choose",
+              file=sys.stderr)
+    if args.upgrade:
+        result = upgrade_site(args.dir, pin)
+        for diff in result.diffs:
+            print(diff, end="")
+        for path in result.written:
+            print(f"updated {display_path(path)}")
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+        if not result.written:
+            print(f"the workflows and schemas already install {pin}; nothing changed")
+        else:
+            print(f"the workflows now install {pin}; review the change (git diff), commit "
+                  "and push it")
+        return 0
+    result = init_site(args.dir, pin)
     for path in result.written:
         print(f"wrote {display_path(path)}")
     for path in result.kept:
@@ -165,11 +184,9 @@ def init(args: argparse.Namespace) -> int:
     steps += ["kabar validate", "kabar serve      # the page on http://127.0.0.1:8000/"]
     print(f"next: edit {config} (your site and its components), then\n"
           + "".join(f"  {step}\n" for step in steps)
-          + "and follow README.md's guide, \"Run your own status page on GitHub\".")
-    if not has_engine(args.dir):
-        print(NO_ENGINE)
+          + "and publish it: README.md, \"Run your own status page on GitHub\" (the "
+          f"workflows install {pin}).")
     return 0
-
 
 def schema(args: argparse.Namespace) -> int:
     from generator.files import atomic_write

@@ -226,12 +226,28 @@ def parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "init", "write a fresh site to start from",
                  "Write a new site into DIR: a minimal status.yaml with one probed "
-                 "component, an empty incidents/ and the GitHub workflows "
-                 "(.github/workflows/). Existing files are never overwritten.")
+                 "component, an empty incidents/, a .gitignore, the JSON Schemas for editors "
+                 "(.kabar/schemas/) and the GitHub workflows (.github/workflows/), which "
+                 "install this version of Kabar (KABAR_PIN) and run kabar commands. Existing "
+                 "files are never overwritten. With --upgrade, rewrite only the workflows and "
+                 "schemas of an existing site (after you upgraded kabar) and show the diff; "
+                 "status.yaml and incidents/ are never touched.",
+                 epilog=f"default --pin: {_default_pin()}")
     p.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR",
                    help="the folder to write into (default: the current folder)")
+    p.add_argument("--pin", metavar="SPEC",
+                   help="what the workflows pip install, e.g. kabar==0.2.0 or a git URL at a "
+                        "tag (default: the version running now)")
+    p.add_argument("--upgrade", action="store_true",
+                   help="refresh the workflows and schemas of the site in DIR")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
     return top
+
+
+def _default_pin() -> str:
+    from generator.cli.init import default_pin
+
+    return default_pin()
 
 
 def _build_options(p: argparse.ArgumentParser) -> None:
