@@ -216,3 +216,11 @@ def test_the_site_runs_its_status_workflow_with_kabar_alone(tmp_path: Path) -> N
     assert sh(f"{git} status --porcelain --untracked-files=all", clone) == ""
     assert sorted(sh(f"{git} status --porcelain --ignored", clone).split()) == sorted([
         "!!", ".kabar-cache/", "!!", ".kabar-data/", "!!", "_site/", "!!", "results/"])
+
+
+def test_the_readme_guide_installs_what_init_pins() -> None:
+    """The guide's install command and the workflows init writes name the same Kabar."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guide = readme.split("## Run your own status page on GitHub", 1)[1]
+    assert f"pip install '{PIN}'" in guide
+    assert "kabar init my-status" in guide and "kabar init --upgrade" in readme
