@@ -28,6 +28,11 @@ class Problem:
         return f"::{kind} file={path},line={self.line},col={self.col}::{message}"
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``1 error``, ``2 errors``, ``0 components``: a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 class KabarError(Exception):
     """A problem the user can fix; shown as one line, no traceback."""
 

@@ -33,3 +33,8 @@ def workflows() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / ".github" / "workflows"
+
+
+def schema(kind: str) -> Path:
+    """The JSON Schema of ``status.yaml`` (``kind`` "status") or of an incident file."""
+    return Path(str(files("generator") / "schemas" / f"{kind}.schema.json"))

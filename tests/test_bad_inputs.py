@@ -79,8 +79,8 @@ STATUS: dict[str, list[str]] = {
                                 "holds ',' or ': '"],
     "tab-indent": [f"2:1: error: {TAB}"],
     "timezone-offset": ["1:77: error: 'timezone': expected an IANA time zone like Asia/Jakarta "
-                        "or UTC; got '+07:00' (an offset is not a zone: name the zone, like "
-                        "Asia/Jakarta)"],
+                        "or UTC; got '+07:00' (+07:00 is an offset, not a zone: write Etc/GMT-7 "
+                        "(UTC+7; note the inverted sign) or a city such as Asia/Jakarta)"],
     "title-number": ["1:15: error: 'title': expected a non-empty string; got 2025 (put it in "
                      "quotes to keep it as text)"],
     "unknown-component-key": ["5:5: error: 'colour': unknown key; expected one of description, "
@@ -140,6 +140,14 @@ INCIDENTS: dict[str, list[str]] = {
                     "monitoring, resolved; got 'resolvd'"],
     "syntax-unclosed-quote": ["4:1: error: YAML syntax: found unexpected end of stream; close "
                               "the quote opened at line 1 col 8"],
+    "list-dash-without-space": ["7:3: error: YAML syntax: '-at:' is not a list item; put a "
+                                "space after the '-' (\"- at\")"],
+    "list-item-indented": ["7:4: error: YAML syntax: this list item's '-' is at column 4, but "
+                           "the list began at column 3 (line 4); start every '- ' of one list "
+                           "at the same column"],
+    "list-key-outdented": ["5:3: error: YAML syntax: this line is at column 3, where the list "
+                           "that began on line 4 has its '- '; indent it to line up with the "
+                           "keys of the item above, or start a new item with '- '"],
     "tab-indent": [f"3:1: error: {TAB}"],
     "time-number": [f"4:9: error: 'at': {TIME}; got 1752621300"],
     "title-empty": ["1:8: error: 'title': expected a non-empty string; got ''"],
@@ -218,16 +226,17 @@ def test_each_bad_input_is_one_line_per_problem(kind: str, name: str, here: Path
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     shown, lines = _site(here, kind, name)
     expected = [f"{shown}:{line}" for line in lines]
+    count = f"{len(lines)} {'error' if len(lines) == 1 else 'errors'}"
     before = sorted(p.name for p in here.iterdir())
 
     assert main(["validate"]) == 1
     out, err = capsys.readouterr()
-    assert (out, err.splitlines()) == ("", [*expected, f"{len(lines)} error(s)"])
+    assert (out, err.splitlines()) == ("", [*expected, count])
 
     assert main(["build", "--out", "_site", "--no-cache"]) == 1
     out, err = capsys.readouterr()
     assert (out, err.splitlines()) == ("", [*expected,
-                                            f"{len(lines)} error(s); nothing was written"])
+                                            f"{count}; nothing was written"])
     assert sorted(p.name for p in here.iterdir()) == before  # no _site, no staging folder
 
 
@@ -300,12 +309,12 @@ def test_an_update_a_year_ahead_is_a_warning_and_strict_makes_it_an_error(
     assert out.endswith(": valid\n")
 
     assert main(["validate", "--strict"]) == 1
-    assert capsys.readouterr().err.splitlines() == [AHEAD, "1 warning(s) and --strict is on"]
+    assert capsys.readouterr().err.splitlines() == [AHEAD, "1 warning and --strict is on"]
 
     # In a process of its own: the build logs the warnings that stop it.
     result = _kabar(here, "build", "--strict", "--no-cache")
     assert (result.returncode, result.stderr.splitlines()) == (1, [
-        AHEAD, "error: 1 warning(s) and --strict is on; fix them first"])
+        AHEAD, "error: 1 warning and --strict is on; fix them first"])
     assert not (here / "_site").exists()
 
     assert main(["build", "--no-cache"]) == 0
@@ -358,10 +367,10 @@ def test_an_incident_linked_to_a_file_outside_is_refused_unread(
 
     assert main(["validate"]) == 1
     out, err = capsys.readouterr()
-    assert err.splitlines() == [*expected, "3 error(s)"]
+    assert err.splitlines() == [*expected, "3 errors"]
     assert main(["build", "--no-cache"]) == 1
     out, err = capsys.readouterr()
-    assert err.splitlines() == [*expected, "3 error(s); nothing was written"]
+    assert err.splitlines() == [*expected, "3 errors; nothing was written"]
     assert "root:" not in err and "hunter2" not in err
     assert not (here / "_site").exists()
 
@@ -380,7 +389,7 @@ def test_a_status_yaml_linked_outside_is_refused_unread(here: Path,
     assert main(["validate"]) == 1
     assert capsys.readouterr().err == ("status.yaml:1:1: error: a symbolic link to a file "
                                        "outside its folder; put the file itself there\n"
-                                       "1 error(s)\n")
+                                       "1 error\n")
 
 
 def test_odd_file_names_are_one_line_each_and_nothing_blocks(
@@ -407,7 +416,7 @@ def test_odd_file_names_are_one_line_each_and_nothing_blocks(
         "'line-break.yaml'",
         "incidents/pipe.yaml:1:1: error: cannot read: it is not a regular file; an incident or "
         "status.yaml must be a plain file",
-        "5 error(s)"]
+        "5 errors"]
     # The build reads them another way (cached, prefetched, on two cores): still no wait.
     assert main(["build"]) == 1
     assert err[4] in capsys.readouterr().err.splitlines()
@@ -449,5 +458,5 @@ def test_two_files_with_one_id_are_one_line(here: Path,
     assert capsys.readouterr().err.splitlines() == [
         "incidents/login.yml:1:1: error: incident id 'login' is also the id of "
         "incidents/login.yaml; rename or remove one of the two files",
-        "1 error(s); nothing was written"]
+        "1 error; nothing was written"]
     assert not (here / "_site").exists()

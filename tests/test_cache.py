@@ -286,7 +286,7 @@ def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
             started.extend(self._executor._processes)  # type: ignore[attr-defined]
 
     monkeypatch.setattr(pool_module, "Pool", Spy)
-    with pytest.raises(BuildError, match=r"1 warning\(s\) and --strict is on"):
+    with pytest.raises(BuildError, match=r"1 warning and --strict is on"):
         build(Path("status.yaml"), Path("incidents"), Path("history"), Path("_site"),
               now=NOW, strict=True, cache=Path(".kabar-cache"))
     assert len(started) == 4 and os.getpid() not in started  # parsing, then Markdown ahead

@@ -65,7 +65,7 @@ def test_validate_prints_every_problem_with_its_position(site: Path) -> None:
         "'video'?)",
         "incidents/2025-07-16-login-errors.yaml:26:13: error: 'status': expected one of "
         "investigating, identified, monitoring, resolved; got 'resolvd'",
-        "2 error(s)",
+        "2 errors",
     ]
     assert result.stdout == ""
 
@@ -89,6 +89,28 @@ def test_failed_build_leaves_the_previous_site_untouched(site: Path) -> None:
     # No staging folder is left behind; the build cache (.kabar-cache) is the first build's.
     assert sorted(p.name for p in site.iterdir()) == [".kabar-cache", "_site", "incidents",
                                                        "status.yaml"]
+
+
+FIX = ("; a build replaces its whole --out folder, so build into a folder of its own, like "
+       "--out _site")
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ("incidents", "that is the incident files' folder (incidents), which the build reads"),
+    ("incidents/new", "that is inside the incident files' folder (incidents), which the build "
+                      "reads"),
+    ("history", "that is the history folder (history), which the build reads"),
+    ("static", "that is the static files' folder (static), which the build reads"),
+    (".", "that folder holds status.yaml"),
+    ("..", "that folder holds status.yaml"),
+], ids=["incidents", "inside-incidents", "history", "static", "site-folder", "above"])
+def test_a_build_never_writes_into_an_input_folder(site: Path, out: str, message: str) -> None:
+    (site / "incidents" / "draft.txt").write_text("kept\n")  # not Kabar's, and not an incident
+    (site / "history").mkdir(exist_ok=True)
+    before = _tree(site.parent)
+    result = kabar("build", "--out", out, cwd=site)
+    assert (result.returncode, result.stderr) == (1, f"error: --out {out}: {message}{FIX}\n")
+    assert _tree(site.parent) == before
 
 
 def test_rebuild_with_nothing_changed_writes_no_file(site: Path) -> None:
@@ -126,10 +148,27 @@ def test_missing_config_names_the_file(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[0].startswith("status.yaml:1:1: error: cannot read")
 
 
+def test_a_positioned_error_says_error_once(tmp_path: Path) -> None:
+    (tmp_path / "status.yaml").write_text(
+        "site: {title: T, url: 'https://s.example/'}\ncomponents: [{id: a, name: A}]\n")
+    (tmp_path / "run.json").write_text("{\n")
+    result = kabar("record", "run.json", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, (
+        "run.json:2:1: error: not JSON (Expecting property name enclosed in double quotes); "
+        "write it with kabar probe --out\n"))
+    other = kabar("record", "missing.json", cwd=tmp_path)  # no position: one "error:" first
+    assert other.stderr.startswith("error: missing.json: cannot read"), other.stderr
+
+
 def test_version_and_module_entry_point(tmp_path: Path) -> None:
     result = kabar("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("kabar 0.")
+
+
+def test_top_help_names_every_step_of_run(tmp_path: Path) -> None:
+    result = kabar("--help", cwd=tmp_path)
+    assert "probe, record, notify and build, on this machine" in result.stdout
 
 
 def test_usage_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
@@ -153,7 +192,8 @@ def test_usage_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
     ("serve", ["Build the site, serve it on http://127.0.0.1:PORT/", "(default: 8000)"]),
     ("init", ["minimal status.yaml", "never overwritten"]),
     ("validate", ["Check status.yaml and every file in incidents/"]),
-], ids=["new", "demo", "serve", "init", "validate"])
+    ("run", ["record the results into history/, send what is due to the notify: channels"]),
+], ids=["new", "demo", "serve", "init", "validate", "run"])
 def test_help_says_what_a_command_does_and_its_values(command: str, shown: list[str],
                                                        tmp_path: Path) -> None:
     result = kabar(command, "--help", cwd=tmp_path)
@@ -201,4 +241,4 @@ def test_the_quick_exit_still_says_everything_through_a_pipe(tmp_path: Path) -> 
     result = kabar("validate", cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 301 and lines[-1] == "300 error(s)", lines[-3:]
+    assert len(lines) == 301 and lines[-1] == "300 errors", lines[-3:]

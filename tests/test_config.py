@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,6 +83,22 @@ RULES = [
     pytest.param(SITE + "  timezone: Asia/Jakata\n" + API, "status.yaml:4:13: error: "
                  "'timezone': expected an IANA time zone like Asia/Jakarta or UTC; got "
                  "'Asia/Jakata' (did you mean 'Asia/Jakarta'?)", id="timezone-unknown"),
+    pytest.param(SITE + "  timezone: GMT+7\n" + API, "status.yaml:4:13: error: "
+                 "'timezone': expected an IANA time zone like Asia/Jakarta or UTC; got "
+                 "'GMT+7' (GMT+7 is an offset, not a zone: write Etc/GMT-7 (UTC+7; note the "
+                 "inverted sign) or a city such as Asia/Jakarta)", id="timezone-gmt-offset"),
+    pytest.param(SITE + "  timezone: UTC-3:30\n" + API, "status.yaml:4:13: error: "
+                 "'timezone': expected an IANA time zone like Asia/Jakarta or UTC; got "
+                 "'UTC-3:30' (UTC-3:30 is an offset, not a zone: write a city such as "
+                 "America/St_Johns)", id="timezone-half-hour-offset"),
+    pytest.param(SITE + "  timezone: +7\n" + API, "status.yaml:4:13: error: "
+                 "'timezone': expected an IANA time zone like Asia/Jakarta or UTC; got 7 "
+                 "(+7 is an offset, not a zone: write Etc/GMT-7 (UTC+7; note the inverted "
+                 "sign) or a city such as Asia/Jakarta)", id="timezone-number"),
+    pytest.param(SITE + "  timezone: UTC+0\n" + API, "status.yaml:4:13: error: "
+                 "'timezone': expected an IANA time zone like Asia/Jakarta or UTC; got "
+                 "'UTC+0' (UTC+0 is an offset, not a zone: write UTC, or a city such as "
+                 "Europe/London)", id="timezone-zero-offset"),
     pytest.param(SITE + "  language: fr\n" + API, "status.yaml:4:13: error: 'language': "
                  "expected one of en, id; got 'fr'", id="language"),
     pytest.param(SITE + "  interval: 5\n" + API, "status.yaml:4:13: error: 'interval': "
@@ -280,3 +296,19 @@ def test_warnings_do_not_fail_the_load(probe: str, line: str, tmp_path: Path,
     config, incidents, warnings = load_site(Path("status.yaml"), Path("incidents"))
     assert [str(warning) for warning in warnings] == [line]
     assert (config.components[0].probe is not None, incidents) == (True, ())
+
+
+def test_every_zone_an_offset_hint_suggests_exists() -> None:
+    """A suggestion the reader copies must load: each city, and every Etc/GMT zone named."""
+    import re
+    from zoneinfo import ZoneInfo
+
+    from generator.load.zones import _CITIES, zone_hint
+
+    for (hours, minutes), city in _CITIES.items():
+        offset = timedelta(hours=hours, minutes=minutes)
+        seasons = {ZoneInfo(city).utcoffset(datetime(2025, m, 15)) for m in (1, 7)}
+        assert offset in seasons, (city, seasons)  # its standard time, summer or winter
+        text = zone_hint(f"UTC{hours:+d}:{abs(minutes):02d}")
+        for name in re.findall(r"(?:Etc/GMT[+-]\d+|[A-Z][a-z]+/[A-Za-z_]+)", text):
+            ZoneInfo(name)

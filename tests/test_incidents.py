@@ -190,6 +190,30 @@ postmortem: What we changed.
     )
 
 
+def test_files_that_look_meant_as_incidents_but_are_not_read_are_named(
+        site_config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.cli.main import main
+
+    good = HEAD + UPDATE
+    for name in ("x.YAML", "y.yaml.txt", "sub/z.yaml", "sub/old/w.yml", ".drafts/a.yaml",
+                 "notes/README.md", "README.md", "ok.yaml"):
+        Path("incidents", name).parent.mkdir(parents=True, exist_ok=True)
+        Path("incidents", name).write_text(good)
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "incidents/sub/old/w.yml:1:1: warning: not read (and 1 more in sub/): incident files "
+        "are read from the incidents folder itself, not from its sub-folders; move it up into "
+        "the incidents folder",
+        "incidents/x.YAML:1:1: warning: not read: only names ending in .yaml or .yml are, in "
+        "lower case; rename it to x.yaml",
+        "incidents/y.yaml.txt:1:1: warning: not read: the name ends in .txt, and only names "
+        "ending in .yaml or .yml are; rename it to y.yaml"]
+    assert out == "status.yaml: 3 components, 1 incident or maintenance file: valid\n"
+    assert main(["validate", "--strict"]) == 1  # CI with --strict stops on them
+    capsys.readouterr()
+
+
 def test_no_folder_or_an_empty_one_means_no_incidents(site_config: Config) -> None:
     assert load_incidents(Path("incidents"), site_config) == ()
     assert load_incidents(Path("elsewhere"), site_config) == ()

@@ -1,4 +1,6 @@
-"""The scheduled job's record-and-push step, rehearsed against a local bare git repository."""
+"""``kabar job``, the scheduled job's record-and-push step, rehearsed against a local bare git
+repository: real git, real pushes, and a real race (a pre-push hook lets another run push first).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from generator.load.results import Result, Run, write_run
 from tests import tools
 from tests.conftest import ROOT
 
-JOB = ROOT / "scripts" / "job.sh"
 STATUS_YAML = """\
 site:
   title: Job Test
@@ -43,7 +44,6 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "Kabar Test", "GIT_COMMITTER_EMAIL": "test@example.com",
         # One day for every run unless a test says otherwise: the branch keeps a commit a day.
         "GIT_COMMITTER_DATE": "2025-07-16T06:30:00Z",
-        "KABAR": f"{sys.executable} -m generator", "KABAR_RETRY_SLEEP": "0",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "TMPDIR": str(tmp_path),
     })
@@ -93,25 +93,29 @@ def _results(tmp_path: Path, n: int) -> Path:
     return path
 
 
-def _job(clone: Path, *files: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(JOB), *map(str, files)], cwd=clone, env=env,
-                          capture_output=True, text=True, timeout=120)
+def _job(clone: Path, *args: Path | str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "job", "--retry-sleep", "0",
+                           *map(str, args)], cwd=clone, env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 def _race(a: Path, b: Path, tmp_path: Path, env: dict[str, str]
           ) -> subprocess.CompletedProcess[str]:
-    """Run B records run 3; just before it pushes, run A records run 2 and pushes first."""
-    wrapper = tmp_path / "kabar-after-a"
-    wrapper.write_text(f"""#!/usr/bin/env bash
-set -euo pipefail
-if [[ ! -e {tmp_path}/a-ran ]]; then
+    """Run B records run 3; as it pushes, run A records run 2 and pushes first (B's pre-push
+    hook runs A's whole job, once), so B's push is rejected."""
+    hook = b / ".git" / "hooks" / "pre-push"
+    hook.write_text(f"""#!/bin/sh
+if [ ! -e {tmp_path}/a-ran ]; then
     touch {tmp_path}/a-ran
-    (cd {a} && KABAR="{sys.executable} -m generator" bash {JOB} {_results(tmp_path, 2)})
+    unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX
+    cd {a} && {sys.executable} -m generator job --retry-sleep 0 {_results(tmp_path, 2)} \\
+        >{tmp_path}/a.log 2>&1 || {{ cat {tmp_path}/a.log >&2; exit 1; }}
 fi
-exec {sys.executable} -m generator "$@"
 """, encoding="utf-8")
-    wrapper.chmod(0o755)
-    return _job(b, _results(tmp_path, 3), env={**env, "KABAR": str(wrapper)})
+    hook.chmod(0o755)
+    raced = _job(b, _results(tmp_path, 3), env=env)
+    assert "pushed " in (tmp_path / "a.log").read_text()  # A did push first
+    return raced
 
 
 def _history(remote: Path, tmp_path: Path, branch: str = "kabar-data") -> dict[str, list[tuple[
@@ -194,34 +198,31 @@ def test_gives_up_after_the_retries_with_a_clear_message(remote: Path, tmp_path:
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'pushes are closed' >&2\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
-    done = _job(_clone(remote, "a", tmp_path), _results(tmp_path, 0),
-                env=_env(tmp_path, KABAR_RETRIES="2"))
+    done = _job(_clone(remote, "a", tmp_path), _results(tmp_path, 0), "--retries", "2",
+                env=_env(tmp_path))
     assert done.returncode == 1
-    assert done.stderr.count("recording 1 results file(s) on kabar-data") == 2
+    assert done.stderr.count("recording 1 results file on kabar-data") == 2
     assert done.stderr.splitlines()[-1] == (
-        "job: error: could not push to origin kabar-data after 2 attempts; the results are "
-        "still in the results files, so re-running this job records them")
+        "error: could not push to origin kabar-data after 2 attempts; the results are "
+        "still in the results files, so running this job again records them")
 
 
 @pytest.mark.parametrize(("args", "extra", "message"), [
-    ((), {}, "job: error: no results files given; usage: scripts/job.sh results/*.json"),
-    (("missing.json",), {}, "job: error: missing.json: no such results file"),
-    (("RESULTS",), {"KABAR_QUORUM": "0"}, "job: error: KABAR_QUORUM must be 1 or more, got '0'"),
-], ids=["no-files", "missing-file", "bad-quorum"])
+    ((), {}, "kabar job: error: the following arguments are required: FILE (see kabar job "
+             "--help)"),
+    (("missing.json",), {}, "error: missing.json: no such results file"),
+    (("RESULTS",), {"KABAR_QUORUM": "0"}, "error: KABAR_QUORUM must be 1 or more, got '0'"),
+    (("RESULTS", "--quorum", "two"), {}, "error: --quorum must be 1 or more, got 'two'"),
+    (("RESULTS", "--branch", "a..b"), {}, "error: --branch a..b: not a branch name"),
+], ids=["no-files", "missing-file", "bad-quorum", "bad-quorum-option", "bad-branch"])
 def test_refuses_bad_input(remote: Path, tmp_path: Path, args: tuple[str, ...],
                            extra: dict[str, str], message: str) -> None:
     files = [str(_results(tmp_path, 0)) if a == "RESULTS" else a for a in args]
-    done = subprocess.run(["bash", str(JOB), *files], cwd=_clone(remote, "a", tmp_path),
-                          env=_env(tmp_path, **extra), capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-m", "generator", "job", *files],
+                          cwd=_clone(remote, "a", tmp_path), env=_env(tmp_path, **extra),
+                          capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr.strip()) == (1, message)
     assert "kabar-data" not in _git(remote, "branch", "--list", env=_env(tmp_path))
-
-
-def test_job_script_passes_shellcheck() -> None:
-    done = subprocess.run([tools.executable("shellcheck"), "--severity=style", str(JOB)],
-                          capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stdout) == (0, "")
 
 
 def test_the_data_branch_keeps_one_commit_a_day_and_every_run(remote: Path,
@@ -244,6 +245,15 @@ def test_the_data_branch_keeps_one_commit_a_day_and_every_run(remote: Path,
         tmp_path, GIT_COMMITTER_DATE="2025-07-17T08:05:00Z", KABAR_SQUASH="never"))
     assert never.returncode == 0, never.stderr
     assert len(_commits(remote, tmp_path)) == 3
+    option = _job(clone, _results(tmp_path, 5), "--squash", "never", env=_env(
+        tmp_path, GIT_COMMITTER_DATE="2025-07-17T08:10:00Z"))
+    assert option.returncode == 0, option.stderr
+    assert len(_commits(remote, tmp_path)) == 4
+    daily = _job(clone, _results(tmp_path, 6), env=_env(
+        tmp_path, GIT_COMMITTER_DATE="2025-07-17T08:15:00Z"))  # replaces the tip again
+    assert daily.returncode == 0, daily.stderr
+    assert len(_commits(remote, tmp_path)) == 4
+    assert _history(remote, tmp_path) == _expected(0, 1, 2, 3, 4, 5, 6)
 
 
 NOTIFY_YAML = STATUS_YAML + """\
@@ -285,8 +295,8 @@ def test_notify_runs_after_recording_and_a_push_race_keeps_what_both_runs_sent(
         assert titles == [
             "Job Test: Website degraded",  # run 0: the first state known, and not up
             "Job Test: API degraded", "Job Test: Website down",  # run 1
-            "Job Test: API down", "Job Test: Website recovered",  # run 2, by A
-            "Job Test: API recovered", "Job Test: Website degraded"]  # run 3, by B
+            "Job Test: API recovered", "Job Test: Website degraded",  # run 3, by B
+            "Job Test: API down", "Job Test: Website recovered"]  # run 2, by A, pushed first
         out = tmp_path / "check"
         _git(tmp_path, "clone", "--quiet", "--branch", "kabar-data", str(bare), str(out),
              env=env)

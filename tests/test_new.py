@@ -33,10 +33,13 @@ LATER = datetime(2025, 7, 16, 0, 5, tzinfo=UTC)
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
-    """A two-component site in the current folder, with an empty incidents/ folder."""
+    """A two-component site in the current folder, with an empty incidents/ folder and the
+    schemas where kabar init puts them."""
     monkeypatch.chdir(tmp_path)
     Path("status.yaml").write_text(STATUS_YAML, encoding="utf-8")
     Path("incidents").mkdir()
+    Path(".kabar/schemas").mkdir(parents=True)
+    Path(".kabar/schemas/incident.schema.json").write_text("{}", encoding="utf-8")
     return load_config(Path("status.yaml"))
 
 
@@ -46,6 +49,17 @@ def _load() -> dict[str, Incident]:
     return {incident.id: incident for incident in incidents}
 
 
+def test_the_schema_comment_points_where_the_schema_is(site: Config) -> None:
+    """An editor must find the schema the first line names; without one, no line."""
+    first = new_incident(site, Path("incidents"), "One", {}, message="m", at=AT)
+    schema = first.read_text().splitlines()[0].removeprefix("# yaml-language-server: $schema=")
+    kept = Path(".kabar/schemas/incident.schema.json")
+    assert (first.parent / schema).resolve() == kept.resolve()
+    kept.unlink()
+    second = new_incident(site, Path("incidents"), "Two", {}, message="m", at=AT)
+    assert second.read_text().startswith("title: Two\n")
+
+
 def test_new_incident_writes_a_tidy_file_that_validates(site: Config) -> None:
     path = new_incident(site, Path("incidents"), "Login failures",
                         {"api": "major_outage", "web": "degraded_performance"},
@@ -53,7 +67,7 @@ def test_new_incident_writes_a_tidy_file_that_validates(site: Config) -> None:
                         impact="major", at=AT)
     assert path == Path("incidents/2025-07-16-login-failures.yaml")
     assert path.read_text(encoding="utf-8") == """\
-# yaml-language-server: $schema=../generator/schemas/incident.schema.json
+# yaml-language-server: $schema=../.kabar/schemas/incident.schema.json
 title: Login failures
 impact: major
 components:

@@ -220,7 +220,7 @@ def test_a_scripted_day_sends_each_event_once_to_the_channels_that_want_it(
         assert secret not in caplog.text
         assert all(secret.encode() not in data for data in written)
     assert "apprise: " in caplog.text  # apprise's own lines were there, secrets hidden
-    assert "sent 1 message(s)" in "".join(site.outputs)
+    assert "sent 1 message" in "".join(site.outputs)
 
 
 def test_a_failing_channel_is_one_line_and_is_retried_on_the_next_run(

@@ -33,7 +33,8 @@ def test_wheel_holds_templates_schemas_and_the_example(wheel: Path) -> None:
                  "generator/schemas/incident.schema.json",
                  "generator/example/status.yaml",
                  "generator/example/incidents/2025-07-16-login-errors.yaml",
-                 "generator/workflows/status.yml", "generator/workflows/check.yml"):
+                 "generator/workflows/status.yml", "generator/workflows/check.yml",
+                 "generator/workflows/status-locations.yml"):
         assert name in names, name
     assert not any(name.startswith("tests/") for name in names)
 
@@ -60,3 +61,24 @@ def test_installed_kabar_builds_a_site_from_another_folder(wheel: Path,
     assert where.startswith(str(target))  # the installed copy, not the checkout
     page = (work / "_site" / "index.html").read_text()
     assert "Tingkat kesalahan tinggi dan kegagalan login" in page
+
+    # kabar init from the installed package: the site's workflows and schemas come with it.
+    fresh = subprocess.run([str(kabar), "init", "fresh"], cwd=work, capture_output=True,
+                           text=True, env=env)
+    assert fresh.returncode == 0, fresh.stderr
+    for name in ("status.yml", "check.yml", "status-locations.yml"):
+        assert (work / "fresh/.github/workflows" / name).read_bytes() == (
+            ROOT / ".github/workflows" / name).read_bytes()
+    assert (work / "fresh/.kabar/schemas/incident.schema.json").read_bytes() == (
+        ROOT / "generator/schemas/incident.schema.json").read_bytes()
+
+
+def test_the_pinned_source_is_the_projects_source_url() -> None:
+    """kabar init pins sites to git+SOURCE@vVERSION: the one place a maintainer changes."""
+    import tomllib
+
+    from generator import SOURCE, __version__
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Source"] == SOURCE
+    assert project["version"] == __version__

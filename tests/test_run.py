@@ -69,8 +69,8 @@ def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert "built the example status page into site/" in result.stdout
     assert result.stdout.endswith(
-        "to start a status page of your own: make a repository from Kabar's template, then run "
-        "kabar init in it (README.md, \"Run your own status page on GitHub\")\n")
+        "to start a status page of your own: kabar init my-status (README.md, \"Run your own "
+        "status page on GitHub\")\n")
     assert "expected 2xx, got 503" in result.stdout  # the failing demo service, probed for real
     page = (tmp_path / "site" / "index.html").read_text()
     assert '<html lang="id">' in page

@@ -166,3 +166,20 @@ def test_fixtures_name_a_schema_an_editor_can_find(path: Path) -> None:
     prefix = "# yaml-language-server: $schema="
     assert first.startswith(prefix)
     assert (path.parent / first.removeprefix(prefix)).resolve().is_file()
+
+
+def test_kabar_schema_prints_or_writes_each_schema(tmp_path: Path) -> None:
+    from tests.test_cli import kabar
+
+    for kind in ("status", "incident"):
+        shown = kabar("schema", kind, cwd=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout == (SCHEMAS / f"{kind}.schema.json").read_text()
+    assert kabar("schema", cwd=tmp_path).stdout == (SCHEMAS / "status.schema.json").read_text()
+    written = kabar("schema", "incident", "--out", "schemas/i.json", cwd=tmp_path)
+    assert (written.returncode, written.stdout) == (0, "wrote schemas/i.json\n")
+    schema = json.loads((tmp_path / "schemas" / "i.json").read_text())
+    example = yaml.safe_load((ROOT / "incidents" / "2025-07-16-login-errors.yaml").read_text())
+    jsonschema.validate(json.loads(json.dumps(example, default=str)), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"title": "No updates, no components"}, schema)

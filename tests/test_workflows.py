@@ -95,6 +95,17 @@ def test_actionlint_finds_nothing() -> None:
     assert _actionlint([WORKFLOWS / name for name in NAMES]) == []
 
 
+def test_actionlint_finds_nothing_in_what_kabar_init_writes(tmp_path: Path) -> None:
+    from tests.test_cli import kabar
+
+    done = kabar("init", "--pin", "kabar==9.9.9", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = sorted((tmp_path / ".github" / "workflows").iterdir())
+    assert [p.name for p in written] == ["check.yml", "status-locations.yml", "status.yml"]
+    assert _actionlint(written) == []
+    assert _schema_check(written).returncode == 0
+
+
 def test_actionlint_would_catch_a_mistake(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text(BROKEN, encoding="utf-8")
@@ -156,7 +167,7 @@ def test_checkouts_keep_no_credentials_unless_the_job_pushes(name: str) -> None:
     runs on), and the checkout of the data branch never does."""
     workflow = _load(name)
     pushing = {job_id for job_id, step in _steps(workflow)
-               if "scripts/job.sh" in step.get("run", "")}
+               if step.get("run", "").startswith("kabar job ")}
     first: set[str] = set()
     for job_id, step in _steps(workflow):
         if step.get("uses", "").startswith("actions/checkout@"):
@@ -222,13 +233,12 @@ def test_one_location_is_two_billed_jobs_a_run() -> None:
         ("keepalive", None, f"github.event.schedule == '{KEEPALIVE_CRON}'")]
     assert "strategy" not in jobs["status"]
     runs = [step.get("run", "") for step in jobs["status"]["steps"]]
-    assert runs == ["", "", "pip install .",
+    assert runs == ["", "", 'pip install "$KABAR_PIN"',
                     "kabar probe --location default --out results/default.json",
-                    "scripts/job.sh results/*.json", "", "",
+                    "kabar job results/*.json", "", "",
                     "kabar build --history .kabar-data/history --out _site", ""]
     assert jobs["status"]["outputs"] == {"site": "${{ steps.pages.outcome }}"}
     assert jobs["deploy"]["environment"]["name"] == "github-pages"
-    assert (ROOT / "scripts" / "job.sh").stat().st_mode & 0o111
 
 
 def test_keepalive_enables_the_workflow_through_the_api() -> None:
@@ -242,7 +252,9 @@ def test_pip_downloads_are_cached(name: str) -> None:
     setups = [step for _, step in _steps(_load(name))
               if step.get("uses", "").startswith("actions/setup-python@")]
     assert setups and all(s["with"]["cache"] == "pip" for s in setups)
-    assert all(s["with"]["cache-dependency-path"] == "pyproject.toml" for s in setups)
+    # Keyed by the workflow, which holds KABAR_PIN: a site has no pyproject.toml.
+    assert all(s["with"]["cache-dependency-path"] == f".github/workflows/{name}"
+               for s in setups)
 
 
 def test_several_locations_probe_in_a_matrix_and_record_with_a_quorum() -> None:
@@ -255,7 +267,7 @@ def test_several_locations_probe_in_a_matrix_and_record_with_a_quorum() -> None:
     assert jobs["probe"]["strategy"]["fail-fast"] is False
     assert workflow["env"]["KABAR_QUORUM"] == "1"
     runs = [step.get("run", "") for _, step in _steps(workflow)]
-    assert "scripts/job.sh results/*.json" in runs
+    assert "kabar job results/*.json" in runs
     # Everything after probing is the same as in status.yml.
     single = _load("status.yml")["jobs"]["status"]["steps"]
     assert jobs["status"]["steps"][-5:] == single[-5:]
@@ -286,7 +298,7 @@ def test_check_workflow_validates_builds_and_uploads_a_preview() -> None:
     assert list(workflow["on"]) == ["pull_request"]
     steps = [step for _, step in _steps(workflow)]
     runs = [step["run"] for step in steps if "run" in step]
-    assert runs == ["pip install .", "kabar validate", "kabar build --out _site"]
+    assert runs == ['pip install "$KABAR_PIN"', "kabar validate", "kabar build --out _site"]
     upload = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert [s["with"]["path"] for s in upload] == ["_site"]
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from generator import clock
-from generator.errors import KabarError
+from generator.errors import KabarError, counted
 
 
 def _github() -> bool:
@@ -29,18 +29,13 @@ def validate(args: argparse.Namespace) -> int:
         if _github():
             print(problem.annotation())
     if warnings and args.strict:
-        print(f"{len(warnings)} warning(s) and --strict is on", file=sys.stderr)
+        print(f"{counted(len(warnings), 'warning')} and --strict is on", file=sys.stderr)
         return 1
-    components = _counted(len(config.components), "component", "components")
-    files = _counted(len(incidents), "incident or maintenance file",
+    components = counted(len(config.components), "component", "components")
+    files = counted(len(incidents), "incident or maintenance file",
                      "incident and maintenance files")
     print(f"{args.config}: {components}, {files}: valid")
     return 0
-
-
-def _counted(n: int, one: str, many: str) -> str:
-    """``1 component``, ``0 components``: a count with its noun in the right number."""
-    return f"{n} {one if n == 1 else many}"
 
 
 def probe(args: argparse.Namespace) -> int:
@@ -68,7 +63,7 @@ def record(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     summary = record_history(args.history, args.files, config, args.quorum)
     _print_warnings(summary.warnings)
-    what = "as unknown" if summary.unknown else f"{summary.recorded} result(s)"
+    what = "as unknown" if summary.unknown else counted(summary.recorded, "result")
     print(f"recorded {what} into {args.history}/")
     return 0
 
@@ -160,10 +155,29 @@ def notify(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    from generator.cli.init import NO_ENGINE, has_engine, init_site
+    from generator.cli.init import check_pin, default_pin, init_site, pinned, upgrade_site
     from generator.load.checker import display_path
 
-    result = init_site(args.dir)
+    pin = check_pin(args.pin) if args.pin else default_pin()
+    if not pinned(pin):
+        print(f"note: {pin} names no one version, so each run installs whatever is newest; "
+              "pin one (kabar==X, or a git URL ending in @TAG) to upgrade when you choose",
+              file=sys.stderr)
+    if args.upgrade:
+        result = upgrade_site(args.dir, pin)
+        for diff in result.diffs:
+            print(diff, end="")
+        for path in result.written:
+            print(f"updated {display_path(path)}")
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+        if not result.written:
+            print(f"the workflows and schemas already install {pin}; nothing changed")
+        else:
+            print(f"the workflows now install {pin}; review the change (git diff), commit "
+                  "and push it")
+        return 0
+    result = init_site(args.dir, pin)
     for path in result.written:
         print(f"wrote {display_path(path)}")
     for path in result.kept:
@@ -173,7 +187,40 @@ def init(args: argparse.Namespace) -> int:
     steps += ["kabar validate", "kabar serve      # the page on http://127.0.0.1:8000/"]
     print(f"next: edit {config} (your site and its components), then\n"
           + "".join(f"  {step}\n" for step in steps)
-          + "and follow README.md's guide, \"Run your own status page on GitHub\".")
-    if not has_engine(args.dir):
-        print(NO_ENGINE)
+          + "and publish it: README.md, \"Run your own status page on GitHub\" (the "
+          f"workflows install {pin}).")
+    return 0
+
+def schema(args: argparse.Namespace) -> int:
+    from generator.files import atomic_write
+    from generator.resources import schema as schema_file
+
+    data = schema_file(args.kind).read_bytes()
+    if args.out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(args.out, data)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def job(args: argparse.Namespace) -> int:
+    from generator.cli.job import JobOptions, run_job
+
+    branch = args.branch or os.environ.get("KABAR_DATA_BRANCH") or "kabar-data"
+    quorum_text = args.quorum or os.environ.get("KABAR_QUORUM") or "1"
+    squash = args.squash or os.environ.get("KABAR_SQUASH") or "daily"
+    where = "--quorum" if args.quorum else "KABAR_QUORUM"
+    if not quorum_text.isdigit() or int(quorum_text) < 1:
+        raise KabarError(f"{where} must be 1 or more, got {quorum_text!r}")
+    if squash not in ("daily", "never"):
+        raise KabarError(f"KABAR_SQUASH must be daily or never, got {squash!r}")
+    if args.retries < 1:
+        raise KabarError(f"--retries must be 1 or more, got {args.retries}")
+    if args.retry_sleep < 0:
+        raise KabarError(f"--retry-sleep must be 0 or more seconds, got {args.retry_sleep}")
+    run_job(args.files, args.config, args.incidents, JobOptions(
+        branch=branch, remote=args.remote, quorum=int(quorum_text), notify=args.notify,
+        squash=squash, retries=args.retries, retry_sleep=args.retry_sleep))
     return 0

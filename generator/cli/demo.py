@@ -165,8 +165,8 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     report = result.report
     print(f"built the example status page into {out}/ in {seconds:.1f} s "
           f"({report.unchanged + len(report.written)} files): open {out / 'index.html'}\n"
-          "to start a status page of your own: make a repository from Kabar's template, "
-          "then run kabar init in it (README.md, \"Run your own status page on GitHub\")")
+          "to start a status page of your own: kabar init my-status (README.md, \"Run your "
+          "own status page on GitHub\")")
     if serve:
         from generator.cli.serve import static_server
 

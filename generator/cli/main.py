@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import textwrap
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from generator import __version__
-from generator.errors import KabarError, ValidationError
+from generator.errors import KabarError, ValidationError, counted
 from generator.load.notify import DEFAULT_EVENTS, EVENTS
 from generator.model.states import OUTAGE_STATES, IncidentStatus
 from generator.site.cache import DEFAULT_FOLDER
@@ -21,6 +22,8 @@ from generator.site.cache import DEFAULT_FOLDER
 log = logging.getLogger("generator")
 # The default --incidents, compared by identity: a folder the user names must exist.
 INCIDENTS = Path("incidents")
+# A message that already has its position and severity: "path:line[:col]: error: ...".
+_POSITIONED = re.compile(r"^[^\n]*?:\d+(?::\d+)?: error: ")
 
 
 STATES = ", ".join(OUTAGE_STATES)
@@ -103,14 +106,44 @@ def parser() -> argparse.ArgumentParser:
     _cache_options(p)
     _jobs_option(p)
 
-    p = _command(sub, "run", "probe, record and build: what the scheduled job runs",
-                 "Probe every component, record the results into history/ and build the "
-                 "site: what the scheduled job runs.")
+    p = _command(sub, "run", "probe, record, notify and build, on this machine",
+                 "Probe every component, record the results into history/, send what is due "
+                 "to the notify: channels and build the site, all in this folder.")
     _common(p)
     _build_options(p)
     _cache_options(p)
     _jobs_option(p)
     p.add_argument("--location", default="default", help="this runner's name (default: default)")
+
+    p = _command(sub, "job", "record results on the data branch, notify and push",
+                 "What the scheduled workflow runs after kabar probe, in the site's git "
+                 "checkout: fetch the data branch into a temporary worktree, record the "
+                 "results files into its history/, send what is due to the notify: channels "
+                 "(a channel that fails is tried again next run and never fails the job), "
+                 "commit and push. A push that loses a race to another run fetches, records "
+                 "again on top and retries; the branch keeps one commit per UTC day.",
+                 epilog="environment: KABAR_DATA_BRANCH, KABAR_QUORUM and KABAR_SQUASH give "
+                        "the defaults of --branch, --quorum and --squash")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="results files, one per location (kabar probe --out)")
+    p.add_argument("--config", type=Path, default=Path("status.yaml"),
+                   help="the site's configuration (default: status.yaml)")
+    p.add_argument("--incidents", type=Path, default=INCIDENTS,
+                   help="the folder of incident files (default: incidents/)")
+    p.add_argument("--branch", help="the branch that holds history/ (default: kabar-data)")
+    p.add_argument("--remote", default="origin",
+                   help="the git remote (a name or a URL) to fetch from and push to "
+                        "(default: origin)")
+    p.add_argument("--quorum", help="down only when at least N locations say so (default: 1)")
+    p.add_argument("--squash", choices=("daily", "never"),
+                   help="daily: one commit per UTC day; never: one per run (default: daily)")
+    p.add_argument("--no-notify", dest="notify", action="store_false",
+                   help="record and push only")
+    p.add_argument("--retries", type=int, default=5,
+                   help="attempts to push before giving up (default: 5)")
+    p.add_argument("--retry-sleep", type=int, default=5, metavar="SECONDS",
+                   help="the longest pause between attempts (default: 5; 0 for none)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
     p = _command(sub, "notify", "send a message about each new event to every notify: channel",
                  "Send one message per new event (a measured outage, degradation or recovery "
@@ -126,8 +159,8 @@ def parser() -> argparse.ArgumentParser:
                         "and records nothing, so one that fails is not tried again")
     p.add_argument("--now", help="as at this time (ISO 8601); else SOURCE_DATE_EPOCH")
     p.add_argument("--merge", type=Path, metavar="FILE",
-                   help="add what another notified.json says was sent (scripts/job.sh uses "
-                        "it after a push race)")
+                   help="add what another notified.json says was sent (kabar job does after "
+                        "a push race)")
 
     p = _command(sub, "new", "write a new incident file, or add an update to one",
                  "Write incidents/<date>-<title>.yaml stamped with the current time in the "
@@ -183,14 +216,39 @@ def parser() -> argparse.ArgumentParser:
                    help="the page's language: en or id (default: the example's, id)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
+    p = _command(sub, "schema", "print the JSON Schema of status.yaml or of an incident file",
+                 "Print the JSON Schema that status.yaml (status) or an incident file "
+                 "(incident) follows, for editors that check YAML as you type (the YAML "
+                 "language server reads a first-line comment: # yaml-language-server: "
+                 "$schema=PATH). kabar init writes both into .kabar/schemas/.")
+    p.add_argument("kind", nargs="?", choices=("status", "incident"), default="status",
+                   help="which schema (default: status)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
+
     p = _command(sub, "init", "write a fresh site to start from",
                  "Write a new site into DIR: a minimal status.yaml with one probed "
-                 "component, an empty incidents/ and the GitHub workflows "
-                 "(.github/workflows/). Existing files are never overwritten.")
+                 "component, an empty incidents/, a .gitignore, the JSON Schemas for editors "
+                 "(.kabar/schemas/) and the GitHub workflows (.github/workflows/), which "
+                 "install this version of Kabar (KABAR_PIN) and run kabar commands. Existing "
+                 "files are never overwritten. With --upgrade, rewrite only the workflows and "
+                 "schemas of an existing site (after you upgraded kabar) and show the diff; "
+                 "status.yaml and incidents/ are never touched.",
+                 epilog=f"default --pin: {_default_pin()}")
     p.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR",
                    help="the folder to write into (default: the current folder)")
+    p.add_argument("--pin", metavar="SPEC",
+                   help="what the workflows pip install, e.g. kabar==0.2.0 or a git URL at a "
+                        "tag (default: the version running now)")
+    p.add_argument("--upgrade", action="store_true",
+                   help="refresh the workflows and schemas of the site in DIR")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
     return top
+
+
+def _default_pin() -> str:
+    from generator.cli.init import default_pin
+
+    return default_pin()
 
 
 def _build_options(p: argparse.ArgumentParser) -> None:
@@ -245,10 +303,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(problem.annotation(), file=sys.stdout)
         errors = sum(1 for p in exc.problems if p.severity == "error")
         written = "" if args.command == "validate" else "; nothing was written"
-        print(f"{errors} error(s){written}", file=sys.stderr)
+        print(f"{counted(errors, 'error')}{written}", file=sys.stderr)
         return 1
     except KabarError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        text = str(exc)  # "file:line:col: error: ..." says error already
+        print(text if _POSITIONED.match(text) else f"error: {text}", file=sys.stderr)
         return 1
     except OSError as exc:  # a full disk, a read-only folder: one line, not a traceback
         if getattr(args, "verbose", False):

@@ -35,11 +35,22 @@ from generator.model.states import OUTAGE_STATES, IncidentStatus
 
 log = logging.getLogger(__name__)
 
-SCHEMA_LINE = "# yaml-language-server: $schema=../generator/schemas/incident.schema.json"
+# Where a site keeps the incident schema (kabar init), or this repository's example site.
+SCHEMA_PLACES = (Path(".kabar") / "schemas", Path("generator") / "schemas")
 INCIDENT_STATES = tuple(state.value for state in OUTAGE_STATES)
 _SLUG_MAX = 60
 _SPACES = re.compile(r"(?<=\S)[ \t]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def _schema_line(incidents_dir: Path) -> list[str]:
+    """The first-line comment that points editors at the schema, if the site has one."""
+    for place in SCHEMA_PLACES:
+        schema = incidents_dir.parent / place / "incident.schema.json"
+        if schema.is_file():
+            relative = os.path.relpath(schema, incidents_dir)
+            return [f"# yaml-language-server: $schema={Path(relative).as_posix()}"]
+    return []
 
 
 def new_incident(config: Config, incidents_dir: Path, title: str,
@@ -69,7 +80,7 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
     message = _check_message(message)
 
     tz = config.site.zone
-    lines = [SCHEMA_LINE, f"title: {scalar(title)}"]
+    lines = [*_schema_line(incidents_dir), f"title: {scalar(title)}"]
     if impact is not None:
         lines.append(f"impact: {impact}")
     if components:

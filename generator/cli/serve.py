@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from generator.errors import KabarError, ValidationError
+from generator.errors import KabarError, ValidationError, counted
 from generator.files import StatKey, input_files
 from generator.site.build import build
 
@@ -107,7 +107,7 @@ def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | 
     for line in shown:
         say(line)
     if ok:
-        say(f"rebuilt {out}/: {len(result.report.written)} file(s) changed")
+        say(f"rebuilt {out}/: {counted(len(result.report.written), 'file')} changed")
     if notes is not None:
         notes[:] = shown
     return ok

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problem, ValidationError
 from generator.load import yamlsource
-from generator.load.checker import Checker, did_you_mean, display_path
+from generator.load.checker import Checker, display_path
 from generator.load.notify import Link, Notify, check_notify, check_subscribe
 from generator.load.policy import UptimePolicy, check_policy
 from generator.load.probes import Expect as Expect
@@ -21,6 +21,7 @@ from generator.load.probes import check_probe, check_url
 from generator.load.upstreams import Upstream as Upstream
 from generator.load.upstreams import check_upstreams
 from generator.load.yamlsource import KeyPath
+from generator.load.zones import zone_hint
 
 LANGUAGES = ("en", "id")
 
@@ -187,11 +188,8 @@ def _site(check: Checker, value: Any) -> Site | None:
         if isinstance(zone, str) and _zone(zone):
             fields["timezone"] = zone
         else:
-            hint = did_you_mean(zone, available_timezones()) if isinstance(zone, str) else ""
-            if isinstance(zone, str) and zone[:1] in "+-" and zone[1:2].isdigit():
-                hint = " (an offset is not a zone: name the zone, like Asia/Jakarta)"
             check.expected((*path, "timezone"), "an IANA time zone like Asia/Jakarta or UTC",
-                           zone, hint)
+                           zone, zone_hint(zone))
     if "language" in data:
         fields["language"] = check.choice((*path, "language"), data["language"], LANGUAGES)
     if "interval" in data:

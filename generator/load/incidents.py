@@ -134,6 +134,11 @@ def incident_files(directory: Path) -> Listing:
     with os.scandir(folder) as listing:
         for item in listing:
             if _suffix(item.name) not in (".yaml", ".yml"):
+                unread = _unread(item)
+                if unread:
+                    where, why = unread
+                    problems.append(Problem(base + yamlsource.printable(where), 1, 1, why,
+                                            "warning"))
                 continue
             if item.is_symlink() and yamlsource.escapes(Path(item.path), directory):
                 # Never read: its text could reach an error message, a log or the site.
@@ -144,6 +149,35 @@ def incident_files(directory: Path) -> Listing:
             names.append(item.name)
     names.sort()
     return Listing(folder, base, tuple(names), tuple(problems))
+
+
+def _unread(item: os.DirEntry[str]) -> tuple[str, str] | None:
+    """A name that looks meant as an incident but is not read: where, and the fix."""
+    name = item.name
+    if name.startswith("."):
+        return None
+    if item.is_dir(follow_symlinks=False):
+        found = sorted(p.relative_to(item.path).as_posix() for p in Path(item.path).rglob("*")
+                       if _suffix(p.name).lower() in (".yaml", ".yml") and p.is_file())
+        if not found:
+            return None
+        more = f" (and {len(found) - 1} more in {name}/)" if len(found) > 1 else ""
+        return (f"{name}/{found[0]}", f"not read{more}: incident files are read from the "
+                "incidents folder itself, not from its sub-folders; move it up into the "
+                "incidents folder")
+    suffix = _suffix(name)
+    if suffix.lower() in (".yaml", ".yml"):
+        return name, ("not read: only names ending in .yaml or .yml are, in lower case; "
+                      f"rename it to {yamlsource.printable(name[:-len(suffix)])}"
+                      f"{suffix.lower()}")
+    lower = name.lower()
+    for inner in (".yaml.", ".yml."):
+        at = lower.rfind(inner)
+        if at > 0 and suffix.lower() in (".txt", ".text"):
+            kept = name[:at] + inner[:-1].lower()
+            return name, (f"not read: the name ends in {suffix}, and only names ending in "
+                          f".yaml or .yml are; rename it to {yamlsource.printable(kept)}")
+    return None
 
 
 Checked = tuple["Incident | None", list[Problem]]

@@ -130,7 +130,8 @@ def read_run(path: Path) -> Run:
     except OSError as exc:
         raise HistoryError(f"{path}: cannot read: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
-        raise HistoryError(f"{path}:{exc.lineno}:{exc.colno}: error: not JSON: {exc.msg}") from None
+        raise HistoryError(f"{path}:{exc.lineno}:{exc.colno}: error: not JSON ({exc.msg}); "
+                           "write it with kabar probe --out") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise HistoryError(
             f"{path}:1:1: error: not a kabar results file ({exc}); write it with kabar probe --out"

@@ -63,11 +63,30 @@ def syntax_problem(exc: yaml.YAMLError, text: str, path: str) -> Problem:
             bracket = "[" if "sequence" in exc.context else "{"
             return Problem(path, line, col, f"YAML syntax: {what}; close the '{bracket}' "
                            f"opened at {where}, or quote a value that holds ',' or ': '")
+    if what == "did not find expected '-' indicator" and opened is not None:
+        return Problem(path, line, col, _list_item(here, col, opened.line + 1,
+                                                   opened.column + 1))
     if what.startswith(("expected <block end>", "did not find expected key")) or (
             "indentation" in what):
         return Problem(path, line, col, f"YAML syntax: {what}; line this up with the keys "
                        "it belongs with (same number of spaces)")
     return Problem(path, line, col, f"YAML syntax: {what}")
+
+
+def _list_item(here: str, col: int, first_line: int, first_col: int) -> str:
+    """Plain words for a line inside a list that does not line up as one of its items."""
+    text = here.lstrip(" ")
+    column = len(here) - len(text) + 1
+    if text.startswith("-") and text[1:2] not in ("", " "):
+        return (f"YAML syntax: {text.split()[0]!r} is not a list item; put a space after "
+                f"the '-' (\"- {text[1:].split(':')[0]}\")")
+    if text.startswith("- "):
+        return (f"YAML syntax: this list item's '-' is at column {column}, but the list "
+                f"began at column {first_col} (line {first_line}); start every '- ' of one "
+                f"list at the same column")
+    return (f"YAML syntax: this line is at column {column}, where the list that began on "
+            f"line {first_line} has its '- '; indent it to line up with the keys of the "
+            f"item above, or start a new item with '- '")
 
 
 def _tab(lines: list[str], line: int, col: int) -> tuple[int, int] | None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from generator.errors import counted
 from generator.load.config import load_config
 from generator.load.incidents import load_incidents
 from generator.load.notify import Channel
@@ -124,7 +125,7 @@ def _each(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]]
             took(channel, delivery.sent)
         count += len(delivery.sent)
         if delivery.sent:
-            out(f"{channel.label}: sent {len(delivery.sent)} message(s)")
+            out(f"{channel.label}: sent {counted(len(delivery.sent), 'message')}")
         if delivery.failure:
             what, then = failed
             failures.append(f"{channel.label}: {what}: {delivery.failure}; {then}")

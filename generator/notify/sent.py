@@ -10,11 +10,12 @@ file, and changing a secret's value is not a new channel. A key is added only on
 channel took the message; a channel that failed is tried again on the next run.
 
 Two runs that record the same key agree on it byte for byte, so merging two files is a union
-of their keys. That is how the scheduled job survives a push race (``scripts/job.sh``): it
+of their keys. That is how the scheduled job survives a push race (``kabar job``): it
 keeps a copy of the notified.json it wrote; when its push is rejected it starts again from
-the other run's data branch and runs ``kabar notify --merge COPY``, which adds the copied keys
-to the other run's before deciding what is still due. Each key is kept for ``KEEP`` (long after
-an event stops being sent, see ``events.FRESH``), so the file stays small.
+the other run's data branch and notifies with the copy merged (as ``kabar notify --merge``
+does), adding its keys to the other run's before deciding what is still due. Each key is
+kept for ``KEEP`` (long after an event stops being sent, see ``events.FRESH``), so the file
+stays small.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from generator.errors import counted
 from generator.load.config import Config, Probe, Upstream
 from generator.load.results import Result, Run, UpstreamResult
 from generator.model.states import ProbeState
@@ -83,8 +84,8 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int, pause: float
         for task in pending:
             task.cancel()
         if pending:
-            log.warning("%d probe(s) did not finish within the run's cap of %s",
-                        len(pending), seconds(cap))
+            log.warning("%s did not finish within the run's cap of %s",
+                        counted(len(pending), "probe"), seconds(cap))
             await asyncio.wait(pending)
         late = (part("run_deadline", limit=seconds(round(cap, 1))),)
         results = [task.result() if not task.cancelled() else

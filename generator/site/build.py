@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator import clock
-from generator.errors import BuildError
+from generator.errors import BuildError, counted
 from generator.files import Inputs, StatKey, input_files, tree_keys
 from generator.render.output import digest
 from generator.site.cache import Cache, engine_stamp, racy
@@ -136,6 +136,7 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
     many worker processes may share the work (None: ``KABAR_WORKERS``, else one per core;
     see ``generator/site/pool.py``). Every worker has ended when this returns or raises.
     """
+    check_out(out, config_path, incidents_dir, history_dir)
     started = time.perf_counter()
     started_ns = time.time_ns()
     at = clock.now(now)
@@ -217,11 +218,31 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
                        frozenset(pids - {os.getpid()}))
 
 
+def check_out(out: Path, config_path: Path, incidents_dir: Path, history_dir: Path) -> None:
+    """Refuse an ``out`` that is, holds or lies inside a folder the build reads: a build
+    replaces its whole folder, so the inputs would be deleted or read back as incidents."""
+    target = out.resolve()
+    site = config_path.parent.resolve()
+    fix = ("; a build replaces its whole --out folder, so build into a folder of its own, "
+           "like --out _site")
+    if target == site or target in site.parents:
+        raise BuildError(f"--out {out}: that folder holds {config_path}{fix}")
+    for what, folder in (("the incident files' folder", incidents_dir),
+                         ("the history folder", history_dir),
+                         ("the static files' folder", config_path.parent / "static")):
+        inside = folder.resolve()
+        relation = ("is" if target == inside else "is inside" if inside in target.parents
+                    else "holds" if target in inside.parents else "")
+        if relation:
+            raise BuildError(f"--out {out}: that {relation} {what} ({folder}), which the "
+                             f"build reads{fix}")
+
+
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:
     if strict and warnings:
         for warning in warnings:  # the build stops here: show what stopped it
             log.warning("%s", warning)
-        raise BuildError(f"{len(warnings)} warning(s) and --strict is on; fix them first")
+        raise BuildError(f"{counted(len(warnings), 'warning')} and --strict is on; fix them first")
 
 
 def _params(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
