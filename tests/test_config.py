@@ -50,7 +50,8 @@ RULES = [
                  "'components'?)",
                  id="unknown-top-key"),
     pytest.param(SITE + "  colour: red\n" + API, "status.yaml:4:3: error: 'colour': unknown "
-                 "key; expected one of description, interval, language, timezone, title, url",
+                 "key; expected one of accent, description, favicon, interval, language, "
+                 "links, logo, timezone, title, url",
                  id="unknown-key-no-suggestion"),
     pytest.param("site: {url: 'https://s.example/'}\n" + API, "status.yaml:1:7: error: "
                  "'title': required key is missing", id="missing-title"),

@@ -28,6 +28,7 @@ from generator.model.compute import (
 )
 from generator.reasons import SEPARATOR, explain
 from generator.render.base import RenderContext, template_globals, translation_filters
+from generator.render.brand import accent_css, image_url
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.i18n import Translator
 from generator.render.output import Output, digest, made
@@ -93,7 +94,8 @@ class _Pages:
         site = ctx.model.config.site
         css = (site_templates() / "style.css").read_text(encoding="utf-8")
         shared: dict[str, Any] = template_globals(ctx) | {
-            "css": Markup(minify_css(css)),  # noqa: S704 - our own file, not user input
+            # our own file, and colours the loader checked: not user input
+            "css": Markup(minify_css(css) + accent_css(site.accent)),  # noqa: S704
             "sc": STATE_CLASS,
             "states": STATES,
             "quiet": QUIET,
@@ -200,6 +202,7 @@ class _Pages:
         site = self.ctx.model.config.site
         if root is None:
             root = "../" * path.count("/")
+        logo = site.logo
         return {
             "root": root,
             # index.html, not "./": from file:// a folder opens as a listing.
@@ -209,7 +212,9 @@ class _Pages:
             "canonical": self.ctx.url("" if path == "index.html" else path)
             if path != "404.html" else None,
             "feeds": (*self.site_feeds, *feeds),
-            "favicon": favicon(colour),
+            "favicon": image_url(site.favicon, root) if site.favicon else favicon(colour),
+            "logo": image_url(logo.light, root) if logo else None,
+            "logo_dark": image_url(logo.dark, root) if logo and logo.dark else None,
         }
 
     def render(self, template: str, context: TemplateContext) -> bytes:
