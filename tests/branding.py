@@ -16,11 +16,11 @@ ACCENT = "#0a6b4f"
 HELP = "https://help.nusa.example/"
 
 
-def png(size: int, noisy: bool = False) -> bytes:
+def png(size: int, noisy: bool = False, seed: str = "") -> bytes:
     """A square PNG: plain (a few hundred bytes) or noise, which no compressor shrinks."""
     if noisy:
         image = Image.frombytes("RGB", (size, size),
-                                random.Random(size).randbytes(size * size * 3))
+                                random.Random(f"{seed}{size}").randbytes(size * size * 3))
     else:
         image = Image.new("RGB", (size, size), (10, 107, 79))
     buffer = io.BytesIO()
