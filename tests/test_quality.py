@@ -27,6 +27,7 @@ from generator.load.results import Result, Run, write_run
 from generator.render.i18n import Translator
 from generator.site.build import BuildResult, build
 from tests import tools
+from tests.branding import brand, png
 from tests.browser import (
     FeedLinks,
     Fetched,
@@ -37,7 +38,6 @@ from tests.browser import (
     luminance,
     serve,
 )
-from tests.branding import brand, png
 from tests.conftest import ROOT
 
 OUTAGE = "2025-07-16T07:30:00+07:00"  # the login incident is open
