@@ -58,6 +58,8 @@ class ComponentView:
     declared: str | None = None
     measured: str | None = None
     changed: datetime | None = None  # when ``state`` began (its ``updated_at``)
+    # UPTIME_WINDOWS keys with probe data that all fell in maintenance: nothing to count yet.
+    maintenance_only: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
@@ -291,11 +293,12 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
             best, source = rank, "maintenance" if view.incident.is_maintenance else "incident"
 
     probed: list[Segment] | None = None
+    measured_all: list[Segment] = []  # before maintenance masks them
     if component.probe is None:
         intervals.append(Segment(low, now_ts, RANK[ComponentState.OPERATIONAL]))
     else:
-        probed = timeline.mask(timeline.probe_intervals(history.spans, now, low, interval),
-                               windows)
+        measured_all = timeline.probe_intervals(history.spans, now, low, interval)
+        probed = timeline.mask(measured_all, windows)
         intervals += probed
 
     last = timeline.last_sample(history, now)
@@ -326,13 +329,17 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     uptime_data = {key: timedelta(seconds=sum(
         max(0.0, min(end, now_ts) - max(start, now_ts - window.total_seconds()))
         for start, end, _ in covered)) for key, window in UPTIME_WINDOWS.items()}
+    uptime = timeline.uptime(segments, now_ts, probed)
+    masked = frozenset(key for key, window in UPTIME_WINDOWS.items() if uptime[key] is None
+                       and any(end > now_ts - window.total_seconds() and start < now_ts
+                               for start, end, _ in measured_all))
     first_seen = _first_seen(config, component, views, history, now)
     changed = timeline.state_since(segments, RANK.get(state), now_ts,
                                    3 * interval.total_seconds())
     result = ComponentView(
         component=component, state=state, source=source, last=last,
         bars=timeline.day_bars(segments, touches, days, bounds, component.since),
-        uptime=timeline.uptime(segments, now_ts, probed),
+        uptime=uptime, maintenance_only=masked,
         latency=timeline.latency_points(history.recent, now),
         daily_latency=timeline.daily_latency(history.recent, history.daily_latency, days,
                                              bounds, now),

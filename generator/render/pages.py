@@ -106,6 +106,7 @@ class _Pages:
             "uptime_label": self.uptime_label,
             "uptime_value": self.uptime_value,
             "notice": self.notice,
+            "affected": self.affected,
             "said": lambda error: probe_words(self.t, error),
         }
         # The build's own environment, with globals and filters of its own (an overlay shares
@@ -158,12 +159,13 @@ class _Pages:
         span = cv.uptime_data[key]
         return span if span < UPTIME_WINDOWS[key] * 0.99 else None
 
-    def uptime_label(self, cv: ComponentView, days: int) -> str:
+    def uptime_label(self, cv: ComponentView, days: int, key: str = "90d") -> str:
         """``99,89% (90 hari)``, or ``99.2% uptime over 3 hours of data`` for a new probe."""
-        percent = cv.uptime.get("90d")
+        percent = cv.uptime.get(key)
         if percent is None:
-            return self.t("page.no_uptime")
-        span = self._rests_on(cv, "90d")
+            return self.t("page.uptime_maintenance" if key in cv.maintenance_only
+                          else "page.no_uptime")
+        span = self._rests_on(cv, key)
         if span is not None:
             return self.t("page.uptime_over", percent=self.t.percent(percent),
                           span=self.t.about(span))
@@ -173,6 +175,9 @@ class _Pages:
         """One window's figure on a component page, with its span when that is short."""
         percent = cv.uptime.get(key)
         span = self._rests_on(cv, key)
+        if percent is None and key in cv.maintenance_only:
+            return Markup("{} <small>{}</small>").format(
+                self.t.percent(None), self.t("page.maintenance_only"))
         if percent is None or span is None:
             return escape(self.t.percent(percent))
         return Markup("{} <small>{}</small>").format(
