@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import re
+import shutil
 import socket
 import sys
 import tempfile
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from generator import clock
-from generator.cli.demo_history import BASE_MS, simulate
+from generator.cli.demo_history import BASE_MS, simulate, write_story
 from generator.clock import isoformat
 from generator.errors import KabarError
 from generator.history.record import record
@@ -114,7 +115,9 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     """Simulate 90 days, probe the demo services live, record, build the example; return ``out``.
 
     The live rounds are recorded at the last ``rounds`` intervals up to ``now`` (the clock,
-    or ``--now`` to replay the example's story), on top of the simulated history.
+    or ``--now`` to replay the example's story), on top of the simulated history. With the
+    clock, a simulated incident of yesterday joins the example's, so the page has a recent
+    story to tell.
     """
     from generator.probe import format_table, run_probes
     from generator.site.build import build
@@ -127,6 +130,8 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     with tempfile.TemporaryDirectory(prefix="kabar-demo-") as work, \
             demo_services() as (http_port, tcp_port):
         config_path = _config_file(example_config, Path(work), language)
+        if now is None:
+            incidents_dir = _with_story(incidents_dir, Path(work), at, config_path)
         config, incidents, _ = load_site(config_path, incidents_dir)
         local = localise(config, http_port, tcp_port)
         history = Path(work) / "history"
@@ -179,6 +184,17 @@ def _config_file(example_config: Path, work: Path, language: str | None) -> Path
     path = work / "status.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _with_story(incidents_dir: Path, work: Path, at: datetime, config_path: Path) -> Path:
+    """A copy of the example's incidents with the demo's recent, simulated one added."""
+    folder = work / "incidents"
+    shutil.copytree(incidents_dir, folder)
+    match = re.search(r"(?m)^  language: *(\w+)", config_path.read_text(encoding="utf-8"))
+    story = write_story(folder, at, match.group(1) if match else "en")
+    print(f"added a simulated incident of yesterday, made relative to now: {story.name} "
+          "(it says it is simulated)", flush=True)
+    return folder
 
 
 def _stamped(run: Run, at: datetime) -> Run:

@@ -12,6 +12,7 @@ from a random generator seeded by the day, so a replay at the same ``now`` is th
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Sequence
@@ -121,3 +122,37 @@ def _sample(rng: random.Random, component: str, at: datetime,
     if state == "degraded":
         return "degraded", round(ms * 4 + 1800, 1), None  # over degraded_over
     return "up", round(ms, 1), None
+
+
+# The demo's recent incident, told in the site's language; its first update says it is
+# simulated. Offsets are from ``now``: it began 27 hours ago and lasted two hours.
+_STORY = {
+    "id": ("Simulasi: pembuatan video lambat",
+           ["Insiden simulasi dari `kabar demo`, dibuat relatif terhadap waktu sekarang: "
+            "pembuatan video lebih lambat dari biasanya. Kami sedang menyelidiki.",
+            "Antrean render penuh setelah lonjakan permintaan. Kami menambah kapasitas.",
+            "Waktu pembuatan video kembali normal."]),
+    "en": ("Simulated: slow video generation",
+           ["A simulated incident from `kabar demo`, placed relative to the current time: "
+            "video generation is slower than usual. We are investigating.",
+            "The render queue filled up after a surge of requests. We are adding capacity.",
+            "Video generation times are back to normal."]),
+}
+_STEPS = ((timedelta(hours=27), "investigating"), (timedelta(hours=26, minutes=20),
+                                                     "identified"),
+          (timedelta(hours=25), "resolved"))
+
+
+def write_story(incidents: Path, now: datetime, language: str) -> Path:
+    """Write the demo's recent incident into ``incidents``, its times made from ``now``."""
+    title, messages = _STORY.get(language, _STORY["en"])
+    start = (now - _STEPS[0][0]).replace(second=0, microsecond=0)
+    lines = [f"title: {json.dumps(title, ensure_ascii=False)}",
+             "components: {video: degraded_performance}", "updates:"]
+    for (ago, status), message in zip(_STEPS, messages, strict=True):
+        at = (now - ago).replace(second=0, microsecond=0)
+        lines += [f"  - at: {at.isoformat(timespec='minutes')}", f"    status: {status}",
+                  f"    message: {json.dumps(message, ensure_ascii=False)}"]
+    path = incidents / f"{start.astimezone(UTC):%Y-%m-%d}-demo-slow-video.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
