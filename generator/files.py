@@ -146,16 +146,23 @@ def tree_keys(folder: Path) -> dict[str, StatKey]:
     return found
 
 
-def input_files(config_path: Path, incidents_dir: Path, history_dir: Path) -> Inputs:
+def input_files(config_path: Path, incidents_dir: Path, history_dir: Path,
+                static_dir: Path | None = None, extra: Iterable[str] = ()) -> Inputs:
     """Every input of a build, with its stat key: status.yaml, each entry of the incidents
-    folder and each file under the history folder."""
+    folder, each file under the history folder and under ``static_dir``, and ``extra`` files
+    (the images status.yaml names)."""
     found: Inputs = {"config": (os.fspath(config_path), stat_key(config_path))}
     if incidents_dir.is_dir():
         folder = os.fspath(incidents_dir)
         for name in os.listdir(folder):
             path = os.path.join(folder, name)
             found["incidents/" + name] = (path, stat_key(path))
-    history = os.fspath(history_dir)
-    for name, key in tree_keys(history_dir).items():
-        found["history/" + name] = (os.path.join(history, name), key)
+    for prefix, tree in (("history/", history_dir), ("static/", static_dir)):
+        if tree is None:
+            continue
+        base = os.fspath(tree)
+        for name, key in tree_keys(tree).items():
+            found[prefix + name] = (os.path.join(base, name), key)
+    for path in extra:
+        found["file:" + path] = (path, stat_key(path))
     return found

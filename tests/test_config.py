@@ -70,7 +70,8 @@ RULES = [
                  "a mapping of states to weights, like {partial_outage: 0.3}; got 'strict'",
                  id="uptime-not-a-mapping"),
     pytest.param(SITE + "  colour: red\n" + API, "status.yaml:4:3: error: 'colour': unknown "
-                 "key; expected one of description, interval, language, timezone, title, url",
+                 "key; expected one of accent, description, favicon, interval, language, "
+                 "links, logo, timezone, title, url",
                  id="unknown-key-no-suggestion"),
     pytest.param("site: {url: 'https://s.example/'}\n" + API, "status.yaml:1:7: error: "
                  "'title': required key is missing", id="missing-title"),

@@ -27,6 +27,7 @@ from generator.load.results import Result, Run, write_run
 from generator.render.i18n import Translator
 from generator.site.build import BuildResult, build
 from tests import tools
+from tests.branding import brand, png
 from tests.browser import (
     FeedLinks,
     Fetched,
@@ -95,6 +96,16 @@ def sites(quality_root: Path) -> dict[str, Built]:
         out = quality_root / name
         result = build(ROOT / "status.yaml", ROOT / "incidents", history, out, now=now)
         built[name] = Built(name, out, result)
+    # the example with a logo (its own in the dark theme), a favicon, an accent, a link
+    folder = quality_root / "branded-input"
+    folder.mkdir()
+    config = brand(folder, ROOT / "status.yaml")
+    history = quality_root / "history-branded"
+    history.mkdir()
+    probe_runs(quality_root, history, around(OUTAGE))
+    out = quality_root / "branded"
+    built["branded"] = Built("branded", out, build(config, ROOT / "incidents", history, out,
+                                                   now=OUTAGE))
     return built
 
 
@@ -129,10 +140,11 @@ def twenty_components(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def big_site(quality_root: Path) -> Built:
-    """20 components, 90 days of daily probe runs with a few bad days, the example incidents."""
+    """20 components, 90 days of daily probe runs with a few bad days, the example incidents,
+    and a brand: a logo for each theme, a favicon, an accent and a header link."""
     folder = quality_root / "big-input"
     folder.mkdir()
-    config_path = twenty_components(folder)
+    config_path = brand(folder, twenty_components(folder))
     config = load_config(config_path)
     history = folder / "history"
     last = datetime.fromisoformat(OUTAGE) - timedelta(minutes=5)
@@ -217,7 +229,8 @@ def test_every_page_has_no_axe_violations_in_light_and_dark(
     assert {"outage/index.html", "resolved-probed/index.html", "maintenance/index.html",
             "outage/404.html", "outage-probed/components/chat.html", "outage/history.html",
             "maintenance/incidents/2026-12-06-database-upgrade.html",
-            "outage-probed/uptime/index.html"} <= set(pages)
+            "outage-probed/uptime/index.html", "branded/index.html",
+            "branded/components/chat.html"} <= set(pages)
     assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
 
 
@@ -279,6 +292,37 @@ def test_pages_fit_a_phone_without_sideways_scrolling(sites: dict[str, Built],
 
 
 @pytest.mark.parametrize("path", ["index.html", "components/api.html", "404.html"])
+def test_the_brand_shows_in_both_themes(sites: dict[str, Built], served: Served,
+                                        browser: Browser, path: str) -> None:
+    site = sites["branded"].result.model
+    assert site is not None
+    accent = site.config.site.accent
+    assert accent is not None
+    seen = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            page.goto(f"{served.url}branded/{path}")
+            logo = page.locator("header.top img")
+            seen[scheme] = (
+                logo.evaluate("img => img.currentSrc"),
+                logo.evaluate("img => img.naturalWidth > 0 && img.offsetHeight > 20"),
+                page.locator("header nav a", has_text="Pusat bantuan").evaluate(
+                    "a => getComputedStyle(a).color"))
+        finally:
+            context.close()
+    # each theme shows its own logo, loaded and drawn, and links in its own accent
+    assert "%235fd3a9" in seen["dark"][0] and "%230a6b4f" in seen["light"][0]
+    assert seen["light"][1] and seen["dark"][1]
+    assert seen["light"][2] == _rgb(accent.light) and seen["dark"][2] == _rgb(accent.dark)
+
+
+def _rgb(colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(colour[n:n + 2], 16) for n in (1, 3, 5)))
+
+
+@pytest.mark.parametrize("path", ["index.html", "components/api.html", "404.html"])
 def test_dark_mode_follows_the_system_setting(sites: dict[str, Built], served: Served,
                                               browser: Browser, path: str) -> None:
     backgrounds = {}
@@ -328,3 +372,22 @@ def test_home_page_of_20_components_arrives_in_the_first_round_trip(big_site: Bu
     packed = len(gzip.compress(data, 9))
     assert packed <= GZIP_LIMIT, f"index.html is {packed:,} bytes gzipped"
 
+
+
+def test_inlined_images_of_the_largest_size_keep_the_home_page_in_the_first_round_trip(
+        big_site: Built, quality_root: Path) -> None:
+    """Three raster images just small enough to be inlined (the worst case for the budget:
+    base64 of noise does not compress) on the home page of 20 components."""
+    folder = quality_root / "big-input"
+    for name in ("logo.png", "logo-dark.png", "favicon.png"):
+        (folder / name).write_bytes(png(26, noisy=True, seed=name))
+    config = folder / "status.yaml"
+    config.write_text(config.read_text().replace("logo.svg", "logo.png").replace(
+        "logo-dark.svg", "logo-dark.png"))
+    out = quality_root / "big-worst"
+    build(config, ROOT / "incidents", folder / "history", out, now=OUTAGE)
+    data = (out / "index.html").read_bytes()
+    assert data.count(b"data:image/png;base64,") == 3  # all three inlined
+    assert not (out / "assets").exists()
+    packed = len(gzip.compress(data, 9))
+    assert packed <= GZIP_LIMIT, f"index.html is {packed:,} bytes gzipped"

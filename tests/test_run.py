@@ -6,6 +6,7 @@ import http.server
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,19 @@ def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> No
     assert states["video"] == "degraded_performance"
     assert states["api"] == "major_outage"
     assert states["realtime"] == "operational"
+    # With the real clock the page has a recent story too: yesterday's incident, which says
+    # it is simulated, in the list of the last 14 days and on its own page.
+    assert "added a simulated incident of yesterday, made relative to now" in result.stdout
+    recent = page[page.index("Insiden dalam 14 hari terakhir"):]
+    story = re.search(r'<a href="(incidents/[^"]+-demo-slow-video\.html)">Simulasi: '
+                      r'pembuatan video lambat</a>\s*<div class=meta><time datetime="([^"]+)"',
+                      recent)
+    assert story is not None, recent[:600]
+    began = datetime.fromisoformat(story.group(2))
+    assert timedelta(hours=26) < datetime.now(UTC) - began < timedelta(hours=28)
+    text = (tmp_path / "site" / story.group(1)).read_text()
+    assert "Insiden simulasi dari <code>kabar demo</code>" in text
+    assert "<strong class=status>Selesai</strong>" in text
 
 
 def test_demo_replays_the_example_story_on_90_days_of_simulated_history(tmp_path: Path) -> None:
@@ -96,6 +110,7 @@ def test_demo_replays_the_example_story_on_90_days_of_simulated_history(tmp_path
     # The outage story: the open incident, its latest update as known at 07:30.
     assert "Tingkat kesalahan tinggi dan kegagalan login" in page
     assert "<strong>Identified</strong>" in page
+    assert "Simulated" not in page and "simulated incident" not in result.stdout
     summary = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
     states = {c["id"]: c["status"] for c in summary["components"] if not c.get("group")}
     assert states["chat"] == states["login"] == "major_outage"

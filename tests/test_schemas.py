@@ -26,6 +26,7 @@ SCHEMAS = ROOT / "generator" / "schemas"
 FIXTURES = ROOT_FIXTURES / "validation"
 STATUS = sorted((FIXTURES / "status").glob("*.yaml"))
 INCIDENTS = sorted((FIXTURES / "incidents").glob("*.yaml"))
+IMAGES = [path for path in (FIXTURES / "status").iterdir() if path.suffix in (".svg", ".png")]
 
 # Rules only the validator checks, each with its fixture and the line it reports.
 VALIDATOR_ONLY = {
@@ -39,6 +40,16 @@ VALIDATOR_ONLY = {
         "validator-only-notify-scheme.yaml:10:12: error: 'url': apprise does not support the "
         "scheme 'slak' (did you mean 'slack'?); see https://github.com/caronc/apprise/wiki "
         "for the URL of each service",
+    "status/validator-only-accent-contrast.yaml":
+        "validator-only-accent-contrast.yaml:5:36: error: 'dark': #0a6b4f has a contrast of "
+        "2.66:1 against the dark theme's background #151b23; links need 4.5:1 (WCAG AA): try "
+        "#0e956e",
+    "status/validator-only-missing-logo.yaml":
+        "validator-only-missing-logo.yaml:5:9: error: 'logo': there is no file "
+        "'brand/logo.svg' in the folder of status.yaml",
+    "status/validator-only-favicon-not-an-image.yaml":
+        "validator-only-favicon-not-an-image.yaml:5:12: error: 'favicon': 'not-a-png.png' is "
+        "not a png image (its first bytes say otherwise); export it again or rename it",
     "status/validator-only-impossible-since.yaml":
         "validator-only-impossible-since.yaml:9:12: error: 'since': expected a date like "
         "2025-07-16; got '2025-02-30' (there is no 2025-02-30)",
@@ -92,6 +103,8 @@ def _validator_errors(kind: str, path: Path, tmp_path: Path,
     try:
         if kind == "status":
             shutil.copy(path, tmp_path / path.name)
+            for image in IMAGES:  # the logos and icons the site fixtures name
+                shutil.copy(image, tmp_path / image.name)
             load_config(Path(path.name))
         else:
             (tmp_path / "incidents").mkdir()

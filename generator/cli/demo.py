@@ -11,24 +11,28 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import re
+import shutil
 import socket
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from generator import clock
-from generator.cli.demo_history import BASE_MS, simulate
+from generator.cli.demo_history import BASE_MS, simulate, write_story
 from generator.clock import isoformat
 from generator.errors import KabarError
 from generator.history.record import record
 from generator.load.config import Component, Config, Expect, Probe
+from generator.load.incidents import Incident
 from generator.load.results import Run, write_run
 from generator.load.site import load_site
+from generator.model.incidents import incident_view
+from generator.model.states import ComponentState
 from generator.resources import example
 
 SLOW_SECONDS = 0.6
@@ -95,14 +99,30 @@ def demo_services() -> Iterator[tuple[int, int]]:
         tcp.close()
 
 
-def localise(config: Config, http_port: int, tcp_port: int) -> Config:
+def playing(incidents: Sequence[Incident], at: datetime) -> dict[str, str]:
+    """The demo services' roles at ``at``: as ``ROLES``, but a component an open incident
+    names answers as the incident says (an outage fails, degraded performance is slow), so
+    a replay of the story measures what its incident tells."""
+    roles = dict(ROLES)
+    for incident in incidents:
+        view = incident_view(incident, at)
+        if view is None or not view.is_open or incident.is_maintenance:
+            continue
+        for component_id, state in incident.components.items():
+            roles[component_id] = ("slow" if state == ComponentState.DEGRADED_PERFORMANCE
+                                   else "failing")
+    return roles
+
+
+def localise(config: Config, http_port: int, tcp_port: int,
+             roles: Mapping[str, str] = ROLES) -> Config:
     """The example config with every probe pointed at the local demo services, and every
     upstream at the demo's copy of Awan Cloud's status page."""
     components = []
     for component in config.components:
         probe = component.probe
         if probe is not None:
-            probe = _local_probe(component, probe, http_port, tcp_port)
+            probe = _local_probe(component, probe, http_port, tcp_port, roles)
         components.append(dataclasses.replace(component, probe=probe))
     upstreams = tuple(dataclasses.replace(u, platform="statuspage",
                                           url=f"http://127.0.0.1:{http_port}/awan/")
@@ -110,11 +130,12 @@ def localise(config: Config, http_port: int, tcp_port: int) -> Config:
     return dataclasses.replace(config, components=tuple(components), upstreams=upstreams)
 
 
-def _local_probe(component: Component, probe: Probe, http_port: int, tcp_port: int) -> Probe:
+def _local_probe(component: Component, probe: Probe, http_port: int, tcp_port: int,
+                 roles: Mapping[str, str]) -> Probe:
     if probe.kind != "http":
         return dataclasses.replace(probe, kind="tcp", target=f"127.0.0.1:{tcp_port}",
                                    timeout=timedelta(seconds=2), retries=0)
-    role = ROLES.get(component.id, "healthy")
+    role = roles.get(component.id, "healthy")
     return dataclasses.replace(
         probe, target=f"http://127.0.0.1:{http_port}/{role}/{component.id}", headers={},
         expect=Expect(status=("2xx",), json_path="status", json_equals="ok"),
@@ -127,7 +148,9 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     """Simulate 90 days, probe the demo services live, record, build the example; return ``out``.
 
     The live rounds are recorded at the last ``rounds`` intervals up to ``now`` (the clock,
-    or ``--now`` to replay the example's story), on top of the simulated history.
+    or ``--now`` to replay the example's story), on top of the simulated history. With the
+    clock, a simulated incident of yesterday joins the example's, so the page has a recent
+    story to tell.
     """
     from generator.probe import format_table, run_probes
     from generator.site.build import build
@@ -140,8 +163,10 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     with tempfile.TemporaryDirectory(prefix="kabar-demo-") as work, \
             demo_services() as (http_port, tcp_port):
         config_path = _config_file(example_config, Path(work), language)
+        if now is None:
+            incidents_dir = _with_story(incidents_dir, Path(work), at, config_path)
         config, incidents, _ = load_site(config_path, incidents_dir)
-        local = localise(config, http_port, tcp_port)
+        local = localise(config, http_port, tcp_port, playing(incidents, at))
         history = Path(work) / "history"
         interval = config.site.interval
         slots = [at - interval * (rounds - 1 - n) for n in range(rounds)]
@@ -192,6 +217,17 @@ def _config_file(example_config: Path, work: Path, language: str | None) -> Path
     path = work / "status.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _with_story(incidents_dir: Path, work: Path, at: datetime, config_path: Path) -> Path:
+    """A copy of the example's incidents with the demo's recent, simulated one added."""
+    folder = work / "incidents"
+    shutil.copytree(incidents_dir, folder)
+    match = re.search(r"(?m)^  language: *(\w+)", config_path.read_text(encoding="utf-8"))
+    story = write_story(folder, at, match.group(1) if match else "en")
+    print(f"added a simulated incident of yesterday, made relative to now: {story.name} "
+          "(it says it is simulated)", flush=True)
+    return folder
 
 
 def _stamped(run: Run, at: datetime) -> Run:

@@ -14,6 +14,7 @@ The upstreams (the fictional Awan Cloud) read operational, but for the vendor's 
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Sequence
@@ -28,7 +29,12 @@ from generator.history.record import compact
 from generator.load.config import Config
 from generator.load.incidents import Incident
 from generator.model.compute import incident_view
-from generator.model.states import ComponentState, MaintenanceStatus, ProbeState
+from generator.model.states import (
+    ComponentState,
+    IncidentStatus,
+    MaintenanceStatus,
+    ProbeState,
+)
 from generator.reasons import Part, part, say
 
 DAYS = 90
@@ -148,3 +154,37 @@ def _sample(rng: random.Random, component: str, at: datetime,
         slow = part("slow", took=f"{(ms * 4 + 1800) / 1000:.1f} s", limit="2 s")
         return _DEGRADED, round(ms * 4 + 1800, 1), say((slow,)), (slow,)  # over degraded_over
     return _UP, round(ms, 1), None, ()
+
+
+# The demo's recent incident, told in the site's language; its first update says it is
+# simulated. Offsets are from ``now``: it began 27 hours ago and lasted two hours.
+_STORY = {
+    "id": ("Simulasi: pembuatan video lambat",
+           ["Insiden simulasi dari `kabar demo`, dibuat relatif terhadap waktu sekarang: "
+            "pembuatan video lebih lambat dari biasanya. Kami sedang menyelidiki.",
+            "Antrean render penuh setelah lonjakan permintaan. Kami menambah kapasitas.",
+            "Waktu pembuatan video kembali normal."]),
+    "en": ("Simulated: slow video generation",
+           ["A simulated incident from `kabar demo`, placed relative to the current time: "
+            "video generation is slower than usual. We are investigating.",
+            "The render queue filled up after a surge of requests. We are adding capacity.",
+            "Video generation times are back to normal."]),
+}
+_STEPS = ((timedelta(hours=27), IncidentStatus.INVESTIGATING),
+          (timedelta(hours=26, minutes=20), IncidentStatus.IDENTIFIED),
+          (timedelta(hours=25), IncidentStatus.RESOLVED))
+
+
+def write_story(incidents: Path, now: datetime, language: str) -> Path:
+    """Write the demo's recent incident into ``incidents``, its times made from ``now``."""
+    title, messages = _STORY.get(language, _STORY["en"])
+    start = (now - _STEPS[0][0]).replace(second=0, microsecond=0)
+    lines = [f"title: {json.dumps(title, ensure_ascii=False)}",
+             "components: {video: degraded_performance}", "updates:"]
+    for (ago, status), message in zip(_STEPS, messages, strict=True):
+        at = (now - ago).replace(second=0, microsecond=0)
+        lines += [f"  - at: {at.isoformat(timespec='minutes')}", f"    status: {status}",
+                  f"    message: {json.dumps(message, ensure_ascii=False)}"]
+    path = incidents / f"{start.astimezone(UTC):%Y-%m-%d}-demo-slow-video.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

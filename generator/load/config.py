@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.errors import Problem, ValidationError
 from generator.load import yamlsource
+from generator.load.brand import Accent, Image, Logo, check_accent, check_image, check_logo
 from generator.load.checker import Checker, display_path
-from generator.load.notify import Link, Notify, check_notify, check_subscribe
+from generator.load.notify import Link, Notify, check_links, check_notify, check_subscribe
 from generator.load.policy import UptimePolicy, check_policy
 from generator.load.probes import Expect as Expect
 from generator.load.probes import Probe as Probe
@@ -44,6 +45,10 @@ class Site:
     timezone: str = "UTC"
     language: str = "en"
     interval: timedelta = timedelta(minutes=5)
+    logo: Logo | None = None  # shown in every page's header, beside the title
+    favicon: Image | None = None  # else a dot in the colour of the page's status
+    accent: Accent | None = None  # links and focus, in each theme
+    links: tuple[Link, ...] = ()  # the header's links after the page's own ("Help center")
     # The zone named by ``timezone``, made once: every stage takes it from here.
     zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
@@ -77,7 +82,8 @@ class Config:
 log = logging.getLogger(__name__)
 
 ROOT_KEYS = ("site", "components", "notify", "subscribe", "control", "upstreams", "uptime")
-SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval")
+SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval", "logo",
+             "favicon", "accent", "links")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 _COMPONENT_ID = re.compile(r"[a-z0-9-]+")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -124,7 +130,7 @@ def check_config(path: Path) -> ConfigCheck:
         root = check.mapping((), source.data, ROOT_KEYS, ("site", "components"),
                              what="a mapping with the keys 'site' and 'components'")
     root = root or {}
-    site = _site(check, root["site"]) if "site" in root else None
+    site = _site(check, root["site"], path.parent) if "site" in root else None
     components, ids = _components(check, root["components"]) if "components" in root else (
         None, None)
     zone = site.zone if site else ZoneInfo(_valid_timezone(root.get("site")))
@@ -170,7 +176,7 @@ def _zone(name: str) -> bool:
     return True
 
 
-def _site(check: Checker, value: Any) -> Site | None:
+def _site(check: Checker, value: Any, folder: Path) -> Site | None:
     path: KeyPath = ("site",)
     data = check.mapping(path, value, SITE_KEYS, ("title", "url"))
     if data is None:
@@ -194,6 +200,15 @@ def _site(check: Checker, value: Any) -> Site | None:
         fields["language"] = check.choice((*path, "language"), data["language"], LANGUAGES)
     if "interval" in data:
         fields["interval"] = check.duration((*path, "interval"), data["interval"])
+    if "logo" in data:
+        fields["logo"] = check_logo(check, (*path, "logo"), data["logo"], folder)
+    if "favicon" in data:
+        fields["favicon"] = check_image(check, (*path, "favicon"), data["favicon"], folder)
+    if "accent" in data:
+        fields["accent"] = check_accent(check, (*path, "accent"), data["accent"])
+    if "links" in data:
+        fields["links"] = check_links(check, (*path, "links"), data["links"],
+                                      '{name: Help center, url: "https://help.example.com/"}')
     if title is None or url is None or check.failures > before:
         return None
     return Site(title=title, url=url if url.endswith("/") else url + "/", **fields)

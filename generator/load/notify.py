@@ -199,14 +199,20 @@ def _apprise_url(check: Checker, path: KeyPath, value: Any) -> str | None:
 
 
 def check_subscribe(check: Checker, value: Any) -> tuple[Link, ...] | None:
+    return check_links(check, ("subscribe",), value,
+                       '{name: ntfy, url: "https://ntfy.sh/example-status"}')
+
+
+def check_links(check: Checker, keypath: KeyPath, value: Any,
+                example: str) -> tuple[Link, ...] | None:
+    """A list of ``{name, url}`` links a visitor can open (``subscribe:``, ``site.links``)."""
     if not isinstance(value, list):
-        check.expected(("subscribe",), "a list of links like {name: ntfy, url: "
-                       "\"https://ntfy.sh/example-status\"}", value)
+        check.expected(keypath, f"a list of links like {example}", value)
         return None
     before = check.failures
     links: list[Link] = []
     for index, item in enumerate(value):
-        path: KeyPath = ("subscribe", index)
+        path: KeyPath = (*keypath, index)
         data = check.mapping(path, item, LINK_KEYS, LINK_KEYS,
                              what="a mapping with a name and a url")
         if data is None:

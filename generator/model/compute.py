@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 
 from generator.history import ComponentHistory, History, Sample
 from generator.load.config import Component, Config
@@ -69,6 +69,8 @@ class ComponentView:
     # Its uptime report: minutes by state per day and month of the last 12 months (the
     # windows of ``uptime`` but 24h are sums of its last days).
     report: Report | None = None
+    # UPTIME_WINDOWS keys with probe data that all fell in maintenance: nothing to count yet.
+    maintenance_only: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
@@ -280,11 +282,12 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
             best, source = rank, "maintenance" if view.incident.is_maintenance else "incident"
 
     probed: list[Segment] | None = None
+    measured_all: list[Segment] = []  # before maintenance masks them
     if component.probe is None:
         intervals.append(Segment(low, now_ts, RANK[ComponentState.OPERATIONAL]))
     else:
-        probed = timeline.mask(timeline.probe_intervals(history.spans, now, low, interval),
-                               windows)
+        measured_all = timeline.probe_intervals(history.spans, now, low, interval)
+        probed = timeline.mask(measured_all, windows)
         intervals += probed
 
     for vendor in vendors:  # an upstream in trouble: at least degraded (model/upstreams.py)
@@ -338,12 +341,16 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         observed_from = max(observed_from, uptime.minute(first_seen or now))
     report = uptime.report(grid, probes, touches, observed_from, uptime.minute(now), today, tz,
                            config.uptime, component.probe is not None)
-    figures, uptime_data = _windows(grid, probes, report, observed_from, now, tz, config,
-                                    component.probe is not None)
+    figures, uptime_data = uptime.windows(grid, probes, report, observed_from, now, tz,
+                                          config.uptime, component.probe is not None)
+    # Windows whose probe data all fell in maintenance: nothing to count yet, and it says so.
+    masked = frozenset(key for key, window in UPTIME_WINDOWS.items() if figures[key] is None
+                       and any(end > now_ts - window.total_seconds() and start < now_ts
+                               for start, end, _ in measured_all))
     result = ComponentView(
         component=component, state=state, source=source, last=last,
         bars=timeline.day_bars(segments, touches, days, bounds, component.since),
-        uptime=figures,
+        uptime=figures, maintenance_only=masked,
         latency=timeline.latency_points(history.recent, now),
         daily_latency=timeline.daily_latency(history.recent, history.daily_latency, days,
                                              bounds, now),
@@ -354,33 +361,6 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
         changed=first_seen if changed is None else datetime.fromtimestamp(changed, now.tzinfo),
         report=report)
     return result, detection
-
-
-def _windows(grid: Sequence[uptime.Grid], probes: Sequence[tuple[int, int]], report: Report,
-             first: int, now: datetime, tz: tzinfo, config: Config, probed: bool,
-             ) -> tuple[dict[str, float | None], dict[str, timedelta] | None]:
-    """Each UPTIME_WINDOWS figure, and the data it rests on where that is short of it.
-
-    24h is the 1,440 minutes before ``now``; the others are the last days of the report,
-    today so far included (90d: the days of the bars), so a report's daily rows sum to them.
-    """
-    end = uptime.minute(now)
-    today = now.astimezone(tz).date()
-    figures: dict[str, float | None] = {}
-    short: dict[str, timedelta] = {}
-    for key, span in UPTIME_WINDOWS.items():
-        if key == "24h":
-            low = end - 1440
-            tally = uptime.tally(grid, probes, max(low, first), end)
-        else:
-            since = today - timedelta(days=span.days - 1)
-            low = uptime.minute(datetime.combine(since, time(), tz))
-            tally = sum((day.tally for day in report.days if day.start >= since),
-                        uptime.Tally())
-        figures[key] = tally.percent(config.uptime, probed)
-        if probed and tally.probed < 0.99 * (end - low):
-            short[key] = timedelta(minutes=tally.probed)
-    return figures, short or None
 
 
 def _first_seen(config: Config, component: Component, views: Sequence[IncidentView],

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from generator.load.policy import UptimePolicy
 from generator.model.states import STATES, ComponentState
+from generator.model.timeline import UPTIME_WINDOWS
 
 REPORT_MONTHS = 12  # the report's months: the current one and the 11 before it
 
@@ -225,3 +226,29 @@ def _total(start: date, periods: Sequence[Period], policy: UptimePolicy,
     total = sum((period.tally for period in periods), Tally())
     incidents = tuple(dict.fromkeys(i for period in periods for i in period.incidents))
     return Period(start, total, total.percent(policy, probed), incidents)
+
+
+def windows(grid: Sequence[Grid], probes: Sequence[tuple[int, int]], report: Report,
+            first: int, now: datetime, tz: tzinfo, policy: UptimePolicy, probed: bool,
+             ) -> tuple[dict[str, float | None], dict[str, timedelta] | None]:
+    """Each UPTIME_WINDOWS figure, and the data it rests on where that is short of it.
+
+    24h is the 1,440 minutes before ``now``; the others are the last days of the report,
+    today so far included (90d: the days of the bars), so a report's daily rows sum to them.
+    """
+    end = minute(now)
+    today = now.astimezone(tz).date()
+    figures: dict[str, float | None] = {}
+    short: dict[str, timedelta] = {}
+    for key, span in UPTIME_WINDOWS.items():
+        if key == "24h":
+            low = end - 1440
+            counted = tally(grid, probes, max(low, first), end)
+        else:
+            since = today - timedelta(days=span.days - 1)
+            low = minute(datetime.combine(since, time(), tz))
+            counted = sum((day.tally for day in report.days if day.start >= since), Tally())
+        figures[key] = counted.percent(policy, probed)
+        if probed and counted.probed < 0.99 * (end - low):
+            short[key] = timedelta(minutes=counted.probed)
+    return figures, short or None

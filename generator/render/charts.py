@@ -1,7 +1,9 @@
 """Response-time charts as inline SVG: no JavaScript, readable at any width.
 
 The line is drawn in a nested SVG that stretches to the width (its stroke does not scale);
-labels sit in the outer SVG at percentages, so text keeps its size on a phone.
+labels sit in the outer SVG at percentages, so text keeps its size on a phone. The values'
+labels stand left of the plot, in a margin the stylesheet keeps (``.chart``), where the line
+never passes.
 """
 
 from __future__ import annotations
@@ -106,11 +108,10 @@ def _chart(t: Translator, chart_id: str, points: Sequence[tuple[float, float]],
         parts.append(f'<polyline{dot} points="{line}" vector-effect="non-scaling-stroke"/>')
     parts.append("</svg>")
     for share in (1.0, 0.5, 0.0):
-        # Drawn over the line, each on a halo of the background so the line never hides it.
-        y = PLOT_TOP + PLOT_HEIGHT * (1 - share) - 5
-        label = escape(ms(top * share))
-        parts.append(f'<text class=halo x="0" y="{y:.1f}" aria-hidden="true">{label}</text>'
-                     f'<text x="0" y="{y:.1f}">{label}</text>')
+        # Beside its grid line, in the margin left of the plot (outside the SVG's box).
+        y = PLOT_TOP + PLOT_HEIGHT * (1 - share) + 4
+        parts.append(f'<text class=value x="-6" y="{y:.1f}" text-anchor="end">'
+                     f"{escape(ms(top * share))}</text>")
     for n, (x, text) in enumerate(labels):
         anchor = "start" if n == 0 else "end" if n == len(labels) - 1 else "middle"
         parts.append(f'<text x="{x * 100:.2f}%" y="{LABEL_Y}" text-anchor="{anchor}">'

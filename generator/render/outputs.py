@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from generator.render import api, badges, calendar, feeds, meta, pages, uptime
+from generator.render import api, badges, brand, calendar, feeds, meta, pages, uptime
 from generator.render.base import RenderContext
 from generator.render.output import Output
 
@@ -16,5 +16,5 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
     deals out outputs in chunks from the front (``generator/site/pool.py``) then renders an
     incident's Markdown for its page in the process that rendered it for the feeds, once.
     """
-    for renderer in (feeds, pages, api, uptime, badges, calendar, meta):
+    for renderer in (feeds, pages, api, uptime, badges, calendar, meta, brand):
         yield from renderer.outputs(ctx)

@@ -27,6 +27,7 @@ from generator.model.compute import (
     Month,
 )
 from generator.render.base import RenderContext, template_globals, translation_filters
+from generator.render.brand import accent_css, image_url
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.output import Output, digest, made
 from generator.render.palette import IMPACT_CLASS, INDICATOR_COLOUR, QUIET, STATE_CLASS
@@ -95,7 +96,8 @@ class _Pages:
         site = ctx.model.config.site
         css = (site_templates() / "style.css").read_text(encoding="utf-8")
         shared: dict[str, Any] = template_globals(ctx) | {
-            "css": Markup(minify_css(css)),  # noqa: S704 - our own file, not user input
+            # our own file, and colours the loader checked: not user input
+            "css": Markup(minify_css(css) + accent_css(site.accent)),  # noqa: S704
             "sc": STATE_CLASS,
             "states": STATES,
             "quiet": QUIET,
@@ -106,6 +108,7 @@ class _Pages:
             "uptime_label": self.uptime_label,
             "uptime_value": self.uptime_value,
             "notice": self.notice,
+            "affected": self.affected,
             "said": self.t.reason,
             "weeks": partial(weeks, self.t),
             "weekdays": [name for _, name in self.t.weekdays()],
@@ -158,12 +161,13 @@ class _Pages:
         """The data an uptime figure rests on, when the model found it short of its window."""
         return None if cv.uptime_data is None else cv.uptime_data.get(key)
 
-    def uptime_label(self, cv: ComponentView, days: int) -> str:
+    def uptime_label(self, cv: ComponentView, days: int, key: str = "90d") -> str:
         """``99,89% (90 hari)``, or ``99.2% uptime over 3 hours of data`` for a new probe."""
-        percent = cv.uptime.get("90d")
+        percent = cv.uptime.get(key)
         if percent is None:
-            return self.t("page.no_uptime")
-        span = self._rests_on(cv, "90d")
+            return self.t("page.uptime_maintenance" if key in cv.maintenance_only
+                          else "page.no_uptime")
+        span = self._rests_on(cv, key)
         if span is not None:
             return self.t("page.uptime_over", percent=self.t.percent(percent),
                           span=self.t.about(span))
@@ -172,6 +176,9 @@ class _Pages:
     def uptime_value(self, cv: ComponentView, key: str) -> Markup:
         """One window's figure on a component page, with its span when that is short."""
         percent = cv.uptime.get(key)
+        if percent is None and key in cv.maintenance_only:
+            return Markup("{} <small>{}</small>").format(
+                self.t.percent(None), self.t("page.maintenance_only"))
         if percent is None:
             return escape(self.t.percent(percent))
         figure = Markup('<a href="../{}#policy">{}</a>').format(REPORT, self.t.percent(percent))
@@ -205,6 +212,7 @@ class _Pages:
         site = self.ctx.model.config.site
         if root is None:
             root = "../" * path.count("/")
+        logo = site.logo
         return {
             "root": root,
             # index.html, not "./": from file:// a folder opens as a listing.
@@ -214,7 +222,9 @@ class _Pages:
             "canonical": self.ctx.url("" if path == "index.html" else path)
             if path != "404.html" else None,
             "feeds": (*self.site_feeds, *feeds),
-            "favicon": favicon(colour),
+            "favicon": image_url(site.favicon, root) if site.favicon else favicon(colour),
+            "logo": image_url(logo.light, root) if logo else None,
+            "logo_dark": image_url(logo.dark, root) if logo and logo.dark else None,
         }
 
     def render(self, template: str, context: TemplateContext) -> bytes:

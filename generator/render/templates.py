@@ -34,6 +34,8 @@ class PageContext(TypedDict):
     canonical: str | None
     feeds: tuple[Feed, ...]
     favicon: str
+    logo: str | None  # the logo's URL; logo_dark: the dark theme's, when it has its own
+    logo_dark: str | None
 
 
 class IndexContext(PageContext):

@@ -27,6 +27,7 @@ from generator.files import Inputs, StatKey, input_files, tree_keys
 from generator.render.output import digest
 from generator.site.cache import Cache, engine_stamp, racy
 from generator.site.output import FileStamp, Placed, Staging, WriteReport, recover
+from generator.site.static import static_files, static_folder, static_outputs
 
 if TYPE_CHECKING:
     from generator.load.incidents import Incident
@@ -75,22 +76,26 @@ def load_model(config_path: Path, incidents_dir: Path, history_dir: Path,
 
 def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] | None = None,
            markdown: tuple[Sequence[str], Pool[list[str]]] | None = None, jobs: int = 1,
-           pids: set[int] | None = None,
+           pids: set[int] | None = None, static: Sequence[Output] = (),
            ) -> tuple[dict[str, Placed | None], dict[str, str]]:
     """Every output of the site, each stale one made and put into ``staging`` as soon as it
     is made (by ``jobs`` workers when there are many); ``None`` for one that ``fresh`` says
     the last build already wrote. With the outputs' keys, for the next build. ``markdown``:
     messages and the workers that have been rendering them ahead (see ``build``); ``pids``
-    gets the worker processes that did some of the work."""
+    gets the worker processes that did some of the work; ``static``: the files of
+    ``static/``, which may take the place of no other output."""
     from generator.render.base import context
     from generator.render.markdown import remember
     from generator.render.outputs import outputs
     from generator.site.pool import MINIMUM, Pool, chunked
+    from generator.site.static import check_clashes
 
     found = pids if pids is not None else set()
     ctx = context(model)
     with _template_errors():
         declared = list(outputs(ctx))
+    check_clashes((output.path for output in static), (output.path for output in declared))
+    declared += static
     stale = [output for output in declared if fresh is None or not fresh(output)]
     if stale:
         staging.open(output.path for output in stale)  # the folders, before forking
@@ -142,8 +147,10 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
     at = clock.now(now)
     store = Cache(cache)
     params = _params(config_path, incidents_dir, history_dir, out, at)
-    inputs = input_files(config_path, incidents_dir, history_dir) if store.enabled else {}
     last = _last_build(store, out)
+    static_dir = static_folder(config_path)
+    inputs = input_files(config_path, incidents_dir, history_dir, static_dir,
+                         last["assets"]) if store.enabled else {}
     recover(out)  # what a build killed mid-write left beside out
     current = tree_keys(out) if out.is_dir() else {}
     manifest: dict[str, FileStamp] = last["manifest"]
@@ -186,6 +193,10 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
             if collecting:
                 gc.enable()
         _check_strict(strict, warnings)
+        static = static_outputs(static_files(static_dir), started_ns)
+        assets = _assets(model, config_path)
+        if store.enabled and assets != last["assets"]:
+            inputs = input_files(config_path, incidents_dir, history_dir, static_dir, assets)
 
         def fresh(output: Output) -> bool:
             """Whether the last build wrote this output from the same key, and it is still
@@ -198,7 +209,7 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         gc.freeze()  # the model lives to the end: collections skip it, forked workers too
         try:
             placed, output_keys = render(model, staging, fresh if store.enabled else None,
-                                         ahead[0] if ahead else None, count, pids)
+                                         ahead[0] if ahead else None, count, pids, static)
             report = staging.finish(placed)
         except BaseException:
             staging.discard()  # after the workers have stopped writing into it
@@ -212,7 +223,7 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         "out": str(out.resolve()), "params": params,
         "inputs": _input_entries(inputs, started_ns),
         "manifest": {path: list(stamp) for path, stamp in report.manifest.items()},
-        "outputs": output_keys, "warnings": list(warnings)})
+        "outputs": output_keys, "warnings": list(warnings), "assets": assets})
     return BuildResult(model, report, warnings, time.perf_counter() - started,
                        tuple(path for path, made in placed.items() if made is not None),
                        frozenset(pids - {os.getpid()}))
@@ -236,6 +247,14 @@ def check_out(out: Path, config_path: Path, incidents_dir: Path, history_dir: Pa
         if relation:
             raise BuildError(f"--out {out}: that {relation} {what} ({folder}), which the "
                              f"build reads{fix}")
+
+
+def _assets(model: SiteModel, config_path: Path) -> list[str]:
+    """The image files status.yaml names (logo, favicon): inputs of the build too."""
+    from generator.render.brand import images
+
+    return sorted({os.path.join(config_path.parent, image.name)
+                   for image in images(model.config.site)})
 
 
 def _check_strict(strict: bool, warnings: tuple[str, ...]) -> None:
@@ -292,7 +311,7 @@ def _input_entries(inputs: Inputs, started_ns: int) -> dict[str, list[Any]]:
 def _last_build(store: Cache, out: Path) -> dict[str, Any]:
     """What the last build into ``out`` saved; empty parts when there is none."""
     empty: dict[str, Any] = {"params": None, "inputs": None, "manifest": {}, "outputs": {},
-                             "warnings": []}
+                             "warnings": [], "assets": []}
     document = store.load("build")
     if not isinstance(document, dict) or document.get("out") != str(out.resolve()):
         return empty
@@ -301,11 +320,12 @@ def _last_build(store: Cache, out: Path) -> dict[str, Any]:
                     for path, (m, s, h) in document["manifest"].items()}
         outputs = {str(path): str(key) for path, key in document["outputs"].items()}
         warnings = [str(line) for line in document["warnings"]]
+        assets = [str(path) for path in document.get("assets", [])]
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         log.debug("ignoring a damaged build cache (%s)", exc)
         return empty
     return {"params": document.get("params"), "inputs": document.get("inputs"),
-            "manifest": manifest, "outputs": outputs, "warnings": warnings}
+            "manifest": manifest, "outputs": outputs, "warnings": warnings, "assets": assets}
 
 
 def _matches(manifest: dict[str, FileStamp], current: dict[str, StatKey]) -> bool:
