@@ -227,7 +227,7 @@ class Story:
         return read_run(path)
 
     def notify(self, minute: float) -> None:
-        outcome = notify(self.root / "status.yaml", self.root / "incidents",
+        outcome = notify(load_config(self.root / "status.yaml"), self.root / "incidents",
                          self.root / "history", at(minute), out=lambda line: None)
         assert outcome.failures == (), outcome.failures
 

@@ -121,3 +121,33 @@ def test_demo_replays_the_example_story_on_90_days_of_simulated_history(tmp_path
     assert "class=n" not in bars
     api = (tmp_path / "site" / "components" / "api.html").read_text()
     assert 'href="../incidents/2025-06-19-api-latency.html"' in api
+
+
+def test_run_reads_status_yaml_once_for_its_stages(tmp_path: Path, service: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: `kabar run` loaded status.yaml four times (probe, record, notify, build),
+    calling each command's handler with a made-up Namespace. Now the stages are library
+    calls on one loaded config; the build reads its inputs once more itself (it keys its
+    cache by them)."""
+    from generator.cli.main import main
+    from generator.load import config, site
+
+    reads: list[Path] = []
+    real = config.check_config
+
+    def counting(path: Path) -> config.ConfigCheck:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(config, "check_config", counting)
+    monkeypatch.setattr(site, "check_config", counting)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "status.yaml").write_text(f"""\
+site: {{title: Acme Status, url: "https://status.acme.test/", timezone: UTC, language: en}}
+components:
+  - {{id: web, name: Website, probe: {{http: "http://127.0.0.1:{service}/", timeout: 2s}}}}
+notify: {{channels: [{{url: "json://127.0.0.1:9/"}}]}}
+""")
+    assert main(["run", "--no-cache"]) == 0
+    assert len(reads) == 2, reads
+    assert (tmp_path / "_site" / "index.html").is_file()

@@ -6,9 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import clock
 from generator.errors import KabarError, counted
+
+if TYPE_CHECKING:
+    from generator.load.config import Config
 
 
 def _github() -> bool:
@@ -39,33 +43,41 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def probe(args: argparse.Namespace) -> int:
-    from generator.history.read import last_readings
     from generator.load.config import load_config
-    from generator.load.results import write_run
-    from generator.probe import format_table, run_probes
 
-    config = load_config(args.config)
-    out = args.out or Path("results") / f"{args.location}.json"
-    previous = last_readings(args.history, config) if config.upstreams else {}
-    run = run_probes(config, args.location, previous=previous)
-    write_run(run, out)
-    print(format_table(run))
-    print(f"wrote {out}")
+    _probe(load_config(args.config), args.location, args.history,
+           args.out or Path("results") / f"{args.location}.json")
     return 0
 
 
+def _probe(config: Config, location: str, history: Path, out: Path) -> None:
+    from generator.history.read import last_readings
+    from generator.load.results import write_run
+    from generator.probe import format_table, run_probes
+
+    previous = last_readings(history, config) if config.upstreams else {}
+    run = run_probes(config, location, previous=previous)
+    write_run(run, out)
+    print(format_table(run))
+    print(f"wrote {out}")
+
+
 def record(args: argparse.Namespace) -> int:
-    from generator.history.record import record as record_history
     from generator.load.config import load_config
 
     if args.quorum < 1:
         raise KabarError(f"--quorum must be 1 or more, got {args.quorum}")
-    config = load_config(args.config)
-    summary = record_history(args.history, args.files, config, args.quorum)
+    _record(load_config(args.config), args.history, args.files, args.quorum)
+    return 0
+
+
+def _record(config: Config, history: Path, files: list[Path], quorum: int) -> None:
+    from generator.history.record import record as record_history
+
+    summary = record_history(history, files, config, quorum)
     _print_warnings(summary.warnings)
     what = "as unknown" if summary.unknown else counted(summary.recorded, "result")
-    print(f"recorded {what} into {args.history}/")
-    return 0
+    print(f"recorded {what} into {history}/")
 
 
 def build(args: argparse.Namespace) -> int:
@@ -85,12 +97,18 @@ def build(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The scheduled job on this machine: the stages as library calls, on one loaded config."""
+    from generator.load.config import load_config
+    from generator.notify import notify as send_due
+
+    config = load_config(args.config)
     out = Path("results") / f"{args.location}.json"
-    probe(argparse.Namespace(**{**vars(args), "out": out}))
-    record(argparse.Namespace(**{**vars(args), "files": [out], "quorum": 1}))
+    _probe(config, args.location, args.history, out)
+    _record(config, args.history, [out], 1)
     try:  # a message that cannot be sent never keeps the page from building
-        notify(argparse.Namespace(**{**vars(args), "dry_run": False,
-                                     "test": False, "merge": None}))
+        outcome = send_due(config, args.incidents, args.history, clock.now(args.now))
+        for line in outcome.failures:
+            print(f"notify: {line}", file=sys.stderr)
     except KabarError as exc:
         print(f"notify: error: {exc}", file=sys.stderr)
     return build(args)
@@ -145,9 +163,11 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def notify(args: argparse.Namespace) -> int:
+    from generator.load.config import load_config
     from generator.notify import notify as send_due
 
-    outcome = send_due(args.config, args.incidents, args.history, clock.now(args.now),
+    outcome = send_due(load_config(args.config), args.incidents, args.history,
+                       clock.now(args.now),
                        dry_run=args.dry_run, test=args.test, merge=args.merge)
     for line in outcome.failures:
         print(f"notify: {line}", file=sys.stderr)

@@ -119,7 +119,7 @@ def _attempts(git: Git, worktree: Path, sent: Path, files: list[Path], config: C
         for warning in summary.warnings:
             say(warning)
         if options.notify:
-            _notify(config_path, incidents_dir, worktree / "history", sent)
+            _notify(config, incidents_dir, worktree / "history", sent)
         git.out("add", "--all", ".", cwd=worktree)
         tree = git.out("write-tree", cwd=worktree)
         if parent and tree == git.out("rev-parse", f"{parent}^{{tree}}"):
@@ -177,12 +177,12 @@ def _sync(git: Git, worktree: Path, options: JobOptions, shallow: bool) -> str:
     return git.out("rev-parse", tracking)
 
 
-def _notify(config_path: Path, incidents_dir: Path, history: Path, sent: Path) -> None:
+def _notify(config: Config, incidents_dir: Path, history: Path, sent: Path) -> None:
     """Send what is due; keep what was sent in ``sent`` across attempts (a union)."""
     from generator.notify import notify
 
     try:
-        outcome = notify(config_path, incidents_dir, history, clock.now(),
+        outcome = notify(config, incidents_dir, history, clock.now(),
                          merge=sent if sent.is_file() else None)
     except KabarError as exc:
         say(f"warning: kabar notify: {exc}; nothing was sent, it is tried again on the next "

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from generator.errors import counted
-from generator.load.config import load_config
+from generator.load.config import Config
 from generator.load.incidents import load_incidents
 from generator.load.notify import Channel
 from generator.model.states import EventKind
@@ -55,14 +55,13 @@ def wanted(channel: Channel, event: Event) -> bool:
     return event.kind in channel.events
 
 
-def notify(config_path: Path, incidents_dir: Path, history: Path, now: datetime, *,
+def notify(config: Config, incidents_dir: Path, history: Path, now: datetime, *,
            dry_run: bool = False, test: bool = False, merge: Path | None = None,
            out: Print = print) -> Outcome:
     """Send what is due (or print it, with ``dry_run``); ``test`` sends a test message."""
-    config = load_config(config_path)
     channels = config.notify.channels if config.notify else ()
     if not channels:
-        out(f"{config_path}: no notify: channels; nothing to send")
+        out(f"{config.path}: no notify: channels; nothing to send")
         return Outcome(0, ())
     if test:
         return _run(channels, lambda channel: [test_message(config)], dry_run, out,
