@@ -252,7 +252,9 @@ def test_sitemap_lists_every_html_page_from_the_model() -> None:
     root = ET.fromstring(files["sitemap.xml"])
     locs = [u.findtext(f"{SITEMAP}loc") for u in root.iter(f"{SITEMAP}url")]
     assert locs == [
-        BASE, BASE + "history.html", BASE + "uptime/index.html", BASE + "history/2025-07.html",
+        BASE, BASE + "history.html", BASE + "uptime/index.html",
+        *(BASE + f"uptime/{cid}.html" for cid in ("chat", "video", "api", "login")),
+        BASE + "history/2025-07.html",
         BASE + "history/2025-06.html", BASE + "components/chat.html",
         BASE + "components/video.html", BASE + "components/api.html",
         BASE + "components/login.html", BASE + "incidents/2025-07-20-db.html", LOGIN,

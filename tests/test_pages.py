@@ -25,7 +25,9 @@ OUTAGE = "incidents/2025-07-16-login.html"
 PAGES = ("index.html", OUTAGE, "incidents/2025-06-24-api.html",
          "incidents/2025-07-20-db.html", "components/chat.html", "components/video.html",
          "components/api.html", "components/login.html", "history.html",
-         "history/2025-07.html", "history/2025-06.html", "uptime/index.html", "404.html")
+         "history/2025-07.html", "history/2025-06.html", "uptime/index.html",
+         "uptime/chat.html", "uptime/video.html", "uptime/api.html", "uptime/login.html",
+         "404.html")
 
 
 def _site(model: SiteModel) -> dict[str, str]:

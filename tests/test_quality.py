@@ -229,7 +229,8 @@ def test_every_page_has_no_axe_violations_in_light_and_dark(
     assert {"outage/index.html", "resolved-probed/index.html", "maintenance/index.html",
             "outage/404.html", "outage-probed/components/chat.html", "outage/history.html",
             "maintenance/incidents/2026-12-06-database-upgrade.html",
-            "outage-probed/uptime/index.html", "branded/index.html",
+            "outage-probed/uptime/index.html", "outage-probed/uptime/api.html",
+            "branded/index.html",
             "branded/components/chat.html"} <= set(pages)
     assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
 
@@ -276,7 +277,7 @@ def test_the_home_page_is_one_request(sites: dict[str, Built], served: Served,
 
 @pytest.mark.parametrize("path", ["index.html", "incidents/2025-07-16-login-errors.html",
                                   "components/api.html", "components/chat.html",
-                                  "uptime/index.html"])
+                                  "uptime/index.html", "uptime/api.html"])
 def test_pages_fit_a_phone_without_sideways_scrolling(sites: dict[str, Built],
                                                       served: Served, browser: Browser,
                                                       path: str) -> None:

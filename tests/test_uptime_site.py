@@ -143,9 +143,12 @@ def test_every_uptime_figure_links_to_the_policy(site: tuple[Path, BuildResult])
     assert ("gangguan besar dihitung sebagai 1 menit gangguan, satu menit gangguan sebagian "
             "sebagai 0,3, satu menit kinerja menurun sebagai 0. Menit pemeliharaan terjadwal "
             "tidak ikut dihitung. Menit tanpa data tidak ikut dihitung.") in policy.group(1)
+    own = (out / "uptime/api.html").read_text(encoding="utf-8")
+    assert policy.group(0) in own  # a component's own report states the policy too
+    assert own.count("<table class=cal>") >= 1 and "<table class=cal>" not in report
     for page, target in (("index.html", "uptime/index.html#policy"),
                          ("components/api.html", "../uptime/index.html#policy"),
-                         ("uptime/index.html", "#policy")):
+                         ("uptime/index.html", "#policy"), ("uptime/api.html", "#policy")):
         html = (out / page).read_text(encoding="utf-8")
         figures = FigureLinks()
         figures.feed(html)

@@ -17,6 +17,8 @@ def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
     yield "index.html", None
     yield "history.html", None
     yield "uptime/index.html", None
+    for view in model.components:
+        yield f"uptime/{view.id}.html", None
     for month in model.months:
         yield month.path, None
     for view in model.components:

@@ -68,6 +68,8 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
                      partial(pages.component, component))
     yield from pages.history()
     yield Output(REPORT, None, pages.report)
+    for component in ctx.model.components:
+        yield Output(f"uptime/{component.id}.html", None, partial(pages.report, component))
     yield Output("404.html", None, pages.not_found)
 
 
@@ -315,14 +317,21 @@ class _Pages:
             "older": months[n + 1] if n + 1 < len(months) else None}
         return self.render("history.html", context)
 
-    def report(self) -> bytes:
-        """The uptime report: every component's months and days, and the policy in force."""
+    def report(self, cv: ComponentView | None = None) -> bytes:
+        """The uptime report: every component's months (``uptime/index.html``), or one's
+        months and a calendar of its days (``uptime/<id>.html``); the policy in force on
+        each, which every figure links to."""
         site = self.ctx.model.config.site
         title = self.t("uptime.title")
+        heading = title if cv is None else f"{title}: {cv.component.name}"
+        path = REPORT if cv is None else f"uptime/{cv.id}.html"
         context: ReportContext = {
-            **self.frame(REPORT, title, self.t("uptime.description", title=site.title)),
+            **self.frame(path, heading, self.t("uptime.description", title=site.title)),
             "policy": policy_sentence(self.t, self.ctx.model.config.uptime),
-            "intro": intro(self.t, "../", self.t.zone(self.ctx.model.now))}
+            "intro": intro(self.t, "../", self.t.zone(self.ctx.model.now)),
+            "heading": heading,
+            "shown": self.ctx.model.components if cv is None else (cv,),
+            "calendars": cv is not None}
         return self.render("uptime.html", context)
 
     def not_found(self) -> bytes:

@@ -69,6 +69,9 @@ class HistoryContext(PageContext):
 class ReportContext(PageContext):
     policy: str  # the uptime policy in force, in words: every figure links to it
     intro: Markup
+    heading: str
+    shown: tuple[ComponentView, ...]  # every component (the index) or one (its own page)
+    calendars: bool  # a calendar of days for each month (a component's own page)
 
 
 TemplateContext = (PageContext | IndexContext | IncidentContext | ComponentContext
