@@ -14,7 +14,7 @@ from generator.load.config import Component, Config
 from generator.load.incidents import Incident
 from generator.model import timeline, uptime
 from generator.model.incidents import IncidentView as IncidentView
-from generator.model.incidents import applies
+from generator.model.incidents import applied
 from generator.model.incidents import incident_view as incident_view
 from generator.model.states import (
     STARTED,
@@ -267,12 +267,7 @@ def _component_view(config: Config, component: Component, views: Sequence[Incide
     windows: list[tuple[float, float]] = []  # maintenance, which masks the probe
     best, source = len(STATES), "none"
     in_maintenance = False
-    for view in views:
-        applied = applies(view, now)
-        if applied is None:
-            continue
-        rank = RANK[view.incident.components[component.id]]
-        start, end = applied[0].timestamp(), applied[1].timestamp()
+    for view, rank, start, end in applied(views, component.id, now):
         touches.append(Touch(start, end, view.id))
         intervals.append(Segment(max(start, low), end, rank))
         if view.incident.is_maintenance:

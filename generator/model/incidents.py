@@ -7,7 +7,7 @@ after it unless an update says otherwise; when its window starts and ends it get
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -21,7 +21,7 @@ from generator.model.states import (
     Status,
 )
 from generator.model.states import MaintenanceStatus as Maintenance
-from generator.model.timeline import worst
+from generator.model.timeline import RANK, worst
 
 
 @dataclass(frozen=True)
@@ -129,3 +129,14 @@ def applies(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | No
     if view.status == Maintenance.COMPLETED:
         return view.start, min(view.end or now, now)
     return None
+
+
+def applied(views: Sequence[IncidentView], target: str,
+            now: datetime) -> Iterator[tuple[IncidentView, int, float, float]]:
+    """Each view that has changed ``target``'s state by ``now``: with the rank of the state
+    it declares (``RANK``) and when it applied, in POSIX seconds."""
+    for view in views:
+        span = applies(view, now)
+        if span is not None:
+            yield (view, RANK[view.incident.components[target]], span[0].timestamp(),
+                   span[1].timestamp())

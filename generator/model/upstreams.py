@@ -19,7 +19,7 @@ from datetime import date, datetime
 from generator.history import UpstreamHistory
 from generator.load.config import Config, Upstream
 from generator.model import timeline
-from generator.model.incidents import IncidentView, applies
+from generator.model.incidents import IncidentView, applied
 from generator.model.states import NO_DATA, STATES, ComponentState
 from generator.model.timeline import RANK, DayBar, Segment, Touch
 from generator.reasons import Part
@@ -88,12 +88,7 @@ def _view(config: Config, upstream: Upstream, views: Sequence[IncidentView],
     ours: list[Segment] = []
     touches: list[Touch] = []
     best = len(STATES)
-    for view in views:
-        applied = applies(view, now)
-        if applied is None:
-            continue
-        rank = RANK[view.incident.components[upstream.id]]
-        start, end = applied[0].timestamp(), applied[1].timestamp()
+    for view, rank, start, end in applied(views, upstream.id, now):
         touches.append(Touch(start, end, view.id))
         ours.append(Segment(max(start, low), end, rank))
         if view.is_open:
