@@ -366,7 +366,10 @@ H2_GOAWAY = b"\x00\x00\x08\x07\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x
 
 
 def free_port() -> int:
-    """A TCP port free on both 127.0.0.1 and ::1 (for a server that listens on both)."""
+    """A TCP port free on both 127.0.0.1 and ::1 now (for a server that listens on both).
+
+    Another process may take it before the caller binds it: ``real_servers.running`` starts
+    its server again on another port when that happens."""
     for _ in range(50):
         with socket.socket() as four:
             four.bind(("127.0.0.1", 0))
