@@ -34,7 +34,7 @@ def _site(model: SiteModel) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module", params=["id", "en"])
-def site(request: pytest.FixtureRequest) -> dict[str, str]:
+def site_pages(request: pytest.FixtureRequest) -> dict[str, str]:
     return _site(sample_model(request.param))
 
 
@@ -54,8 +54,8 @@ def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_every_page_is_rendered(site: dict[str, str]) -> None:
-    assert sorted(site) == sorted(PAGES)
+def test_every_page_is_rendered(site_pages: dict[str, str]) -> None:
+    assert sorted(site_pages) == sorted(PAGES)
 
 
 def test_pages_declare_the_site_language(site_id: dict[str, str],
@@ -221,8 +221,8 @@ def test_history_shows_three_months_and_links_older() -> None:
         f"history/2025-0{n}.html" for n in range(2, 8)]
 
 
-def test_links_are_relative_and_feeds_absolute(site: dict[str, str]) -> None:
-    for path, html in site.items():
+def test_links_are_relative_and_feeds_absolute(site_pages: dict[str, str]) -> None:
+    for path, html in site_pages.items():
         feeds = re.findall(r'<link rel="alternate" type="application/(rss|atom)\+xml"'
                            r' title="[^"]+" href="([^"]+)">', html)
         assert [kind for kind, _ in feeds][:2] == ["rss", "atom"], path
@@ -231,16 +231,16 @@ def test_links_are_relative_and_feeds_absolute(site: dict[str, str]) -> None:
         if path != "404.html":
             assert not [h for h in hrefs if h.startswith(("/", "https://status.nusa"))], path
     # index.html, never "./" or "../": from file:// a folder opens as a directory listing.
-    assert '<a class="brand" href="../index.html">' in site[OUTAGE]
-    assert '<a class="brand" href="index.html">' in site["index.html"]
-    assert not [h for page in site.values() for h in re.findall(r'href="([^"]*)"', page)
+    assert '<a class="brand" href="../index.html">' in site_pages[OUTAGE]
+    assert '<a class="brand" href="index.html">' in site_pages["index.html"]
+    assert not [h for page in site_pages.values() for h in re.findall(r'href="([^"]*)"', page)
                 if h.endswith("/") and not h.startswith("https://")]
-    assert '<a class="brand" href="https://status.nusa.example/">' in site["404.html"]
-    assert '<link rel="canonical" href="https://status.nusa.example/">' in site["index.html"]
+    assert '<a class="brand" href="https://status.nusa.example/">' in site_pages["404.html"]
+    assert '<link rel="canonical" href="https://status.nusa.example/">' in site_pages["index.html"]
 
 
-def test_every_page_is_one_request(site: dict[str, str]) -> None:
-    for path, html in site.items():
+def test_every_page_is_one_request(site_pages: dict[str, str]) -> None:
+    for path, html in site_pages.items():
         # The one script: an inline line beside the last check's time ("3 min ago").
         assert html.lower().count("<script") == html.count("<p class=meta id=checked>"), path
         assert not re.search(r'\ssrc=', html), path
