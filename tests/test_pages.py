@@ -17,9 +17,10 @@ from generator.model.compute import DayBar, Group, SiteModel
 from generator.model.states import Overall
 from generator.render.base import context
 from generator.render.i18n import Translator
-from generator.render.pages import render
+from generator.render.pages import outputs
 from generator.resources import site_templates
 from tests.factories import sample_model
+from tests.rendering import render
 
 OUTAGE = "incidents/2025-07-16-login.html"
 PAGES = ("index.html", OUTAGE, "incidents/2025-06-24-api.html",
@@ -29,7 +30,7 @@ PAGES = ("index.html", OUTAGE, "incidents/2025-06-24-api.html",
 
 
 def _site(model: SiteModel) -> dict[str, str]:
-    files = dict(render(context(model)))
+    files = dict(render(outputs, context(model)))
     return {path: data.decode("utf-8") for path, data in files.items()}
 
 
@@ -252,7 +253,8 @@ def test_every_page_is_one_request(site_pages: dict[str, str]) -> None:
 
 
 def test_rendering_is_deterministic() -> None:
-    assert list(render(context(sample_model("id")))) == list(render(context(sample_model("id"))))
+    first = list(render(outputs, context(sample_model("id"))))
+    assert first == list(render(outputs, context(sample_model("id"))))
 
 
 def test_incident_pages_do_not_change_with_the_clock() -> None:
@@ -261,7 +263,7 @@ def test_incident_pages_do_not_change_with_the_clock() -> None:
     later = replace(model, now=model.now + timedelta(hours=1),
                     updated=model.updated + timedelta(hours=1),
                     overall=Overall.ALL_SYSTEMS_OPERATIONAL)
-    before, after = dict(render(context(model))), dict(render(context(later)))
+    before, after = dict(render(outputs, context(model))), dict(render(outputs, context(later)))
     for path in (OUTAGE, "history.html", "history/2025-07.html"):
         assert before[path] == after[path], path
     assert before["index.html"] != after["index.html"]
@@ -290,7 +292,7 @@ def _twenty_components() -> SiteModel:
 
 
 def test_home_page_for_twenty_components_fits_the_budget() -> None:
-    html = dict(render(context(_twenty_components())))["index.html"]
+    html = dict(render(outputs, context(_twenty_components())))["index.html"]
     text = html.decode("utf-8")
     assert text.count("<div class=bars") == 20
     assert text.count("<span class=tip>") == 20 * 7  # 6 bad days and the sample's outage
@@ -432,8 +434,8 @@ def test_two_sites_made_in_one_process_keep_their_own_language() -> None:
     """Every build's templates once shared one dict of globals (a Jinja overlay shares its
     parent's): the English site's pages, made once the Indonesian site's were set up, came
     out in Indonesian."""
-    english = render(context(sample_model("en")))
-    indonesian = render(context(sample_model("id")))
+    english = render(outputs, context(sample_model("en")))
+    indonesian = render(outputs, context(sample_model("id")))
     first_english = next(english)  # the English renderer is set up first
     pages_id, pages_en = dict(indonesian), dict(english)
     pages_en[first_english[0]] = first_english[1]
