@@ -25,8 +25,9 @@ from generator.history.read import read_history
 from generator.history.record import record
 from generator.load.config import Config, load_config
 from generator.load.results import Result, Run, write_run
-from generator.site.output import SITE_MARK, recover, write_site
+from generator.site.output import SITE_MARK, recover
 from tests.conftest import ROOT
+from tests.writing import write_site
 
 NOW_A = "2025-07-16T10:00+07:00"
 NOW_B = "2025-07-18T10:00+07:00"
