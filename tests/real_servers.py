@@ -40,9 +40,9 @@ def running(command: Callable[[int], list[str]], pid_file: Path, log: Path,
             raise
         said = log.read_text(errors="replace")
         if in_use not in said:
-            raise RuntimeError(f"{command(port)[0]} stopped: {said}")
+            raise RuntimeError(f"{process.args[0]} stopped: {said}")
     else:
-        raise RuntimeError(f"{command(port)[0]} found no free port in {TRIES} tries: {said}")
+        raise RuntimeError(f"{process.args[0]} found no free port in {TRIES} tries: {said}")
     try:
         socket.create_connection(("127.0.0.1", port), timeout=READY_WITHIN).close()
         yield port
