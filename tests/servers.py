@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import socket
 import socketserver
@@ -129,10 +130,22 @@ def silent_port() -> Iterator[int]:
 
 
 def closed_port() -> int:
-    """A port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port of 127.0.0.1 nothing listens on, nor can until this process ends: it stays bound
+    here, not listening, so a connection to it is refused (a port closed after binding could
+    be given to another process's server meanwhile, and answer)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    _HELD.append(sock)
+    return int(sock.getsockname()[1])
+
+
+_HELD: list[socket.socket] = []  # closed_port's sockets: a reservation, which no test reads
+
+
+@atexit.register
+def _release() -> None:
+    for sock in _HELD:
+        sock.close()
 
 
 # --- DNS ---------------------------------------------------------------------------------
