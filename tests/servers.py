@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
@@ -130,22 +131,18 @@ def silent_port() -> Iterator[int]:
 
 
 def closed_port() -> int:
-    """A port of 127.0.0.1 nothing listens on, nor can until this process ends: it stays bound
-    here, not listening, so a connection to it is refused (a port closed after binding could
-    be given to another process's server meanwhile, and answer)."""
+    """A port of 127.0.0.1 nothing listens on, nor can until this process ends: one port, held
+    bound and not listening, so a connection to it is refused (a port closed after binding
+    could be given to another process's server meanwhile, and answer)."""
+    return int(_reserved().getsockname()[1])
+
+
+@cache
+def _reserved() -> socket.socket:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    _HELD.append(sock)
-    return int(sock.getsockname()[1])
-
-
-_HELD: list[socket.socket] = []  # closed_port's sockets: a reservation, which no test reads
-
-
-@atexit.register
-def _release() -> None:
-    for sock in _HELD:
-        sock.close()
+    atexit.register(sock.close)
+    return sock
 
 
 # --- DNS ---------------------------------------------------------------------------------
