@@ -244,13 +244,14 @@ seen = []
 staging = os.path.dirname(out)
 while time.monotonic() < deadline and build.poll() is None:
     seen = children(build.pid) or seen
-    if moment == "workers" and seen:
+    both = len(seen) >= 2  # the second worker may be forked a moment after the first
+    if moment == "workers" and both:
         break
-    if moment == "later" and seen:
+    if moment == "later" and both:
         time.sleep(0.3)
         seen = children(build.pid) or seen
         break
-    if moment == "writing" and seen and any(
+    if moment == "writing" and both and any(
             len(os.listdir(os.path.join(staging, name, "incidents"))) > 50
             for name in os.listdir(staging) if ".new-" in name
             and os.path.isdir(os.path.join(staging, name, "incidents"))):
