@@ -70,6 +70,7 @@ def write_site(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile site, built: its output folder."""
     root = tmp_path_factory.mktemp("hostile")
     write_site(root)
     out = root / "_site"
