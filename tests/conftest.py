@@ -30,6 +30,16 @@ def no_internet_control(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def example_site(tmp_path: Path) -> Path:
     """A copy of the example site (status.yaml and incidents/) in a fresh folder."""
-    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
-    shutil.copytree(ROOT / "incidents", tmp_path / "incidents")
-    return tmp_path
+    return copy_example(tmp_path)
+
+
+def copy_example(folder: Path, incidents: bool = True) -> Path:
+    """Copy the example site's status.yaml and incidents/ (empty unless ``incidents``) into
+    ``folder``, made if missing; return ``folder``. For a test that needs several copies."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "status.yaml", folder / "status.yaml")
+    if incidents:
+        shutil.copytree(ROOT / "incidents", folder / "incidents")
+    else:
+        (folder / "incidents").mkdir()
+    return folder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import socket
 import socketserver
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
@@ -129,10 +131,18 @@ def silent_port() -> Iterator[int]:
 
 
 def closed_port() -> int:
-    """A port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port of 127.0.0.1 nothing listens on, nor can until this process ends: one port, held
+    bound and not listening, so a connection to it is refused (a port closed after binding
+    could be given to another process's server meanwhile, and answer)."""
+    return int(_reserved().getsockname()[1])
+
+
+@cache
+def _reserved() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    atexit.register(sock.close)
+    return sock
 
 
 # --- DNS ---------------------------------------------------------------------------------
@@ -366,7 +376,10 @@ H2_GOAWAY = b"\x00\x00\x08\x07\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x
 
 
 def free_port() -> int:
-    """A TCP port free on both 127.0.0.1 and ::1 (for a server that listens on both)."""
+    """A TCP port free on both 127.0.0.1 and ::1 now (for a server that listens on both).
+
+    Another process may take it before the caller binds it: ``real_servers.running`` starts
+    its server again on another port when that happens."""
     for _ in range(50):
         with socket.socket() as four:
             four.bind(("127.0.0.1", 0))

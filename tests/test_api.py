@@ -13,6 +13,7 @@ from generator.load.incidents import Incident, Update, Window
 from generator.model.compute import IncidentView, SiteModel
 from generator.render import api
 from generator.render.base import context
+from tests import rendering
 from tests.factories import NOW, sample_model
 
 Check = Callable[[Any], bool]
@@ -133,7 +134,7 @@ def check_incident(kind: str, obj: dict[str, Any], where: str) -> None:
 
 
 def render(model: SiteModel) -> dict[str, Any]:
-    files = dict(api.render(context(model)))
+    files = dict(rendering.render(api.outputs, context(model)))
     assert sorted(files) == sorted(f"api/v2/{name}" for name in FILES)
     return {name.removeprefix("api/v2/"): json.loads(data) for name, data in files.items()}
 
@@ -282,8 +283,8 @@ def test_incidents_json_holds_the_latest_50() -> None:
 
 
 def test_ids_and_bytes_are_stable_across_builds() -> None:
-    first = dict(api.render(context(sample_model())))
-    assert first == dict(api.render(context(sample_model())))
+    first = dict(rendering.render(api.outputs, context(sample_model())))
+    assert first == dict(rendering.render(api.outputs, context(sample_model())))
     # Adding an incident changes no id that existed before.
     before, after = render(sample_model()), render(busy_model())
 

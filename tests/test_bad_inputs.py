@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli.main import main
+from generator.site import inputs, pool
 from tests.conftest import ROOT
 
 BAD = ROOT / "tests" / "fixtures" / "bad"
@@ -394,7 +395,7 @@ def test_a_status_yaml_linked_outside_is_refused_unread(here: Path,
 
 
 def test_odd_file_names_are_one_line_each_and_nothing_blocks(
-        here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        here: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     _good_site(here)
     good = (BAD / "good-incident.yaml").read_bytes()
     for name in ("line\nbreak.yaml", "Login Errors.yaml", ".hidden.yaml"):
@@ -418,9 +419,18 @@ def test_odd_file_names_are_one_line_each_and_nothing_blocks(
         "incidents/pipe.yaml:1:1: error: cannot read: it is not a regular file; an incident or "
         "status.yaml must be a plain file",
         "5 errors"]
-    # The build reads them another way (cached, prefetched, on two cores): still no wait.
+    # The build reads them another way (cached, prefetched, in worker processes when there
+    # are many): still no wait, even for a worker that meets the pipe.
+    for n in range(pool.MINIMUM + 100):
+        (here / "incidents" / f"good-{n:03d}.yaml").write_bytes(good)
+    monkeypatch.setenv("KABAR_WORKERS", "2")
+    parsers: set[int] = set()
+    split_map = inputs.split_map
+    monkeypatch.setattr(inputs, "split_map",
+                        lambda *args, **options: split_map(*args, **{**options, "pids": parsers}))
     assert main(["build"]) == 1
     assert err[4] in capsys.readouterr().err.splitlines()
+    assert parsers and os.getpid() not in parsers  # workers parsed the files
 
 
 def test_a_file_name_cannot_forge_a_github_annotation(here: Path,

@@ -10,13 +10,14 @@ import pytest
 from generator.model.compute import STATES
 from generator.render import badges, palette
 from generator.render.base import context
+from tests import rendering
 from tests.factories import sample_model
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def render(language: str = "id") -> dict[str, bytes]:
-    return dict(badges.render(context(sample_model(language))))
+    return dict(rendering.render(badges.outputs, context(sample_model(language))))
 
 
 def texts(root: ET.Element) -> list[str]:
@@ -64,7 +65,7 @@ def test_every_state_has_a_colour_readable_under_white_text(state: str) -> None:
     assert 1.05 / (_luminance(colour) + 0.05) >= 4.5
     model = sample_model()
     view = replace(model.components[0], state=state)
-    files = dict(badges.render(context(replace(model, components=(view,)))))
+    files = dict(rendering.render(badges.outputs, context(replace(model, components=(view,)))))
     assert colour in fills(ET.fromstring(files["components/chat.svg"]))
 
 

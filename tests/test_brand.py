@@ -5,7 +5,6 @@ Checker, axe in both themes, the 14 KB budget) is in tests/test_quality.py."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,6 @@ from tests.branding import ACCENT, HELP, brand
 from tests.conftest import ROOT
 
 NOW = "2025-07-16T12:00:00+07:00"
-
-
-def _site(folder: Path, **options: bool) -> Path:
-    shutil.copytree(ROOT / "incidents", folder / "incidents")
-    return brand(folder, ROOT / "status.yaml", **options)
 
 
 def _build(config: Path, out: Path, cache: Path | None = None) -> str:
@@ -82,8 +76,8 @@ def test_an_unreadable_accent_is_one_line_naming_the_contrast_and_a_colour_that_
         assert load_config(config).site.accent is not None
 
 
-def test_one_accent_colour_gets_a_readable_shade_in_the_dark_theme(tmp_path: Path) -> None:
-    accent = load_config(_site(tmp_path)).site.accent
+def test_one_accent_colour_gets_a_readable_shade_in_the_dark_theme(example_site: Path) -> None:
+    accent = load_config(brand(example_site)).site.accent
     assert accent is not None and accent.light == ACCENT
     assert min(contrast(accent.light, b) for b in LIGHT_BACKGROUNDS) >= TEXT_CONTRAST
     assert min(contrast(accent.dark, b) for b in DARK_BACKGROUNDS) >= TEXT_CONTRAST
@@ -95,9 +89,9 @@ def _header(page: str) -> str:
 
 
 def test_every_page_shows_the_logo_the_links_and_the_accent_in_both_themes(
-        tmp_path: Path) -> None:
-    config = _site(tmp_path)
-    out = tmp_path / "_site"
+        example_site: Path) -> None:
+    config = brand(example_site)
+    out = example_site / "_site"
     _build(config, out)
     accent = load_config(config).site.accent
     assert accent is not None
@@ -116,31 +110,31 @@ def test_every_page_shows_the_logo_the_links_and_the_accent_in_both_themes(
         assert f"@media (prefers-color-scheme:dark){{:root{{--link:{accent.dark}}}}}" in page
 
 
-def test_a_large_logo_is_a_file_of_the_site_that_every_page_links(tmp_path: Path) -> None:
-    config = _site(tmp_path, big_logo=True)
-    out = tmp_path / "_site"
+def test_a_large_logo_is_a_file_of_the_site_that_every_page_links(example_site: Path) -> None:
+    config = brand(example_site, big_logo=True)
+    out = example_site / "_site"
     _build(config, out)
     assets = sorted(p.relative_to(out).as_posix() for p in (out / "assets").iterdir())
     assert len(assets) == 1 and re.fullmatch(r"assets/big-[0-9a-f]{8}\.png", assets[0])
-    assert (out / assets[0]).read_bytes() == (tmp_path / "big.png").read_bytes()
+    assert (out / assets[0]).read_bytes() == (example_site / "big.png").read_bytes()
     for name in ("index.html", "components/api.html", "incidents/2025-07-16-login-errors.html"):
         src = re.search(r'<img src="([^"]+)" alt="">', _header(
             (out / name).read_text(encoding="utf-8")))
         assert src is not None
         assert ((out / name).parent / src.group(1)).resolve() == (out / assets[0]).resolve()
     # a new logo is a new name: no reader's cache keeps showing the old one
-    (tmp_path / "big.png").write_bytes((tmp_path / "big.png").read_bytes()[:-12] + bytes(
+    (example_site / "big.png").write_bytes((example_site / "big.png").read_bytes()[:-12] + bytes(
         12))  # different bytes, same type
     assert _build(config, out).endswith("1 removed")
 
 
-def test_a_changed_logo_is_rebuilt_even_when_nothing_else_changed(tmp_path: Path) -> None:
-    config = _site(tmp_path)
-    out, cache = tmp_path / "_site", tmp_path / ".kabar-cache"
+def test_a_changed_logo_is_rebuilt_even_when_nothing_else_changed(example_site: Path) -> None:
+    config = brand(example_site)
+    out, cache = example_site / "_site", example_site / ".kabar-cache"
     _build(config, out, cache)
     assert _build(config, out, cache) == "0 written, 0 removed"
-    (tmp_path / "logo.svg").write_text(
-        (tmp_path / "logo.svg").read_text().replace(ACCENT, "#123456"))
+    (example_site / "logo.svg").write_text(
+        (example_site / "logo.svg").read_text().replace(ACCENT, "#123456"))
     assert _build(config, out, cache) != "0 written, 0 removed"
     assert "%23123456" in (out / "index.html").read_text(encoding="utf-8")
 
@@ -153,19 +147,19 @@ def _static(folder: Path) -> None:
     (folder / "static" / "img" / "team.png").write_bytes(b"\x89PNG not really")
 
 
-def test_static_files_are_copied_as_they_are_and_kept_by_every_build(tmp_path: Path) -> None:
-    config = _site(tmp_path)
-    out, cache = tmp_path / "_site", tmp_path / ".kabar-cache"
+def test_static_files_are_copied_as_they_are_and_kept_by_every_build(example_site: Path) -> None:
+    config = brand(example_site)
+    out, cache = example_site / "_site", example_site / ".kabar-cache"
     _build(config, out, cache)
     (out / "CNAME").write_text("status.nusa.example\n")  # by hand: the next build removes it
     assert _build(config, out, cache) == "0 written, 1 removed"
-    _static(tmp_path)
+    _static(example_site)
     assert _build(config, out, cache) == "3 written, 0 removed"
     for name in ("CNAME", ".well-known/security.txt", "img/team.png"):
-        assert (out / name).read_bytes() == (tmp_path / "static" / name).read_bytes()
+        assert (out / name).read_bytes() == (example_site / "static" / name).read_bytes()
     assert _build(config, out, cache) == "0 written, 0 removed"
     assert _build(config, out, None) == "0 written, 0 removed"  # and without the cache
-    (tmp_path / "static" / "CNAME").write_text("status.example.org\n")
+    (example_site / "static" / "CNAME").write_text("status.example.org\n")
     assert _build(config, out, cache) == "1 written, 0 removed"
     assert (out / "CNAME").read_text() == "status.example.org\n"
 
@@ -179,12 +173,12 @@ def test_static_files_are_copied_as_they_are_and_kept_by_every_build(tmp_path: P
      "static/badge.svg/ cannot be a folder; rename it"),
 ])
 def test_a_static_file_in_the_place_of_an_output_fails_the_build_naming_both(
-        tmp_path: Path, name: str, message: str) -> None:
-    config = _site(tmp_path)
-    out = tmp_path / "_site"
+        example_site: Path, name: str, message: str) -> None:
+    config = brand(example_site)
+    out = example_site / "_site"
     _build(config, out)
     before = (out / "index.html").read_bytes()
-    file = tmp_path / "static" / name
+    file = example_site / "static" / name
     file.parent.mkdir(parents=True)
     file.write_text("mine")
     with pytest.raises(BuildError) as caught:

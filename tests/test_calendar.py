@@ -9,6 +9,7 @@ from generator.load.incidents import Incident, Update, Window
 from generator.model.compute import IncidentView, SiteModel
 from generator.render import calendar
 from generator.render.base import context
+from tests import rendering
 from tests.factories import sample_model
 
 LONG_ID = ("Kami akan memindahkan basis data utama ke pusat data baru di Surabaya; "
@@ -18,7 +19,7 @@ LONG_ID = ("Kami akan memindahkan basis data utama ke pusat data baru di Surabay
 
 
 def render(model: SiteModel) -> bytes:
-    return dict(calendar.render(context(model)))["maintenance.ics"]
+    return dict(rendering.render(calendar.outputs, context(model)))["maintenance.ics"]
 
 
 def unfold(data: bytes) -> list[tuple[str, str]]:

@@ -23,20 +23,14 @@ def kabar(*args: str, cwd: Path, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture
-def site(example_site: Path) -> Path:
-    """A copy of the example site in a fresh folder."""
-    return example_site
-
-
 def _tree(root: Path) -> dict[str, tuple[bytes, int, int]]:
     return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_ino,
                                              p.stat().st_mtime_ns)
             for p in root.rglob("*") if p.is_file()}
 
 
-def test_validate_accepts_the_example(site: Path) -> None:
-    result = kabar("validate", cwd=site)
+def test_validate_accepts_the_example(example_site: Path) -> None:
+    result = kabar("validate", cwd=example_site)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ("status.yaml: 6 components, 3 incident and maintenance files: "
                              "valid\n")
@@ -52,11 +46,11 @@ def test_validate_counts_one_of_each_in_the_singular(tmp_path: Path) -> None:
     assert result.stdout == "status.yaml: 1 component, 1 incident or maintenance file: valid\n"
 
 
-def test_validate_prints_every_problem_with_its_position(site: Path) -> None:
-    path = site / "incidents" / "2025-07-16-login-errors.yaml"
+def test_validate_prints_every_problem_with_its_position(example_site: Path) -> None:
+    path = example_site / "incidents" / "2025-07-16-login-errors.yaml"
     path.write_text(path.read_text().replace("status: resolved", "status: resolvd")
                     .replace("  video: major_outage", "  vidoe: major_outage"))
-    result = kabar("validate", cwd=site)
+    result = kabar("validate", cwd=example_site)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines == [
@@ -70,24 +64,24 @@ def test_validate_prints_every_problem_with_its_position(site: Path) -> None:
     assert result.stdout == ""
 
 
-def test_validate_writes_github_annotations_in_actions(site: Path) -> None:
-    (site / "incidents" / "bad.yaml").write_text("title: x\nupdates: []\n")
-    result = kabar("validate", cwd=site, env={"GITHUB_ACTIONS": "true"})
+def test_validate_writes_github_annotations_in_actions(example_site: Path) -> None:
+    (example_site / "incidents" / "bad.yaml").write_text("title: x\nupdates: []\n")
+    result = kabar("validate", cwd=example_site, env={"GITHUB_ACTIONS": "true"})
     assert result.returncode == 1
     assert result.stdout.startswith("::error file=incidents/bad.yaml,line=2,col=10::")
 
 
-def test_failed_build_leaves_the_previous_site_untouched(site: Path) -> None:
-    assert kabar("build", "--now", "2025-07-16T07:30:00+07:00", cwd=site).returncode == 0
-    before = _tree(site / "_site")
-    (site / "incidents" / "2025-07-16-login-errors.yaml").write_text("title: [unclosed\n")
-    result = kabar("build", "--now", "2025-07-16T07:30:00+07:00", cwd=site)
+def test_failed_build_leaves_the_previous_site_untouched(example_site: Path) -> None:
+    assert kabar("build", "--now", "2025-07-16T07:30:00+07:00", cwd=example_site).returncode == 0
+    before = _tree(example_site / "_site")
+    (example_site / "incidents" / "2025-07-16-login-errors.yaml").write_text("title: [unclosed\n")
+    result = kabar("build", "--now", "2025-07-16T07:30:00+07:00", cwd=example_site)
     assert result.returncode == 1
     assert "incidents/2025-07-16-login-errors.yaml:2:1: error: YAML syntax" in result.stderr
     assert "Traceback" not in result.stderr
-    assert _tree(site / "_site") == before
+    assert _tree(example_site / "_site") == before
     # No staging folder is left behind; the build cache (.kabar-cache) is the first build's.
-    assert sorted(p.name for p in site.iterdir()) == [".kabar-cache", "_site", "incidents",
+    assert sorted(p.name for p in example_site.iterdir()) == [".kabar-cache", "_site", "incidents",
                                                        "status.yaml"]
 
 
@@ -104,39 +98,40 @@ FIX = ("; a build replaces its whole --out folder, so build into a folder of its
     (".", "that folder holds status.yaml"),
     ("..", "that folder holds status.yaml"),
 ], ids=["incidents", "inside-incidents", "history", "static", "site-folder", "above"])
-def test_a_build_never_writes_into_an_input_folder(site: Path, out: str, message: str) -> None:
-    (site / "incidents" / "draft.txt").write_text("kept\n")  # not Kabar's, and not an incident
-    (site / "history").mkdir(exist_ok=True)
-    before = _tree(site.parent)
-    result = kabar("build", "--out", out, cwd=site)
+def test_a_build_never_writes_into_an_input_folder(example_site: Path, out: str,
+                                                   message: str) -> None:
+    (example_site / "incidents" / "draft.txt").write_text("kept\n")  # not Kabar's: no incident
+    (example_site / "history").mkdir(exist_ok=True)
+    before = _tree(example_site.parent)
+    result = kabar("build", "--out", out, cwd=example_site)
     assert (result.returncode, result.stderr) == (1, f"error: --out {out}: {message}{FIX}\n")
-    assert _tree(site.parent) == before
+    assert _tree(example_site.parent) == before
 
 
-def test_rebuild_with_nothing_changed_writes_no_file(site: Path) -> None:
+def test_rebuild_with_nothing_changed_writes_no_file(example_site: Path) -> None:
     env = {"SOURCE_DATE_EPOCH": "1752625800"}  # 2025-07-16 07:30 WIB
-    first = kabar("build", cwd=site, env=env)
+    first = kabar("build", cwd=example_site, env=env)
     assert first.returncode == 0, first.stderr
-    before = _tree(site / "_site")
-    second = kabar("build", cwd=site, env=env)
+    before = _tree(example_site / "_site")
+    second = kabar("build", cwd=example_site, env=env)
     assert second.returncode == 0
     assert second.stdout.rstrip().endswith("nothing changed")
-    assert _tree(site / "_site") == before
+    assert _tree(example_site / "_site") == before
 
 
-def test_source_date_epoch_makes_builds_reproducible(site: Path, tmp_path: Path) -> None:
+def test_source_date_epoch_makes_builds_reproducible(example_site: Path, tmp_path: Path) -> None:
     env = {"SOURCE_DATE_EPOCH": "1752625800"}
-    assert kabar("build", "--out", str(tmp_path / "a"), cwd=site, env=env).returncode == 0
+    assert kabar("build", "--out", str(tmp_path / "a"), cwd=example_site, env=env).returncode == 0
     time.sleep(1.1)  # a clock leaking into the output would now differ
-    assert kabar("build", "--out", str(tmp_path / "b"), cwd=site, env=env).returncode == 0
+    assert kabar("build", "--out", str(tmp_path / "b"), cwd=example_site, env=env).returncode == 0
     a = {k: v[0] for k, v in _tree(tmp_path / "a").items()}
     b = {k: v[0] for k, v in _tree(tmp_path / "b").items()}
     assert a == b
     assert "16 Juli 2025" in a["index.html"].decode()
 
 
-def test_bad_now_is_one_clear_line(site: Path) -> None:
-    result = kabar("build", "--now", "yesterday", cwd=site)
+def test_bad_now_is_one_clear_line(example_site: Path) -> None:
+    result = kabar("build", "--now", "yesterday", cwd=example_site)
     assert result.returncode == 1
     assert result.stderr == ("error: --now: expected an ISO 8601 time like "
                              "2025-07-16T06:15:00+07:00, got 'yesterday'\n")
@@ -203,32 +198,32 @@ def test_help_says_what_a_command_does_and_its_values(command: str, shown: list[
         assert " ".join(words.split()) in text, words
 
 
-def test_new_update_without_status_keeps_the_current_status(site: Path) -> None:
+def test_new_update_without_status_keeps_the_current_status(example_site: Path) -> None:
     made = kabar("new", "Slow video", "--component", "video=degraded_performance",
                  "--status", "identified", "--message", "A cache is cold.",
-                 "--now", "2025-08-01T10:00:00+07:00", cwd=site)
+                 "--now", "2025-08-01T10:00:00+07:00", cwd=example_site)
     assert made.returncode == 0, made.stderr
     result = kabar("new", "--update", "2025-08-01-slow-video", "--message", "Still warming.",
-                   "--now", "2025-08-01T10:30:00+07:00", cwd=site)
+                   "--now", "2025-08-01T10:30:00+07:00", cwd=example_site)
     assert result.returncode == 0, result.stderr
-    text = (site / "incidents" / "2025-08-01-slow-video.yaml").read_text(encoding="utf-8")
+    text = (example_site / "incidents" / "2025-08-01-slow-video.yaml").read_text(encoding="utf-8")
     assert text.endswith("  - at: 2025-08-01 10:30\n    status: identified\n"
                          "    message: Still warming.\n")
-    missing = kabar("new", "--update", "2025-08-01-slow-video", cwd=site)
+    missing = kabar("new", "--update", "2025-08-01-slow-video", cwd=example_site)
     assert missing.returncode == 1
     assert missing.stderr == ('error: --update needs --message, e.g. --message '
                               '"Logins work again."\n')
 
 
-def test_verbose_shows_kabar_s_detail_not_every_library_s(site: Path) -> None:
+def test_verbose_shows_kabar_s_detail_not_every_library_s(example_site: Path) -> None:
     """``-v`` once turned on markdown-it's own debug log: a build of 10,000 incidents wrote
     1.3 million "entering paragraph: StateBlock(...)" lines and took twice as long."""
-    result = kabar("build", "-v", "--now", "2026-11-24T22:00:00Z", cwd=site)
+    result = kabar("build", "-v", "--now", "2026-11-24T22:00:00Z", cwd=example_site)
     assert result.returncode == 0, result.stderr
     assert "entering" not in result.stderr
     assert "StateBlock" not in result.stderr
     assert len(result.stderr.splitlines()) < 50, result.stderr[:2000]
-    again = kabar("build", "-v", "--now", "2026-11-24T22:00:00Z", cwd=site)
+    again = kabar("build", "-v", "--now", "2026-11-24T22:00:00Z", cwd=example_site)
     assert "nothing changed since the last build" in again.stderr  # Kabar's own detail stays
 
 

@@ -34,7 +34,7 @@ from jsonschema import Draft202012Validator
 from generator.render import api, feeds
 from generator.render.base import context
 from generator.site.build import build
-from tests import tools
+from tests import rendering, tools
 from tests.conftest import FIXTURES, ROOT
 from tests.feed_rules import A, atom_messages, rss_messages
 from tests.golden import EXPECTED
@@ -91,7 +91,9 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Site]:
                                           datetime.fromisoformat(now),
                                           _tree(work / "site"), work / "site")
     for name, model in _models():
-        files = dict(api.render(context(model))) | dict(feeds.render(context(model)))
+        ctx = context(model)
+        files = {**dict(rendering.render(api.outputs, ctx)),
+                 **dict(rendering.render(feeds.outputs, ctx))}
         found[name] = Site(model.config.site.url, model.now, files, None)
     return found
 

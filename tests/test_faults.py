@@ -25,8 +25,9 @@ from generator.history.read import read_history
 from generator.history.record import record
 from generator.load.config import Config, load_config
 from generator.load.results import Result, Run, write_run
-from generator.site.output import SITE_MARK, recover, write_site
+from generator.site.output import SITE_MARK, recover
 from tests.conftest import ROOT
+from tests.writing import write_site
 
 NOW_A = "2025-07-16T10:00+07:00"
 NOW_B = "2025-07-18T10:00+07:00"
@@ -45,7 +46,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def site(example_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def site_dir(example_site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the example site; the current folder is it."""
     monkeypatch.chdir(example_site)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
@@ -58,30 +59,30 @@ def _leftovers(folder: Path) -> list[str]:
 
 # Killed builds and records ----------------------------------------------------------------
 
-def test_a_build_killed_at_any_moment_leaves_a_whole_site(site: Path) -> None:
+def test_a_build_killed_at_any_moment_leaves_a_whole_site(site_dir: Path) -> None:
     """SIGKILL after random delays: ``_site`` is always the old site or the new one, whole."""
     build = [sys.executable, "-m", "generator", "build"]
-    assert subprocess.run([*build, "--now", NOW_B], cwd=site, env=_env()).returncode == 0
-    new = _tree(site / "_site")
-    assert subprocess.run([*build, "--now", NOW_A], cwd=site, env=_env()).returncode == 0
-    old = _tree(site / "_site")
+    assert subprocess.run([*build, "--now", NOW_B], cwd=site_dir, env=_env()).returncode == 0
+    new = _tree(site_dir / "_site")
+    assert subprocess.run([*build, "--now", NOW_A], cwd=site_dir, env=_env()).returncode == 0
+    old = _tree(site_dir / "_site")
     assert old != new
     chance = random.Random(8)
     outcomes = []
     for _ in range(12):
-        process = subprocess.Popen([*build, "--now", NOW_B], cwd=site, env=_env(),
+        process = subprocess.Popen([*build, "--now", NOW_B], cwd=site_dir, env=_env(),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(chance.uniform(0.02, 0.4))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        now = _tree(site / "_site")
+        now = _tree(site_dir / "_site")
         assert now in (old, new)
         outcomes.append("new" if now == new else "old")
         # The next build cleans up after the killed one and is right, cache and all.
-        assert subprocess.run([*build, "--now", NOW_A], cwd=site, env=_env(),
+        assert subprocess.run([*build, "--now", NOW_A], cwd=site_dir, env=_env(),
                               capture_output=True).returncode == 0
-        assert _tree(site / "_site") == old
-        assert _leftovers(site) == []
+        assert _tree(site_dir / "_site") == old
+        assert _leftovers(site_dir) == []
     assert "old" in outcomes  # some kills did land before the swap
 
 
@@ -191,7 +192,7 @@ def _fill(folder: Path, leave: int) -> None:
             free -= handle.write(b"\0" * min(free, 1 << 16))
 
 
-def test_a_full_disk_is_one_line_and_keeps_the_site(site: Path, small_disk: Path,
+def test_a_full_disk_is_one_line_and_keeps_the_site(site_dir: Path, small_disk: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     out = small_disk / "_site"
     assert main(["build", "--out", str(out), "--now", NOW_A, "--no-cache"]) == 0
@@ -226,7 +227,7 @@ def test_a_full_disk_costs_history_nothing(tmp_path: Path, config: Config,
     assert sorted(p.name for p in small_disk.iterdir()) == ["ballast", "history"]
 
 
-def test_a_read_only_folder_is_one_line(site: Path, small_disk: Path,
+def test_a_read_only_folder_is_one_line(site_dir: Path, small_disk: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     out = small_disk / "_site"
     assert main(["build", "--out", str(out), "--now", NOW_A, "--no-cache"]) == 0
@@ -237,8 +238,8 @@ def test_a_read_only_folder_is_one_line(site: Path, small_disk: Path,
     assert capsys.readouterr().err == (f"error: {out}: cannot write the site: Read-only file "
                                        "system\n")
     assert _tree(out) == old
-    (site / "results").mkdir()
-    write_run(_run(T0), site / "results" / "r.json")
+    (site_dir / "results").mkdir()
+    write_run(_run(T0), site_dir / "results" / "r.json")
     assert main(["record", "--history", str(small_disk / "history"), "results/r.json"]) == 1
     assert capsys.readouterr().err == (f"error: {small_disk / 'history'}: cannot write: "
                                        "Read-only file system\n")
@@ -275,13 +276,13 @@ def test_damaged_history_files_cost_only_their_damaged_part(tmp_path: Path,
 
 # --out onto a file; what the site's files allow ------------------------------------------
 
-def test_out_onto_a_file_is_refused(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (site / "notes.txt").write_text("my notes\n")
+def test_out_onto_a_file_is_refused(site_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (site_dir / "notes.txt").write_text("my notes\n")
     assert main(["build", "--out", "notes.txt", "--no-cache"]) == 1
     assert capsys.readouterr().err == ("error: --out notes.txt: that is a file, not a folder; "
                                        "give the site a folder of its own, e.g. --out _site\n")
-    assert (site / "notes.txt").read_text() == "my notes\n"
-    assert sorted(p.name for p in site.iterdir()) == ["incidents", "notes.txt", "status.yaml"]
+    assert (site_dir / "notes.txt").read_text() == "my notes\n"
+    assert sorted(p.name for p in site_dir.iterdir()) == ["incidents", "notes.txt", "status.yaml"]
 
 
 def _modes(root: Path) -> set[tuple[str, int]]:
@@ -294,18 +295,18 @@ def _modes(root: Path) -> set[tuple[str, int]]:
 @pytest.mark.parametrize(("umask", "folder", "file"), [(0o022, 0o755, 0o644),
                                                         (0o027, 0o750, 0o640)])
 def test_written_files_follow_the_umask(umask: int, folder: int, file: int,
-                                        site: Path) -> None:
-    config = load_config(site / "status.yaml")
+                                        site_dir: Path) -> None:
+    config = load_config(site_dir / "status.yaml")
     previous = os.umask(umask)
     try:
         assert main(["build", "--now", NOW_A, "--no-cache"]) == 0
-        assert _modes(site / "_site") == {("dir", folder), ("file", file)}
+        assert _modes(site_dir / "_site") == {("dir", folder), ("file", file)}
         assert main(["build", "--now", NOW_B, "--no-cache"]) == 0  # a rebuild, swapped in
-        assert _modes(site / "_site") == {("dir", folder), ("file", file)}
-        results = list(_results(site, [_run(T0)]))
-        record(site / "history", results, config)
-        assert _modes(site / "results") == {("dir", folder), ("file", file)}
-        assert _modes(site / "history") == {("dir", folder), ("file", file)}
+        assert _modes(site_dir / "_site") == {("dir", folder), ("file", file)}
+        results = list(_results(site_dir, [_run(T0)]))
+        record(site_dir / "history", results, config)
+        assert _modes(site_dir / "results") == {("dir", folder), ("file", file)}
+        assert _modes(site_dir / "history") == {("dir", folder), ("file", file)}
     finally:
         os.umask(previous)
 
@@ -322,13 +323,13 @@ def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path: Path) -> 
     assert json.loads(target.read_text()) == {"old": True}
 
 
-def test_any_command_on_a_full_disk_is_one_line(site: Path, small_disk: Path,
+def test_any_command_on_a_full_disk_is_one_line(site_dir: Path, small_disk: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    shutil.copytree(site / "incidents", small_disk / "incidents")
+    shutil.copytree(site_dir / "incidents", small_disk / "incidents")
     _fill(small_disk, 0)
     assert main(["new", "Login failures", "--component", "api=major_outage", "--incidents",
                  str(small_disk / "incidents"), "--now", NOW_A]) == 1
     assert capsys.readouterr().err == ("error: disk/incidents/2025-07-16-login-failures.yaml: "
                                        "cannot write: No space left on device\n")
     assert sorted(p.name for p in (small_disk / "incidents").iterdir()) == sorted(
-        p.name for p in (site / "incidents").iterdir())
+        p.name for p in (site_dir / "incidents").iterdir())

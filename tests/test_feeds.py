@@ -16,7 +16,7 @@ from generator.load.incidents import Incident, Update
 from generator.model.compute import IncidentView, SiteModel
 from generator.render import feeds, meta
 from generator.render.base import context
-from tests import tools
+from tests import rendering, tools
 from tests.factories import NOW, sample_model
 
 BASE = "https://status.nusa.example/"
@@ -33,7 +33,7 @@ def sample(language: str = "id") -> SiteModel:
 
 
 def render(model: SiteModel) -> dict[str, bytes]:
-    return dict(feeds.render(context(model)))
+    return dict(rendering.render(feeds.outputs, context(model)))
 
 
 def parse(data: bytes) -> feedparser.FeedParserDict:
@@ -248,7 +248,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def test_sitemap_lists_every_html_page_from_the_model() -> None:
-    files = dict(meta.render(context(sample())))
+    files = dict(rendering.render(meta.outputs, context(sample())))
     root = ET.fromstring(files["sitemap.xml"])
     locs = [u.findtext(f"{SITEMAP}loc") for u in root.iter(f"{SITEMAP}url")]
     assert locs == [
@@ -265,7 +265,7 @@ def test_sitemap_lists_every_html_page_from_the_model() -> None:
 
 
 def test_robots_allows_everything_and_names_the_sitemap() -> None:
-    files = dict(meta.render(context(sample())))
+    files = dict(rendering.render(meta.outputs, context(sample())))
     assert files["robots.txt"] == (
         b"User-agent: *\nAllow: /\n\nSitemap: https://status.nusa.example/sitemap.xml\n")
 

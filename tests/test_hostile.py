@@ -69,7 +69,8 @@ def write_site(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hostile site, built: its output folder."""
     root = tmp_path_factory.mktemp("hostile")
     write_site(root)
     out = root / "_site"
@@ -109,8 +110,8 @@ def live(markup: str) -> Live:
     return parser
 
 
-def test_pages_show_the_attack_as_text_and_run_nothing(site: Path) -> None:
-    pages = sorted(site.rglob("*.html"))
+def test_pages_show_the_attack_as_text_and_run_nothing(out_dir: Path) -> None:
+    pages = sorted(out_dir.rglob("*.html"))
     assert len(pages) >= 6
     # The templates' own elements, and what CommonMark makes of a message.
     ours = {"a", "article", "b", "body", "br", "dd", "desc", "div", "dl", "dt", "footer",
@@ -134,13 +135,13 @@ def test_pages_show_the_attack_as_text_and_run_nothing(site: Path) -> None:
         for raw in ("<script", "<iframe", "<img src=x", "<svg onload", "<svg/onload",
                     "<div onclick", "<b>bold"):
             assert raw not in markup, (page, raw)
-    index = live((site / "index.html").read_text())
+    index = live((out_dir / "index.html").read_text())
     assert f"API {ATTACK}" in "".join(index.text)  # shown, as text
-    incident = live((site / "incidents/2025-07-16-outage.html").read_text())
+    incident = live((out_dir / "incidents/2025-07-16-outage.html").read_text())
     text = "".join(incident.text)
     assert f"Outage {ATTACK}" in text and SCRIPT in text
     assert '<a href="https://ok.example/">ok</a>' in (
-        site / "incidents/2025-07-16-outage.html").read_text()
+        out_dir / "incidents/2025-07-16-outage.html").read_text()
 
 
 def _rss_plain(data: bytes) -> list[str]:
@@ -153,22 +154,22 @@ def _rss_plain(data: bytes) -> list[str]:
 
 
 def test_rss_titles_and_channel_description_stay_text_after_one_html_decode(
-        site: Path) -> None:
-    feeds = sorted(site.rglob("*.rss"))
+        out_dir: Path) -> None:
+    feeds = sorted(out_dir.rglob("*.rss"))
     assert len(feeds) == 3
     for feed in feeds:
         for text in _rss_plain(feed.read_bytes()):
             parsed = live(text)  # a reader renders it as HTML: no element may appear
             assert parsed.tags == [], (feed, text)
             assert parsed.problems == [], (feed, text)
-    titles = _rss_plain((site / "history.rss").read_bytes())
+    titles = _rss_plain((out_dir / "history.rss").read_bytes())
     # After the reader's one decode, the words are there as they were written.
     assert html.unescape(titles[1]) == ATTACK
     assert f"Outage {ATTACK}" in [html.unescape(t) for t in titles]
 
 
-def test_feed_bodies_are_safe_html(site: Path) -> None:
-    for feed in sorted(site.rglob("*.rss")) + sorted(site.rglob("*.atom")):
+def test_feed_bodies_are_safe_html(out_dir: Path) -> None:
+    for feed in sorted(out_dir.rglob("*.rss")) + sorted(out_dir.rglob("*.atom")):
         root = ET.fromstring(feed.read_bytes())
         bodies = [el.text or "" for el in root.iter()
                   if el.tag in ("description", "{http://www.w3.org/2005/Atom}content",
@@ -180,10 +181,10 @@ def test_feed_bodies_are_safe_html(site: Path) -> None:
             assert not {"script", "iframe", "img", "svg", "div"} & set(parsed.tags), feed
 
 
-def test_feedparser_sanitised_output_holds_no_markup_from_the_input(site: Path) -> None:
+def test_feedparser_sanitised_output_holds_no_markup_from_the_input(out_dir: Path) -> None:
     """feedparser as a reader uses it: its HTML values are safe, its text values are text."""
     seen = set()
-    for feed in sorted(site.rglob("*.rss")) + sorted(site.rglob("*.atom")):
+    for feed in sorted(out_dir.rglob("*.rss")) + sorted(out_dir.rglob("*.atom")):
         parsed = feedparser.parse(feed.read_bytes())
         assert not parsed.bozo, (feed, parsed.get("bozo_exception"))
         details = [parsed.feed.get("title_detail"), parsed.feed.get("subtitle_detail")]
@@ -200,28 +201,28 @@ def test_feedparser_sanitised_output_holds_no_markup_from_the_input(site: Path) 
     assert seen == {"text/plain", "text/html"}
 
 
-def test_json_keeps_the_text_exactly_and_parses(site: Path) -> None:
-    summary = json.loads((site / "api/v2/summary.json").read_text())
+def test_json_keeps_the_text_exactly_and_parses(out_dir: Path) -> None:
+    summary = json.loads((out_dir / "api/v2/summary.json").read_text())
     assert summary["page"]["name"] == f"Nusa {SCRIPT}"
     names = {c["id"]: c["name"] for c in summary["components"]}
     assert names["api"] == f"API {ATTACK}"
     assert names["chat"] == '"><svg/onload=alert(9)>'
     assert any(c["group"] and c["name"] == f"Group {ATTACK}" for c in summary["components"])
-    for path in (site / "api").rglob("*.json"):
+    for path in (out_dir / "api").rglob("*.json"):
         json.loads(path.read_text())  # every file parses
 
 
-def test_badges_are_well_formed_svg_with_the_text_as_text(site: Path) -> None:
+def test_badges_are_well_formed_svg_with_the_text_as_text(out_dir: Path) -> None:
     svg = "{http://www.w3.org/2000/svg}"
-    for path in [site / "badge.svg", *sorted((site / "components").glob("*.svg"))]:
+    for path in [out_dir / "badge.svg", *sorted((out_dir / "components").glob("*.svg"))]:
         root = ET.fromstring(path.read_bytes())  # well-formed, or this raises
         tags = {el.tag.removeprefix(svg) for el in root.iter()}
         assert tags <= {"svg", "title", "linearGradient", "stop", "clipPath", "rect", "g",
                         "text"}, path
         assert not any(name.startswith("on") for el in root.iter() for name in el.attrib)
-    api = ET.fromstring((site / "components/api.svg").read_bytes())
+    api = ET.fromstring((out_dir / "components/api.svg").read_bytes())
     assert api.findtext(f"{svg}title", "").startswith(f"API {ATTACK}: ")
-    chat = ET.fromstring((site / "components/chat.svg").read_bytes())
+    chat = ET.fromstring((out_dir / "components/chat.svg").read_bytes())
     assert chat.get("aria-label", "").startswith('"><svg/onload=alert(9)>: ')
 
 
@@ -235,8 +236,8 @@ def _unescape(value: str) -> str:
     return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
 
 
-def test_calendar_text_cannot_add_properties_or_components(site: Path) -> None:
-    lines = _unfold((site / "maintenance.ics").read_bytes())
+def test_calendar_text_cannot_add_properties_or_components(out_dir: Path) -> None:
+    lines = _unfold((out_dir / "maintenance.ics").read_bytes())
     names = [re.match(r"[A-Z-]+", line).group(0) for line in lines]  # type: ignore[union-attr]
     assert names == ["BEGIN", "VERSION", "PRODID", "CALSCALE", "METHOD", "X-WR-CALNAME",
                      "BEGIN", "UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION",

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from generator.render.base import context
 from generator.render.markdown import render_markdown, render_texts
-from generator.render.pages import render
+from generator.render.pages import outputs
 from tests.factories import sample_model
+from tests.rendering import render
 
 ATTACKS = {
     "script": "<script>alert(1)</script>",
@@ -64,7 +65,7 @@ def test_incident_page_shows_an_attack_as_text() -> None:
     updates = (replace(outage.updates[0], message=attack), *outage.updates[1:])
     model = replace(model, incidents=(model.incidents[0], replace(outage, updates=updates),
                                       model.incidents[2]))
-    page = dict(render(context(model)))[outage.path].decode()
+    page = dict(render(outputs, context(model)))[outage.path].decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page
     assert "[more](javascript:alert(1))" in page  # shown as text, never as a link

@@ -32,7 +32,7 @@ LATER = datetime(2025, 7, 16, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     """A two-component site in the current folder, with an empty incidents/ folder and the
     schemas where kabar init puts them."""
     monkeypatch.chdir(tmp_path)
@@ -49,19 +49,19 @@ def _load() -> dict[str, Incident]:
     return {incident.id: incident for incident in incidents}
 
 
-def test_the_schema_comment_points_where_the_schema_is(site: Config) -> None:
+def test_the_schema_comment_points_where_the_schema_is(config: Config) -> None:
     """An editor must find the schema the first line names; without one, no line."""
-    first = new_incident(site, Path("incidents"), "One", {}, message="m", at=AT)
+    first = new_incident(config, Path("incidents"), "One", {}, message="m", at=AT)
     schema = first.read_text().splitlines()[0].removeprefix("# yaml-language-server: $schema=")
     kept = Path(".kabar/schemas/incident.schema.json")
     assert (first.parent / schema).resolve() == kept.resolve()
     kept.unlink()
-    second = new_incident(site, Path("incidents"), "Two", {}, message="m", at=AT)
+    second = new_incident(config, Path("incidents"), "Two", {}, message="m", at=AT)
     assert second.read_text().startswith("title: Two\n")
 
 
-def test_new_incident_writes_a_tidy_file_that_validates(site: Config) -> None:
-    path = new_incident(site, Path("incidents"), "Login failures",
+def test_new_incident_writes_a_tidy_file_that_validates(config: Config) -> None:
+    path = new_incident(config, Path("incidents"), "Login failures",
                         {"api": "major_outage", "web": "degraded_performance"},
                         message="Users are stuck at the login screen.\nWe are investigating.",
                         impact="major", at=AT)
@@ -98,8 +98,8 @@ updates:
     ("Gangguan “Chat” — layanan lambat", "  starts with spaces\n    and keeps them"),
     ("[brackets] {braces} & *stars* !bang @at `tick`", "- looks like a list\n# a heading"),
 ], ids=["colon", "bool", "date", "hash", "quotes", "unicode", "indicators"])
-def test_new_incident_quotes_what_yaml_needs(site: Config, title: str, message: str) -> None:
-    path = new_incident(site, Path("incidents"), title, {"api": "partial_outage"},
+def test_new_incident_quotes_what_yaml_needs(config: Config, title: str, message: str) -> None:
+    path = new_incident(config, Path("incidents"), title, {"api": "partial_outage"},
                         message=message, at=AT)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["title"] == title
@@ -120,8 +120,8 @@ def test_slug_is_ascii_and_short(title: str, slug: str) -> None:
     assert slugify(title) == slug
 
 
-def test_new_incident_never_overwrites_one_with_the_same_name(site: Config) -> None:
-    paths = [new_incident(site, Path("incidents"), "API errors", {"api": "major_outage"},
+def test_new_incident_never_overwrites_one_with_the_same_name(config: Config) -> None:
+    paths = [new_incident(config, Path("incidents"), "API errors", {"api": "major_outage"},
                           message=f"Report {n}.", at=AT) for n in (1, 2, 3)]
     assert [p.name for p in paths] == ["2025-07-16-api-errors.yaml",
                                        "2025-07-16-api-errors-2.yaml",
@@ -150,13 +150,13 @@ def test_new_incident_never_overwrites_one_with_the_same_name(site: Config) -> N
     ({"title": "two\nlines"},
      'the title must be one line of text, e.g. kabar new "Login failures"'),
 ], ids=["component", "state", "state-typo", "status", "impact", "message", "title"])
-def test_new_incident_refuses_bad_arguments(site: Config, kwargs: dict[str, object],
+def test_new_incident_refuses_bad_arguments(config: Config, kwargs: dict[str, object],
                                             message: str) -> None:
     args: dict[str, object] = {"title": "Login failures", "components": {"api": "major_outage"},
                                "message": "Investigating.", "at": AT, **kwargs}
     title, components = args.pop("title"), args.pop("components")
     with pytest.raises(KabarError) as caught:
-        new_incident(site, Path("incidents"), title, components, **args)  # type: ignore[arg-type]
+        new_incident(config, Path("incidents"), title, components, **args)  # type: ignore[arg-type]
     assert str(caught.value) == message
     assert list(Path("incidents").iterdir()) == []
 
@@ -184,10 +184,10 @@ postmortem: |
 """
 
 
-def test_add_update_appends_and_leaves_the_rest_of_the_file_alone(site: Config) -> None:
+def test_add_update_appends_and_leaves_the_rest_of_the_file_alone(config: Config) -> None:
     path = Path("incidents/2025-07-16-slow-api.yaml")
     path.write_text(AUTHORED, encoding="utf-8")
-    assert add_update(site, Path("incidents"), "2025-07-16-slow-api", "monitoring",
+    assert add_update(config, Path("incidents"), "2025-07-16-slow-api", "monitoring",
                       "A fix is out; we are watching.", LATER) == path
     added = """\
     - at: 2025-07-16 07:05
@@ -201,12 +201,12 @@ def test_add_update_appends_and_leaves_the_rest_of_the_file_alone(site: Config) 
     assert updates[-1].at == LATER
 
 
-def test_add_update_keeps_windows_line_endings(site: Config) -> None:
+def test_add_update_keeps_windows_line_endings(config: Config) -> None:
     path = Path("incidents/2025-07-16-crlf.yaml")
     original = ("title: CRLF\r\ncomponents: {web: major_outage}\r\nupdates:\r\n"
                 "- at: 2025-07-16 06:15\r\n  status: investigating\r\n  message: Down.")
     path.write_bytes(original.encode())
-    add_update(site, Path("incidents"), "2025-07-16-crlf.yaml", "resolved", "Up again.\nSorry.",
+    add_update(config, Path("incidents"), "2025-07-16-crlf.yaml", "resolved", "Up again.\nSorry.",
                LATER)
     assert path.read_bytes().decode() == original + (
         "\r\n- at: 2025-07-16 07:05\r\n  status: resolved\r\n  message: |\r\n"
@@ -215,24 +215,24 @@ def test_add_update_keeps_windows_line_endings(site: Config) -> None:
         "investigating", "resolved"]
 
 
-def test_add_update_to_a_maintenance_without_updates(site: Config) -> None:
+def test_add_update_to_a_maintenance_without_updates(config: Config) -> None:
     path = Path("incidents/2025-08-01-db.yaml")
     original = ("title: Database upgrade\n"
                 "maintenance: {start: 2025-08-01 01:00, end: 2025-08-01 03:00}\n"
                 "components: {api: under_maintenance}\n")
     path.write_text(original, encoding="utf-8")
-    add_update(site, Path("incidents"), "2025-08-01-db", "in_progress", "Started.", LATER)
+    add_update(config, Path("incidents"), "2025-08-01-db", "in_progress", "Started.", LATER)
     assert path.read_text(encoding="utf-8") == original + (
         "updates:\n  - at: 2025-07-16 07:05\n    status: in_progress\n    message: Started.\n")
     assert _load()["2025-08-01-db"].updates[0].status == "in_progress"
 
 
-def test_add_update_refuses_a_resolved_incident(site: Config) -> None:
-    path = new_incident(site, Path("incidents"), "Outage", {"web": "major_outage"},
+def test_add_update_refuses_a_resolved_incident(config: Config) -> None:
+    path = new_incident(config, Path("incidents"), "Outage", {"web": "major_outage"},
                         status="resolved", message="It was down briefly.", at=AT)
     before = path.read_bytes()
     with pytest.raises(KabarError) as caught:
-        add_update(site, Path("incidents"), path.stem, "monitoring", "Hmm.", LATER)
+        add_update(config, Path("incidents"), path.stem, "monitoring", "Hmm.", LATER)
     assert str(caught.value) == ("incidents/2025-07-16-outage.yaml is resolved; nothing follows "
                                  "a resolved update — write a new incident")
     assert path.read_bytes() == before
@@ -245,16 +245,16 @@ def test_add_update_refuses_a_resolved_incident(site: Config) -> None:
     ("2025-07-16-outage", "scheduled",
      "--status scheduled: expected one of investigating, identified, monitoring, resolved"),
 ], ids=["unknown-incident", "maintenance-status"])
-def test_add_update_refuses(site: Config, incident_id: str, status: str, message: str) -> None:
-    path = new_incident(site, Path("incidents"), "Outage", {"web": "major_outage"},
+def test_add_update_refuses(config: Config, incident_id: str, status: str, message: str) -> None:
+    path = new_incident(config, Path("incidents"), "Outage", {"web": "major_outage"},
                         message="Down.", at=AT)
     with pytest.raises(KabarError) as caught:
-        add_update(site, Path("incidents"), incident_id, status, "Up.", LATER)
+        add_update(config, Path("incidents"), incident_id, status, "Up.", LATER)
     assert str(caught.value) == message
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["updates"][-1]["message"] == "Down."
 
 
-def test_kabar_new_then_update_then_validate(site: Config,
+def test_kabar_new_then_update_then_validate(config: Config,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", "Checkout errors", "--component", "web=partial_outage",
                  "--message", "Some payments fail.", "--now", "2025-07-16T06:15:00+07:00"]) == 0
@@ -303,21 +303,21 @@ ODD_PLACES = {
 
 @pytest.mark.parametrize(("original", "added", "after"), ODD_PLACES.values(),
                          ids=ODD_PLACES.keys())
-def test_add_update_with_comments_in_odd_places(site: Config, original: str, added: str,
+def test_add_update_with_comments_in_odd_places(config: Config, original: str, added: str,
                                                after: str) -> None:
     path = Path("incidents/2025-07-16-slow-api.yaml")
     path.write_text(original, encoding="utf-8")
-    add_update(site, Path("incidents"), path.stem, "identified", "Found it: a full disk.", LATER)
+    add_update(config, Path("incidents"), path.stem, "identified", "Found it: a full disk.", LATER)
     assert path.read_text(encoding="utf-8") == original.replace(after, after + added, 1)
     assert [u.status for u in _load()[path.stem].updates] == ["investigating", "identified"]
 
 
-def test_add_update_to_a_flow_style_list(site: Config) -> None:
+def test_add_update_to_a_flow_style_list(config: Config) -> None:
     path = Path("incidents/2025-07-16-slow-api.yaml")
     path.write_text("title: Slow API\ncomponents: {web: partial_outage}\n"
                     "updates: [{at: 2025-07-16 06:15, status: investigating, message: Slow.}]"
                     "  # one so far\n# the end\n", encoding="utf-8")
-    add_update(site, Path("incidents"), path.stem, "identified", "A full disk.", LATER)
+    add_update(config, Path("incidents"), path.stem, "identified", "A full disk.", LATER)
     assert path.read_text(encoding="utf-8") == (
         "title: Slow API\ncomponents: {web: partial_outage}\n"
         "updates: [{at: 2025-07-16 06:15, status: investigating, message: Slow.}, "
@@ -333,12 +333,12 @@ def test_add_update_to_a_flow_style_list(site: Config) -> None:
      "  - at: 2025-07-16 06:15\n    status: investigating\n    message: >\n      Requests\n"
      "      are slow.\n", 8),
 ], ids=["comment-inside-a-flow-list", "two-indentations"])
-def test_add_update_refuses_what_it_would_rewrite(site: Config, original: str,
+def test_add_update_refuses_what_it_would_rewrite(config: Config, original: str,
                                                   line: int) -> None:
     path = Path("incidents/2025-07-16-slow-api.yaml")
     path.write_text(original, encoding="utf-8")
     with pytest.raises(KabarError) as caught:
-        add_update(site, Path("incidents"), path.stem, "identified", "A full disk.", LATER)
+        add_update(config, Path("incidents"), path.stem, "identified", "A full disk.", LATER)
     assert str(caught.value) == (
         f"incidents/2025-07-16-slow-api.yaml:{line}: error: appending the update would also "
         "rewrite this line (ruamel.yaml keeps one indentation for a whole file, and no "
@@ -346,7 +346,7 @@ def test_add_update_refuses_what_it_would_rewrite(site: Config, original: str,
     assert path.read_text(encoding="utf-8") == original
 
 
-def test_add_update_refuses_an_alias_bomb_quickly(site: Config) -> None:
+def test_add_update_refuses_an_alias_bomb_quickly(config: Config) -> None:
     path = Path("incidents/2025-07-16-bomb.yaml")
     lines = ["title: Bomb", "components: {web: partial_outage}", "a0: &a0 [x, x, x, x, x, x]"]
     lines += [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}]"
@@ -355,5 +355,5 @@ def test_add_update_refuses_an_alias_bomb_quickly(site: Config) -> None:
     original = "\n".join(lines) + "\n"
     path.write_text(original, encoding="utf-8")
     with pytest.raises((KabarError, ValidationError)):
-        add_update(site, Path("incidents"), path.stem, "identified", "Found it.", LATER)
+        add_update(config, Path("incidents"), path.stem, "identified", "Found it.", LATER)
     assert path.read_text(encoding="utf-8") == original

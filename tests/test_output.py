@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildError
-from generator.site.output import SITE_MARK, write_site
+from generator.site.output import SITE_MARK
+from tests.writing import write_site
 
 
 def _tree(root: Path) -> dict[str, bytes]:

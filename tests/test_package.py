@@ -40,17 +40,16 @@ def test_wheel_holds_templates_schemas_and_the_example(wheel: Path) -> None:
 
 
 def test_installed_kabar_builds_a_site_from_another_folder(wheel: Path,
-                                                           tmp_path: Path) -> None:
+                                                           example_site: Path,
+                                                           tmp_path_factory: pytest.TempPathFactory,
+                                                           ) -> None:
     # The wheel alone goes into a folder of its own; its dependencies come from the running
     # environment (a virtual environment, or the system's), whichever runs the tests. A nested
     # venv would inherit the base interpreter's packages, not the active venv's.
-    target = tmp_path / "installed"
+    target = tmp_path_factory.mktemp("installed")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     "--target", str(target), str(wheel)], check=True, capture_output=True)
-    work = tmp_path / "elsewhere"
-    work.mkdir()
-    shutil.copy(ROOT / "status.yaml", work / "status.yaml")
-    shutil.copytree(ROOT / "incidents", work / "incidents")
+    work = example_site
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(target)}
     kabar = target / "bin" / "kabar"  # the console script, run by this interpreter
     result = subprocess.run([str(kabar), "build", "--now", "2025-07-16T07:30:00+07:00"],

@@ -17,9 +17,10 @@ from generator.model.compute import DayBar, Group, SiteModel
 from generator.model.states import Overall
 from generator.render.base import context
 from generator.render.i18n import Translator
-from generator.render.pages import render
+from generator.render.pages import outputs
 from generator.resources import site_templates
 from tests.factories import sample_model
+from tests.rendering import render
 
 OUTAGE = "incidents/2025-07-16-login.html"
 PAGES = ("index.html", OUTAGE, "incidents/2025-06-24-api.html",
@@ -31,12 +32,12 @@ PAGES = ("index.html", OUTAGE, "incidents/2025-06-24-api.html",
 
 
 def _site(model: SiteModel) -> dict[str, str]:
-    files = dict(render(context(model)))
+    files = dict(render(outputs, context(model)))
     return {path: data.decode("utf-8") for path, data in files.items()}
 
 
 @pytest.fixture(scope="module", params=["id", "en"])
-def site(request: pytest.FixtureRequest) -> dict[str, str]:
+def site_pages(request: pytest.FixtureRequest) -> dict[str, str]:
     return _site(sample_model(request.param))
 
 
@@ -56,8 +57,8 @@ def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_every_page_is_rendered(site: dict[str, str]) -> None:
-    assert sorted(site) == sorted(PAGES)
+def test_every_page_is_rendered(site_pages: dict[str, str]) -> None:
+    assert sorted(site_pages) == sorted(PAGES)
 
 
 def test_pages_declare_the_site_language(site_id: dict[str, str],
@@ -223,8 +224,8 @@ def test_history_shows_three_months_and_links_older() -> None:
         f"history/2025-0{n}.html" for n in range(2, 8)]
 
 
-def test_links_are_relative_and_feeds_absolute(site: dict[str, str]) -> None:
-    for path, html in site.items():
+def test_links_are_relative_and_feeds_absolute(site_pages: dict[str, str]) -> None:
+    for path, html in site_pages.items():
         feeds = re.findall(r'<link rel="alternate" type="application/(rss|atom)\+xml"'
                            r' title="[^"]+" href="([^"]+)">', html)
         assert [kind for kind, _ in feeds][:2] == ["rss", "atom"], path
@@ -233,16 +234,16 @@ def test_links_are_relative_and_feeds_absolute(site: dict[str, str]) -> None:
         if path != "404.html":
             assert not [h for h in hrefs if h.startswith(("/", "https://status.nusa"))], path
     # index.html, never "./" or "../": from file:// a folder opens as a directory listing.
-    assert '<a class="brand" href="../index.html">' in site[OUTAGE]
-    assert '<a class="brand" href="index.html">' in site["index.html"]
-    assert not [h for page in site.values() for h in re.findall(r'href="([^"]*)"', page)
+    assert '<a class="brand" href="../index.html">' in site_pages[OUTAGE]
+    assert '<a class="brand" href="index.html">' in site_pages["index.html"]
+    assert not [h for page in site_pages.values() for h in re.findall(r'href="([^"]*)"', page)
                 if h.endswith("/") and not h.startswith("https://")]
-    assert '<a class="brand" href="https://status.nusa.example/">' in site["404.html"]
-    assert '<link rel="canonical" href="https://status.nusa.example/">' in site["index.html"]
+    assert '<a class="brand" href="https://status.nusa.example/">' in site_pages["404.html"]
+    assert '<link rel="canonical" href="https://status.nusa.example/">' in site_pages["index.html"]
 
 
-def test_every_page_is_one_request(site: dict[str, str]) -> None:
-    for path, html in site.items():
+def test_every_page_is_one_request(site_pages: dict[str, str]) -> None:
+    for path, html in site_pages.items():
         # The one script: an inline line beside the last check's time ("3 min ago").
         assert html.lower().count("<script") == html.count("<p class=meta id=checked>"), path
         assert not re.search(r'\ssrc=', html), path
@@ -254,7 +255,8 @@ def test_every_page_is_one_request(site: dict[str, str]) -> None:
 
 
 def test_rendering_is_deterministic() -> None:
-    assert list(render(context(sample_model("id")))) == list(render(context(sample_model("id"))))
+    first = list(render(outputs, context(sample_model("id"))))
+    assert first == list(render(outputs, context(sample_model("id"))))
 
 
 def test_incident_pages_do_not_change_with_the_clock() -> None:
@@ -263,7 +265,7 @@ def test_incident_pages_do_not_change_with_the_clock() -> None:
     later = replace(model, now=model.now + timedelta(hours=1),
                     updated=model.updated + timedelta(hours=1),
                     overall=Overall.ALL_SYSTEMS_OPERATIONAL)
-    before, after = dict(render(context(model))), dict(render(context(later)))
+    before, after = dict(render(outputs, context(model))), dict(render(outputs, context(later)))
     for path in (OUTAGE, "history.html", "history/2025-07.html"):
         assert before[path] == after[path], path
     assert before["index.html"] != after["index.html"]
@@ -292,7 +294,7 @@ def _twenty_components() -> SiteModel:
 
 
 def test_home_page_for_twenty_components_fits_the_budget() -> None:
-    html = dict(render(context(_twenty_components())))["index.html"]
+    html = dict(render(outputs, context(_twenty_components())))["index.html"]
     text = html.decode("utf-8")
     assert text.count("<div class=bars") == 20
     assert text.count("<span class=tip>") == 20 * 7  # 6 bad days and the sample's outage
@@ -434,8 +436,8 @@ def test_two_sites_made_in_one_process_keep_their_own_language() -> None:
     """Every build's templates once shared one dict of globals (a Jinja overlay shares its
     parent's): the English site's pages, made once the Indonesian site's were set up, came
     out in Indonesian."""
-    english = render(context(sample_model("en")))
-    indonesian = render(context(sample_model("id")))
+    english = render(outputs, context(sample_model("en")))
+    indonesian = render(outputs, context(sample_model("id")))
     first_english = next(english)  # the English renderer is set up first
     pages_id, pages_en = dict(indonesian), dict(english)
     pages_en[first_english[0]] = first_english[1]

@@ -48,7 +48,6 @@ def _big(framing: str) -> Route:
     return route
 
 
-TIMES: dict[str, list[float]] = {}  # path -> when each request to it came
 HOPS = 30  # /hop0 redirects to /hop1, ... /hop29 to /hop30, which answers "arrived"
 
 
@@ -67,11 +66,10 @@ def _home(h: Handler) -> None:
         h.reply(401, b"log in first")
 
 
-def _busy(retry_after: Callable[[], str]) -> Route:
-    """429 with ``Retry-After`` on every odd request, 200 on every even one; notes when each
-    came in ``TIMES``."""
+def _busy(retry_after: Callable[[], str], times: list[float]) -> Route:
+    """429 with ``Retry-After`` on the first request, 200 on the second; notes when each came
+    in ``times`` (the test's own list, so no state outlives a test)."""
     def route(h: Handler) -> None:
-        times = TIMES.setdefault(h.path, [])
         times.append(time.monotonic())
         if len(times) % 2:
             h.reply(429, b"slow down", headers={"Retry-After": retry_after()})
@@ -82,15 +80,6 @@ def _busy(retry_after: Callable[[], str]) -> Route:
 
 def _in_seconds(seconds: float) -> str:
     return formatdate(time.time() + seconds, usegmt=True)
-
-
-def _flaky() -> Iterator[int]:
-    yield 503
-    while True:
-        yield 200
-
-
-FLAKY = _flaky()
 
 
 def _slow(h: Handler) -> None:
@@ -119,11 +108,7 @@ ROUTES = {
     f"/hop{HOPS}": lambda h: h.reply(200, b"arrived"),
     "/login": _login,
     "/home": _home,
-    "/busy-seconds": _busy(lambda: "1"),
-    "/busy-date": _busy(lambda: _in_seconds(3)),
-    "/busy-long": _busy(lambda: "120"),
     "/whoami": lambda h: h.reply(200, (h.headers.get("Authorization") or "").encode()),
-    "/flaky": lambda h: h.reply(next(FLAKY), b"ok"),
     "/slow": _slow,
     "/echo": lambda h: h.reply(200, h.command.encode() + b" " + h.rfile.read(
         int(h.headers.get("Content-Length") or 0))),
@@ -244,19 +229,23 @@ def test_cookies_are_not_kept_across_checks(server: Server) -> None:
     assert "Cookie" not in server.requests[-3][2]  # /home, after the first check's cookie
 
 
-@pytest.mark.parametrize(("path", "waited"), [("/busy-seconds", 1.0), ("/busy-date", 1.9)],
+@pytest.mark.parametrize(("retry_after", "waited"), [(lambda: "1", 1.0),
+                                                      (lambda: _in_seconds(3), 1.9)],
                          ids=["seconds", "http-date"])
-def test_a_retry_waits_as_retry_after_says(server: Server, path: str, waited: float) -> None:
-    result = probe_one(make_probe("http", url(server, path), retries=1))
+def test_a_retry_waits_as_retry_after_says(retry_after: Callable[[], str], waited: float) -> None:
+    times: list[float] = []
+    with http_server({"/busy": _busy(retry_after, times)}) as server:
+        result = probe_one(make_probe("http", url(server, "/busy"), retries=1))
     assert (result.state, result.status_code, result.error, result.attempts) == \
         ("up", 200, None, 2)
-    first, second = TIMES[path][-2:]
+    first, second = times
     assert second - first >= waited
 
 
-def test_a_retry_after_past_the_deadline_is_not_waited_for(server: Server) -> None:
+def test_a_retry_after_past_the_deadline_is_not_waited_for() -> None:
     started = time.monotonic()
-    result = probe_one(make_probe("http", url(server, "/busy-long"), timeout=2, retries=1))
+    with http_server({"/busy": _busy(lambda: "120", [])}) as server:
+        result = probe_one(make_probe("http", url(server, "/busy"), timeout=2, retries=1))
     assert (result.state, result.status_code, result.attempts) == ("up", 200, 2)
     assert time.monotonic() - started < 2
 
@@ -296,8 +285,10 @@ def test_slower_than_degraded_over_is_degraded(server: Server) -> None:
         ("degraded", 200, f"answered in {result.latency_ms / 1000:.2f} s, over 0.1 s")
 
 
-def test_a_failure_that_passes_on_retry_is_up_with_two_attempts(server: Server) -> None:
-    result = probe_one(make_probe("http", url(server, "/flaky"), retries=1))
+def test_a_failure_that_passes_on_retry_is_up_with_two_attempts() -> None:
+    answers = iter([503, 200])  # this test's own: a second run starts from a 503 again
+    with http_server({"/flaky": lambda h: h.reply(next(answers), b"ok")}) as server:
+        result = probe_one(make_probe("http", url(server, "/flaky"), retries=1))
     assert (result.state, result.status_code, result.error, result.attempts) == \
         ("up", 200, None, 2)
 

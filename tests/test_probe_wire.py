@@ -8,10 +8,12 @@ import gzip
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import zlib
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import brotli
@@ -29,7 +31,6 @@ from tests.servers import (
     Server,
     closed_port,
     dns_server,
-    free_port,
     http_answer,
     http_server,
     make_ca,
@@ -295,13 +296,30 @@ def test_a_name_with_60_addresses_behind_a_truncating_server() -> None:
 @pytest.mark.parametrize("listening", ["::1", "127.0.0.1"])
 @pytest.mark.parametrize("kind", ["http", "tcp"])
 def test_both_address_families_are_tried(listening: str, kind: str) -> None:
-    port = free_port()  # the other family's address refuses on it
     zone = {"dual.test": ["127.0.0.1", "::1"]}
     answer = http_answer("200 OK", [], PAGE)
-    with raw_server(answer, host=listening, port=port), dns_server(zone) as resolver:
+    with on_one_family(answer, listening) as port, dns_server(zone) as resolver:
         target = f"http://dual.test:{port}/" if kind == "http" else f"dual.test:{port}"
         result = probe_one(make_probe(kind, target, resolver=resolver))
     assert (result.state, result.error) == ("up", None)
+
+
+@contextmanager
+def on_one_family(answer: bytes, host: str) -> Iterator[int]:
+    """``raw_server`` on ``host``; the same port on the other family's loopback is held
+    bound and not listening, so it refuses and no other process can listen there meanwhile."""
+    other, family = ("127.0.0.1", socket.AF_INET) if ":" in host else ("::1", socket.AF_INET6)
+    for _ in range(20):
+        with socket.socket(family) as twin, ExitStack() as stack:
+            twin.bind((other, 0))
+            port = int(twin.getsockname()[1])
+            try:
+                stack.enter_context(raw_server(answer, host=host, port=port))
+            except OSError:  # taken on this family: another port
+                continue
+            yield port
+            return
+    raise RuntimeError(f"no port free on both {host} and {other}")
 
 
 def test_an_idn_host_is_sent_as_punycode(server: Server) -> None:

@@ -19,8 +19,9 @@ from generator.load.results import Result, Run, read_run, write_run
 from generator.reasons import WORDS, part, say
 from generator.render.base import context
 from generator.render.i18n import Translator, catalogue
-from generator.render.pages import render
+from generator.render.pages import outputs
 from tests.factories import sample_model
+from tests.rendering import render
 
 AT = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
 FIELD = re.compile(r"\{(\w+)\}")
@@ -117,6 +118,6 @@ def test_the_component_page_says_the_last_failure_in_the_site_language(
         replace(cv, last=replace(cv.last, state="down", error="expected 2xx or 3xx, got 503",
                                  parts=(part("status", expected="2xx or 3xx", got="503"),)))
         if cv.id == "api" and cv.last else cv for cv in model.components)
-    pages = dict(render(context(replace(model, components=components))))
+    pages = dict(render(outputs, context(replace(model, components=components))))
     html = pages["components/api.html"]
     assert html is not None and said in html.decode("utf-8")

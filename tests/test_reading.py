@@ -4,7 +4,6 @@ built by the real pipeline; what depends on layout is read in Debian's headless 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from generator.load.site import load_site
 from generator.site.build import build
 from tests import tools
 from tests.browser import Served, launch, serve
-from tests.conftest import ROOT
+from tests.conftest import copy_example
 
 OUTAGE = "2025-07-16T07:30:00+07:00"
 IN_WINDOW = "2026-12-10T01:06:00+07:00"  # six minutes into a maintenance of Nusa Chat
@@ -39,12 +38,7 @@ def _runs(config: Path, history: Path, start: datetime, minutes: int) -> None:
 
 
 def _example(folder: Path, incidents: bool = True) -> Path:
-    folder.mkdir()
-    shutil.copy(ROOT / "status.yaml", folder / "status.yaml")
-    if incidents:
-        shutil.copytree(ROOT / "incidents", folder / "incidents")
-    else:
-        (folder / "incidents").mkdir()
+    copy_example(folder, incidents)
     (folder / "history").mkdir()
     return folder / "status.yaml"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from tests.servers import serving
+from tests.servers import closed_port, serving
 
 CANARY = "kabar-canary-7f3a9c61"
 FORMS = (CANARY, quote(CANARY, safe=""), base64.b64encode(f"user:{CANARY}".encode()).decode(),
@@ -64,12 +63,6 @@ def server() -> Iterator[int]:
     Echo.seen = []
     with serving(httpd):
         yield httpd.server_address[1]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def write_site(root: Path, port: int) -> None:

@@ -37,16 +37,14 @@ def _wait(condition: Callable[[], bool], seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "status.yaml", tmp_path / "status.yaml")
-    shutil.copytree(ROOT / "incidents", tmp_path / "incidents")
+def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(example_site: Path) -> None:
     said: list[str] = []
     stop = threading.Event()
     thread = threading.Thread(target=serve, kwargs=dict(
-        config=tmp_path / "status.yaml", incidents=tmp_path / "incidents",
-        history=tmp_path / "history", out=tmp_path / "_site", port=0,
+        config=example_site / "status.yaml", incidents=example_site / "incidents",
+        history=example_site / "history", out=example_site / "_site", port=0,
         now="2025-07-16T07:30:00+07:00", poll=0.1, stop=stop, say=said.append,
-        cache=tmp_path / ".kabar-cache"), daemon=True)
+        cache=example_site / ".kabar-cache"), daemon=True)
     thread.start()
     try:
         _wait(lambda: any(line.startswith("serving http://127.0.0.1:") for line in said))
@@ -56,13 +54,13 @@ def test_serve_rebuilds_on_change_and_keeps_the_last_good_site(tmp_path: Path) -
         assert status == 200 and "Tingkat kesalahan tinggi dan kegagalan login" in page
 
         # An author writes a new incident: the page shows it after the rebuild.
-        (tmp_path / "incidents" / "2025-07-16-video.yaml").write_text(
+        (example_site / "incidents" / "2025-07-16-video.yaml").write_text(
             "title: Video rendering is slow\ncomponents: {video: degraded_performance}\n"
             "updates:\n  - {at: 2025-07-16 07:00, status: investigating, message: Slow.}\n")
         _wait(lambda: "Video rendering is slow" in _get(base)[1])
 
         # A bad edit prints its error with the position; the last good site stays up.
-        (tmp_path / "incidents" / "2025-07-16-video.yaml").write_text("title: [oops\n")
+        (example_site / "incidents" / "2025-07-16-video.yaml").write_text("title: [oops\n")
         _wait(lambda: any("still serving the last good site" in line for line in said))
         assert any(line.endswith("incidents/2025-07-16-video.yaml:2:1: error: YAML syntax: "
                                  "did not find expected ',' or ']'; close the '[' opened at "

@@ -25,7 +25,7 @@ import pytest
 from generator.model.compute import SiteModel
 from generator.render import api, feeds
 from generator.render.base import context
-from tests import tools
+from tests import rendering, tools
 from tests.conftest import FIXTURES as ALL_FIXTURES
 from tests.factories import sample_model
 from tests.golden import EXPECTED
@@ -223,7 +223,7 @@ def all_feeds() -> Iterator[tuple[str, str, bytes]]:
         rel = path.relative_to(EXPECTED).as_posix()
         yield f"golden/{rel}", "https://status.example.com/" + rel, path.read_bytes()
     for name, model in _models():
-        for rel, data in feeds.render(context(model)):
+        for rel, data in rendering.render(feeds.outputs, context(model)):
             assert data is not None
             yield f"{name}/{rel}", model.config.site.url + rel, data
 
@@ -261,7 +261,7 @@ def test_every_atom_feed_keeps_every_rule_of_rfc_4287() -> None:
 
 
 def test_every_atom_feed_names_the_site_as_its_author() -> None:
-    data = feeds.render(context(sample_model("en")))
+    data = rendering.render(feeds.outputs, context(sample_model("en")))
     atom = ET.fromstring(dict(data)["history.atom"])
     author = atom.find(A + "author")
     assert author is not None
@@ -279,7 +279,7 @@ def test_every_rss_feed_carries_what_readers_use() -> None:
 
 
 def test_rss_guids_are_permalinks_for_incidents_and_not_for_detections() -> None:
-    files = dict(feeds.render(context(sample_model("en"))))
+    files = dict(rendering.render(feeds.outputs, context(sample_model("en"))))
     items = ET.fromstring(files["history.rss"]).findall("channel/item")
     kinds = [(item.findtext("guid", "").split("#")[0].rsplit("/", 2)[-2],
               item.find("guid").get("isPermaLink")) for item in items]  # type: ignore[union-attr]
@@ -391,7 +391,7 @@ def _api_files() -> Iterator[tuple[str, dict[str, bytes]]]:
               for p in (EXPECTED / "api" / "v2").rglob("*.json")}  # Statuspage's API
     yield "golden", golden
     for name, model in _models():
-        yield name, dict(api.render(context(model)))
+        yield name, dict(rendering.render(api.outputs, context(model)))
 
 
 @pytest.mark.parametrize("which", ["golden", "sample-id", "sample-en", "busy", "empty"])

@@ -11,14 +11,15 @@ import pytest
 
 from generator.load.notify import Link
 from generator.render.base import context
-from generator.render.pages import render
+from generator.render.pages import outputs
 from tests.factories import sample_model
+from tests.rendering import render
 
 
 def _pages(language: str, links: tuple[Link, ...] = ()) -> dict[str, str]:
     model = sample_model(language)
     model = replace(model, config=replace(model.config, subscribe=links))
-    return {path: data.decode() for path, data in render(context(model)) if data}
+    return {path: data.decode() for path, data in render(outputs, context(model)) if data}
 
 
 def _hrefs(html: str) -> list[tuple[str, str]]:
@@ -72,7 +73,7 @@ def test_home_page_states_when_it_was_last_checked() -> None:
                      r"\n<script>", html)
     no_probes = replace(model, components=tuple(replace(cv, last=None)
                                                 for cv in model.components))
-    bare = {p: d.decode() for p, d in render(context(no_probes)) if d}["index.html"]
+    bare = {p: d.decode() for p, d in render(outputs, context(no_probes)) if d}["index.html"]
     assert "id=checked" not in bare and "<script" not in bare
 
 

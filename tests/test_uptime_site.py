@@ -45,7 +45,7 @@ def runs(folder: Path, history: Path, start: datetime, count: int,
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     """The example site on 20 July 2025 with two days of probe runs before it."""
     folder = tmp_path_factory.mktemp("uptime")
     history = folder / "history"
@@ -82,8 +82,8 @@ def _text(path: Path) -> str:
 
 
 def test_the_csv_is_rfc_4180_with_a_row_a_day_summing_to_the_json_months(
-        site: tuple[Path, BuildResult]) -> None:
-    out, _ = site
+        built: tuple[Path, BuildResult]) -> None:
+    out, _ = built
     data = json.loads((out / "api/kabar/v1/uptime.json").read_bytes())
     assert data["policy"] == {"major_outage": 1.0, "partial_outage": 0.3,
                               "degraded_performance": 0.0, "maintenance": "exclude",
@@ -109,8 +109,8 @@ def test_the_csv_is_rfc_4180_with_a_row_a_day_summing_to_the_json_months(
 
 
 def test_one_window_gives_one_figure_on_every_page_and_file(
-        site: tuple[Path, BuildResult]) -> None:
-    out, result = site
+        built: tuple[Path, BuildResult]) -> None:
+    out, result = built
     api = result.model.component("api")
     rows = list(csv.DictReader(io.StringIO(
         (out / "api/kabar/v1/uptime/api.csv").read_text(encoding="utf-8"), newline="")))
@@ -135,8 +135,8 @@ def test_one_window_gives_one_figure_on_every_page_and_file(
         out / "uptime/index.html")
 
 
-def test_every_uptime_figure_links_to_the_policy(site: tuple[Path, BuildResult]) -> None:
-    out, _ = site
+def test_every_uptime_figure_links_to_the_policy(built: tuple[Path, BuildResult]) -> None:
+    out, _ = built
     report = (out / "uptime/index.html").read_text(encoding="utf-8")
     policy = re.search(r'<p id=policy>([^<]*)</p>', report)
     assert policy is not None

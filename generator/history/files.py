@@ -7,7 +7,6 @@ line: it is skipped with a warning ``history/raw/2026-11-24.jsonl:17: warning: â
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +19,6 @@ from generator.history import Observed, Sample, UpstreamSample
 from generator.load.results import VENDOR_STATES
 from generator.model.states import ComponentState, ProbeState
 from generator.reasons import WORDS, Part
-
-log = logging.getLogger(__name__)
 
 RAW = "raw"
 DAILY = "daily"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,8 +30,6 @@ from generator.clock import isoformat
 from generator.errors import HistoryError
 from generator.files import atomic_write
 from generator.load.notify import Channel
-
-log = logging.getLogger(__name__)
 
 NAME = "notified.json"
 KEEP = timedelta(days=7)

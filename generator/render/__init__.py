@@ -4,5 +4,5 @@ Each renderer module declares its outputs with ``outputs(ctx) -> Iterator[Output
 a key of all the output shows (None when it shows ``now``) and a function that makes its
 bytes (``output.py``); ``outputs.py`` lists every renderer's. A renderer never knows about
 the cache or worker processes: the build (``generator/site/build.py``) decides which outputs
-are stale and makes only those. ``render(ctx)`` in each module makes its outputs at once.
+are stale and makes only those.
 """

@@ -46,17 +46,12 @@ from generator.model.states import (
 )
 from generator.render.base import RenderContext
 from generator.render.i18n import Translator
-from generator.render.output import Output, made
+from generator.render.output import Output
 
 Json = dict[str, Any]
 
 INCIDENT_LIMIT = FEED_ITEMS  # Statuspage's incidents.json holds the 50 most recent
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"})
-
-
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    """Every file of the API, made now."""
-    return made(outputs(ctx))
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

@@ -11,7 +11,7 @@ from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.render.base import RenderContext
-from generator.render.output import Output, made
+from generator.render.output import Output
 from generator.render.palette import INDICATOR_BADGE, STATE_BADGE
 
 LABEL_COLOUR = "#555"
@@ -69,11 +69,6 @@ font-size="11">
 </svg>
 """
     return svg.encode("utf-8")
-
-
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    """Every badge, made now."""
-    return made(outputs(ctx))
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

@@ -19,12 +19,7 @@ from icalendar import Calendar, Event, Timezone
 from generator.model.compute import IncidentView
 from generator.render.base import RenderContext
 from generator.render.markdown import render_markdown
-from generator.render.output import Output, made
-
-
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    """The calendar file, made now."""
-    return made(outputs(ctx))
+from generator.render.output import Output
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

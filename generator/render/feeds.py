@@ -27,7 +27,7 @@ from markupsafe import escape
 from generator.model.compute import FEED_ITEMS, Detection, IncidentView
 from generator.render.base import RenderContext
 from generator.render.markdown import render_markdown
-from generator.render.output import Output, digest, made
+from generator.render.output import Output, digest
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,6 @@ class FeedSpec:
     title: str
     description: str
     page: str  # the HTML page it mirrors
-
-
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    """Every feed, made now."""
-    return made(outputs(ctx))
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

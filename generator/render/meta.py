@@ -8,7 +8,7 @@ from functools import partial
 from xml.sax.saxutils import escape
 
 from generator.render.base import RenderContext
-from generator.render.output import Output, made
+from generator.render.output import Output
 
 
 def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
@@ -25,11 +25,6 @@ def page_paths(ctx: RenderContext) -> Iterator[tuple[str, datetime | None]]:
         yield f"components/{view.id}.html", None
     for incident in model.incidents:
         yield incident.path, incident.updated
-
-
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    """The sitemap and robots.txt, made now."""
-    return made(outputs(ctx))
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

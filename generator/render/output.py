@@ -8,7 +8,7 @@ decides which outputs are stale, by key, against the last build, and makes only 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -28,12 +28,6 @@ class Output:
 def digest(*parts: Any) -> str:
     """A short, stable hex digest of ``parts`` (their reprs): an output's key."""
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def made(outputs: Iterable[Output]) -> Iterator[tuple[str, bytes]]:
-    """``(path, bytes)`` of every output, each made now."""
-    for output in outputs:
-        yield output.path, output.make()
 
 
 @cache

@@ -29,7 +29,7 @@ from generator.model.compute import (
 from generator.render.base import RenderContext, template_globals, translation_filters
 from generator.render.brand import accent_css, image_url
 from generator.render.charts import daily_chart, recent_chart
-from generator.render.output import Output, digest, made
+from generator.render.output import Output, digest
 from generator.render.palette import IMPACT_CLASS, INDICATOR_COLOUR, QUIET, STATE_CLASS
 from generator.render.templates import (
     ComponentContext,
@@ -49,11 +49,6 @@ HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linke
 COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page
 TEMPLATES = ("base.html", "macros.html", "index.html", "incident.html", "component.html",
              "history.html", "uptime.html", "404.html")
-
-
-def render(ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
-    """Every page, made now."""
-    return made(outputs(ctx))
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

@@ -74,25 +74,6 @@ def _guard(out: Path, current: Mapping[str, StatKey]) -> None:
 Placed = tuple[FileStamp, bool]  # a made file's stamp, and whether it was written
 
 
-def write_site(out: Path, files: Iterable[tuple[str, bytes | None]],
-               manifest: Mapping[str, FileStamp] | None = None,
-               current: Mapping[str, StatKey] | None = None) -> WriteReport:
-    """Make ``out`` hold exactly ``files``; touch nothing when nothing changed.
-
-    ``manifest`` is what the last build wrote and ``current`` the ``(mtime_ns, size)`` of
-    what ``out`` holds now (scanned when not given). ``None`` bytes keep the old file, which
-    must still match the manifest.
-    """
-    staging = Staging(out, manifest, current)
-    try:
-        placed = {name: None if data is None else staging.put(name, data)
-                  for name, data in files}
-        return staging.finish(placed)
-    except BaseException:
-        staging.discard()
-        raise
-
-
 class Staging:
     """The new site, assembled in a folder beside ``out`` as its files are made.
 
