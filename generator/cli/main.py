@@ -213,7 +213,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--now", help="build as at this time, ISO 8601; the simulated history "
                    "ends there (default: the clock)")
     p.add_argument("--language", choices=("en", "id"),
-                   help="the page's language: en or id (default: the example's, id)")
+                   help="the language at the site's root, en or id; the example's others "
+                   "follow under /<lang>/ (default: the example's first, id)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
     p = _command(sub, "schema", "print the JSON Schema of status.yaml or of an incident file",

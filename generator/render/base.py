@@ -23,6 +23,7 @@ class RenderContext:
     model: SiteModel
     t: Translator
     env: jinja2.Environment
+    prefix: str = ""  # where this language's pages live: "" for the first, "en/" for others
     _view_keys: dict[str, str] = field(default_factory=dict)  # a memo of the keys below
 
     @property
@@ -30,7 +31,8 @@ class RenderContext:
         """A digest of what every keyed output shares: the templates and the site's settings."""
         key = self._view_keys.get("")
         if key is None:
-            key = self._view_keys[""] = digest(templates_digest(), self.model.config.site)
+            key = self._view_keys[""] = digest(templates_digest(), self.model.config.site,
+                                               self.t.language)
         return key
 
     def view_key(self, view: IncidentView) -> str:
@@ -58,9 +60,21 @@ class RenderContext:
     def base_url(self) -> str:
         return self.model.config.site.url
 
+    @property
+    def language(self) -> str:
+        return self.t.language
+
     def url(self, path: str) -> str:
-        """The absolute URL of a site path (feeds and the API link with it)."""
+        """The absolute URL of a page or feed of this language (feeds link with it)."""
+        return self.base_url + self.prefix + path.lstrip("/")
+
+    def site_url(self, path: str) -> str:
+        """The absolute URL of a file every language shares (the API, the sitemap)."""
         return self.base_url + path.lstrip("/")
+
+    def language_url(self, language: str, path: str) -> str:
+        """The absolute URL of ``path`` in ``language``'s pages."""
+        return self.base_url + prefix(self.model.config.site.languages, language) + path
 
 
 @cache
@@ -78,9 +92,23 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def context(model: SiteModel) -> RenderContext:
+def prefix(languages: tuple[str, ...], language: str) -> str:
+    """Where ``language``'s pages live: the first language at the root, each other in a
+    folder of its own ("en/")."""
+    return "" if language == languages[0] else f"{language}/"
+
+
+def context(model: SiteModel, language: str | None = None) -> RenderContext:
+    """The context of one language's outputs (default: the first language's)."""
     site = model.config.site
-    return RenderContext(model, Translator(site.language, site.zone), environment())
+    language = language or site.languages[0]
+    return RenderContext(model, Translator(language, site.zone), environment(),
+                         prefix(site.languages, language))
+
+
+def contexts(model: SiteModel) -> tuple[RenderContext, ...]:
+    """One context per language of the site, the first language's first."""
+    return tuple(context(model, language) for language in model.config.site.languages)
 
 
 def template_globals(ctx: RenderContext) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> F
     feed.link(href=self_url, rel="self", type=mime)
     # feedgen takes the last link as RSS's <link>: the page, not the feed itself.
     feed.link(href=ctx.url(spec.page), rel="alternate", type="text/html")
-    feed.language(site.language)
+    feed.language(ctx.language)
     # Both set from the model, never from the clock: same model, same bytes.
     feed.updated(updated)
     feed.lastBuildDate(updated)

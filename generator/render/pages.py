@@ -15,6 +15,7 @@ from functools import cache, partial
 from typing import Any
 from urllib.parse import quote
 
+from babel import Locale
 from markupsafe import Markup, escape
 
 from generator.model.compute import (
@@ -26,7 +27,7 @@ from generator.model.compute import (
     IncidentView,
     Month,
 )
-from generator.render.base import RenderContext, template_globals, translation_filters
+from generator.render.base import RenderContext, prefix, template_globals, translation_filters
 from generator.render.brand import accent_css, image_url
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.output import Output, digest, made
@@ -208,23 +209,43 @@ class _Pages:
 
     def frame(self, path: str, title: str, description: str, feeds: Sequence[Feed] = (),
               colour: str = "#0969da", root: str | None = None) -> PageContext:
-        """What every page shows around its content."""
-        site = self.ctx.model.config.site
+        """What every page shows around its content. ``root`` leads back to this language's
+        pages, ``top`` to the site's root (the API, images), which differ below ``/<lang>/``."""
+        ctx = self.ctx
+        site = ctx.model.config.site
+        depth = "../" * ctx.prefix.count("/")
         if root is None:
             root = "../" * path.count("/")
+            top = root + depth
+        else:  # 404.html, served at any depth: absolute links
+            top = ctx.base_url
         logo = site.logo
+        # index.html is served as each language's root: its URL is the folder's.
+        shown = "" if path == "index.html" else path
+        found = path != "404.html"
+        alternates: tuple[tuple[str, str], ...] = ()
+        if found and len(site.languages) > 1:
+            alternates = (*((lang, ctx.language_url(lang, shown)) for lang in site.languages),
+                          ("x-default", ctx.language_url(site.languages[0], shown)))
+        switch = tuple((lang, _language_name(lang), (
+            top + prefix(site.languages, lang) + (path if found else "index.html"))
+            if "://" not in top else ctx.language_url(lang, ""))
+            for lang in site.languages if lang != ctx.language)
         return {
             "root": root,
+            "top": top,
+            "lang": ctx.language,
             # index.html, not "./": from file:// a folder opens as a listing.
             "home": root if "://" in root else f"{root}index.html",
             "page_title": title if title == site.title else f"{title} · {site.title}",
             "description": description or site.title,
-            "canonical": self.ctx.url("" if path == "index.html" else path)
-            if path != "404.html" else None,
+            "canonical": ctx.url(shown) if found else None,
+            "alternates": alternates,
+            "switch": switch,
             "feeds": (*self.site_feeds, *feeds),
-            "favicon": image_url(site.favicon, root) if site.favicon else favicon(colour),
-            "logo": image_url(logo.light, root) if logo else None,
-            "logo_dark": image_url(logo.dark, root) if logo and logo.dark else None,
+            "favicon": image_url(site.favicon, top) if site.favicon else favicon(colour),
+            "logo": image_url(logo.light, top) if logo else None,
+            "logo_dark": image_url(logo.dark, top) if logo and logo.dark else None,
         }
 
     def render(self, template: str, context: TemplateContext) -> bytes:
@@ -322,14 +343,22 @@ class _Pages:
         context: ReportContext = {
             **self.frame(REPORT, title, self.t("uptime.description", title=site.title)),
             "policy": policy_sentence(self.t, self.ctx.model.config.uptime),
-            "intro": intro(self.t, "../", self.t.zone(self.ctx.model.now))}
+            "intro": intro(self.t, "../" + "../" * self.ctx.prefix.count("/"),
+                           self.t.zone(self.ctx.model.now))}
         return self.render("uptime.html", context)
 
     def not_found(self) -> bytes:
         # Served at any depth, so its links are absolute.
         title = self.t("page.not_found")
         return self.render("404.html", self.frame("404.html", title, title,
-                                                  root=self.ctx.base_url))
+                                                  root=self.ctx.url("")))
+
+
+@cache
+def _language_name(language: str) -> str:
+    """A language named in itself: "English", "Indonesia"."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
 
 
 def _minutes(count: int) -> timedelta:
