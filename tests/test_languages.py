@@ -144,3 +144,73 @@ def test_languages_are_checked(example_site: Path, line: str, error: str) -> Non
     _languages(example_site, line)
     problems = [str(p) for p in check_config(example_site / "status.yaml").problems]
     assert [p.removeprefix(str(example_site) + "/") for p in problems] == [error]
+
+
+def test_every_text_of_the_example_is_english_under_en(two: Path) -> None:
+    page = (two / "en" / "incidents" / "2025-07-16-login-errors.html").read_text(
+        encoding="utf-8")
+    assert "<h1>Elevated error rates and login failures</h1>" in page
+    assert "Most users are <strong>stuck at the login screen</strong>" in page
+    assert "Login and accounts" in page
+    assert "Tingkat kesalahan" not in page and "<span lang=" not in page
+    home = (two / "en" / "index.html").read_text(encoding="utf-8")
+    assert "<h3>Apps</h3>" in home and "Aplikasi" not in home
+    root = (two / "incidents" / "2025-07-16-login-errors.html").read_text(encoding="utf-8")
+    assert "<h1>Tingkat kesalahan tinggi dan kegagalan login</h1>" in root
+    api = (two / "api" / "v2" / "incidents.json").read_text(encoding="utf-8")
+    assert "Tingkat kesalahan tinggi" in api and "Elevated error rates" not in api
+
+
+INCIDENT = """\
+title: {en: Login failures}
+components: {api: major_outage}
+updates:
+  - at: 2025-07-16 06:15
+    status: investigating
+    message:
+      id: Pengguna tertahan.
+"""
+
+
+def test_a_missing_translation_falls_back_marked_and_is_warned(example_site: Path) -> None:
+    from generator.errors import BuildError
+    from generator.load.site import load_site
+
+    (example_site / "incidents" / "2025-07-16-x.yaml").write_text(INCIDENT, encoding="utf-8")
+    _, _, warnings = load_site(example_site / "status.yaml", example_site / "incidents")
+    shown = [str(w).removeprefix(str(example_site) + "/") for w in warnings]
+    assert [w for w in shown if "2025-07-16-x" in w] == [
+        "incidents/2025-07-16-x.yaml:1:8: warning: 'title': no id text; its pages show the "
+        "id one",
+        "incidents/2025-07-16-x.yaml:7:7: warning: 'message': no en text; its pages show the "
+        "id one"]
+    out = _build(example_site)
+    root = (out / "incidents" / "2025-07-16-x.html").read_text(encoding="utf-8")
+    assert '<h1><span lang="en">Login failures</span></h1>' in root
+    english = (out / "en" / "incidents" / "2025-07-16-x.html").read_text(encoding="utf-8")
+    assert '<div class=msg><div lang="id"><p>Pengguna tertahan.</p>\n</div></div>' in english
+    assert "<h1>Login failures</h1>" in english
+    with pytest.raises(BuildError, match="--strict"):
+        build(example_site / "status.yaml", example_site / "incidents",
+              example_site / "history", example_site / "strict", now=NOW, strict=True)
+    assert not (example_site / "strict").exists()
+
+
+def test_a_text_in_a_language_the_site_lacks_is_warned(example_site: Path) -> None:
+    from generator.load.site import load_site
+
+    _languages(example_site, "  language: id")
+    _, _, warnings = load_site(example_site / "status.yaml", example_site / "incidents")
+    first = str(warnings[0]).removeprefix(str(example_site) + "/")
+    assert first == ("incidents/2025-06-19-api-latency.yaml:4:3: warning: 'en': not a "
+                     "language of this site (site.languages: id), so no page shows it; add it "
+                     "there or remove this text")
+
+
+def test_texts_in_two_languages_survive_the_incident_cache(example_site: Path) -> None:
+    for _ in range(2):  # the second build reads the incidents from the cache
+        out = _build(example_site, cache=".cache")
+        (example_site / "_site" / "index.html").unlink()  # so that it builds again
+        page = (out / "en" / "incidents" / "2025-06-19-api-latency.html").read_text(
+            encoding="utf-8")
+        assert "<h1>High latency on the API and Nusa Chat</h1>" in page

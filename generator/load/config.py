@@ -23,8 +23,7 @@ from generator.load.upstreams import Upstream as Upstream
 from generator.load.upstreams import check_upstreams
 from generator.load.yamlsource import KeyPath
 from generator.load.zones import zone_hint
-
-LANGUAGES = ("en", "id")
+from generator.texts import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -273,11 +272,11 @@ def _component(check: Checker, path: KeyPath, value: Any, seen: dict[str, int]) 
                         f"component at line {seen[component_id]}; ids must be unique")
         else:
             seen[component_id] = where[0]
-    name = check.string((*path, "name"), data["name"]) if "name" in data else None
+    name = check.text((*path, "name"), data["name"]) if "name" in data else None
     fields: dict[str, Any] = {}
     for key in ("group", "description"):
         if key in data:
-            fields[key] = check.string((*path, key), data[key])
+            fields[key] = check.text((*path, key), data[key])
     if "since" in data:
         fields["since"] = _day(check, (*path, "since"), data["since"])
     if "probe" in data:

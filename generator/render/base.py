@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator.model.compute import IncidentView, SiteModel
 from generator.render.i18n import Translator
@@ -102,7 +103,7 @@ def context(model: SiteModel, language: str | None = None) -> RenderContext:
     """The context of one language's outputs (default: the first language's)."""
     site = model.config.site
     language = language or site.languages[0]
-    return RenderContext(model, Translator(language, site.zone), environment(),
+    return RenderContext(model, Translator(language, site.zone, site.languages[0]), environment(),
                          prefix(site.languages, language))
 
 
@@ -120,4 +121,12 @@ def translation_filters(t: Translator) -> dict[str, Callable[..., str]]:
     """The site's words and formats as template filters: ``{{ "page.status"|t }}``,
     ``{{ ("state." ~ s)|t }}``, ``{{ "page.daily"|t(days=90) }}``, ``{{ v.duration|duration }}``."""
     return {"t": t, "message": t.message, "date": t.date, "datetime": t.datetime,
-            "duration": t.duration, "month": t.month, "zone": t.zone, "pct": t.percent}
+            "duration": t.duration, "month": t.month, "zone": t.zone, "pct": t.percent,
+            "tx": t.html, "plain": t.text, "markdown": partial(markdown, t)}
+
+
+def markdown(t: Translator, text: str) -> Markup:
+    """People's Markdown in ``t``'s language, in a ``<div lang>`` when it is another's."""
+    html = render_markdown(t.text(text))
+    other = t.fallback(text)
+    return Markup(f'<div lang="{other}">{html}</div>') if other else html

@@ -196,7 +196,7 @@ class _Pages:
         since = detection.since
         shown = t.time(since) if t.date(since) == t.date(now) else t.datetime(since)
         link = Markup('<a href="{}components/{}.html">{}</a>').format(
-            root, cv.id, cv.component.name)
+            root, cv.id, self.t.html(cv.component.name))
         stamp = t.local(since).isoformat()  # digits and "-:+T" only
         time = Markup(f'<time datetime="{stamp}">{escape(shown)}</time>')
         values = {"state": t(f"state.{detection.state}"), "component": link, "time": time,
@@ -264,14 +264,14 @@ class _Pages:
 
     def incident_key(self, view: IncidentView) -> str:
         """A digest of all an incident page shows: not ``now``, nor the overall state."""
-        affected = [(cv.id, cv.component.name, state) for cv, state in self.affected(view)]
+        affected = [(cv.id, repr(cv.component.name), state) for cv, state in self.affected(view)]
         return digest("incident", self.ctx.site_key, self.ctx.view_key(view), affected)
 
     def incident(self, view: IncidentView) -> bytes:
         inc = view.incident
         status = self.t(f"status.{view.status}")
         context: IncidentContext = {
-            **self.frame(view.path, inc.title,
+            **self.frame(view.path, self.t.text(inc.title),
                          self.t("page.incident_description", title=inc.title, status=status)),
             "v": view, "affected": self.affected(view),
             "impact_class": IMPACT_CLASS.get(view.impact, "n")}
@@ -286,7 +286,7 @@ class _Pages:
     def component(self, cv: ComponentView) -> bytes:
         model = self.ctx.model
         path = f"components/{cv.id}.html"
-        name = cv.component.name
+        name = self.t.text(cv.component.name)
         feeds: tuple[Feed, ...] = (
             Feed("application/rss+xml", self.ctx.url(f"components/{cv.id}.rss"),
                  self.t("page.feed_rss", title=name)),

@@ -174,9 +174,11 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         if keys or count < 2:
             return
         from generator.render.markdown import render_texts
+        from generator.texts import texts as each
 
-        texts = list(dict.fromkeys(text for incident in incidents for text in (
-            *(update.message for update in incident.updates), incident.postmortem) if text))
+        texts = list(dict.fromkeys(text for incident in incidents for value in (
+            *(update.message for update in incident.updates), incident.postmortem)
+            for text in each(value) if text))
         if len(texts) >= MINIMUM:
             ahead.append((texts, Pool(*chunked(render_texts, texts, TEXTS), count)))
 
