@@ -147,15 +147,17 @@ class _Pages:
                 f'<time datetime="{stamp}">{escape(self.t.datetime(local))}</time>')
         return html
 
-    def span(self, start: datetime, end: datetime | None) -> str:
-        """``20 Juli 2025 01.00 – 03.00 WIB``; the date once when both ends share it."""
+    def span(self, start: datetime, end: datetime | None) -> Markup:
+        """``20 Juli 2025 01.00 – 03.00 WIB``, each end a ``<time>``; the date once when both
+        ends share it."""
         t = self.t
         if end is None:
-            return t.datetime(start)
+            return self.when(start)
         if t.date(start) == t.date(end) and t.zone(start) == t.zone(end):
             head = t.datetime(start).removesuffix(" " + t.zone(start))
-            return t("page.range", start=head, end=t.time(end))
-        return t("page.range", start=t.datetime(start), end=t.datetime(end))
+            return t.markup("page.range", start=_time(t.local(start), head),
+                            end=_time(t.local(end), t.time(end)))
+        return t.markup("page.range", start=self.when(start), end=self.when(end))
 
     @staticmethod
     def _rests_on(cv: ComponentView, key: str) -> timedelta | None:
@@ -352,6 +354,10 @@ class _Pages:
         title = self.t("page.not_found")
         return self.render("404.html", self.frame("404.html", title, title,
                                                   root=self.ctx.url("")))
+
+
+def _time(local: datetime, text: str) -> Markup:
+    return Markup(f'<time datetime="{local.isoformat()}">{escape(text)}</time>')
 
 
 @cache
