@@ -116,7 +116,7 @@ def _text(markup: str) -> str:
 
 def read_page(text: str) -> Page:
     banner = re.search(r'<h1 class="banner (i-[a-z-]+)">([^<]*)</h1>', text)
-    updated = re.search(r"<p class=meta>([^<]*)</p>", text)
+    updated = re.search(r"<p class=meta>((?:[^<]|</?time[^>]*>)*)</p>", text)
     assert banner is not None and updated is not None, "index.html: no banner"
     rows = {}
     for found in re.finditer(
@@ -130,7 +130,8 @@ def read_page(text: str) -> Page:
         r'<p class="notice [^"]*">.*?href="[^"]*components/([a-z0-9-]+)\.html".*?</p>', text)]
     sections = [_text(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
     return Page(html.unescape(banner.group(2)), banner.group(1),
-                html.unescape(updated.group(1)), rows, notices, sections)
+                html.unescape(re.sub(r"<[^>]+>", "", updated.group(1))), rows, notices,
+                sections)
 
 
 def read_rss(data: bytes) -> list[Item]:

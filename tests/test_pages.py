@@ -123,7 +123,7 @@ def test_script_in_a_message_is_escaped() -> None:
                                       replace(outage, updates=(evil, *outage.updates[1:])),
                                       model.incidents[2]))
     html = _site(model)[OUTAGE]
-    assert "<script" not in html
+    assert '<script>alert("x")' not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <strong>done</strong>" in html
 
 
@@ -241,8 +241,10 @@ def test_links_are_relative_and_feeds_absolute(site: dict[str, str]) -> None:
 
 def test_every_page_is_one_request(site: dict[str, str]) -> None:
     for path, html in site.items():
-        # The one script: an inline line beside the last check's time ("3 min ago").
-        assert html.lower().count("<script") == html.count("<p class=meta id=checked>"), path
+        # The scripts: an inline line beside the last check's time ("3 min ago"), and on every
+        # page the one that adds the reader's own time.
+        assert html.lower().count("<script") == html.count("<p class=meta id=checked>") + 1, path
+        assert html.count("<script data-yours=") == 1, path
         assert not re.search(r'\ssrc=', html), path
         assert 'rel="stylesheet"' not in html, path
         assert re.search(r'<link rel="icon" href="data:image/svg\+xml,', html), path

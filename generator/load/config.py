@@ -140,7 +140,8 @@ def check_config(path: Path) -> ConfigCheck:
     zone = site.zone if site else ZoneInfo(_valid_timezone(root.get("site")))
     extra: dict[str, Any] = {}
     if "notify" in root:
-        extra["notify"] = check_notify(check, root["notify"])
+        extra["notify"] = check_notify(check, root["notify"],
+                                       site.languages if site else LANGUAGES)
     if "subscribe" in root:
         extra["subscribe"] = check_subscribe(check, root["subscribe"])
     if "control" in root:
