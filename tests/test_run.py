@@ -95,6 +95,9 @@ def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> No
     text = (tmp_path / "site" / story.group(1)).read_text()
     assert "Insiden simulasi dari <code>kabar demo</code>" in text
     assert "<strong class=status>Selesai</strong>" in text
+    english = (tmp_path / "site" / "en" / story.group(1)).read_text()  # told in both
+    assert "A simulated incident from <code>kabar demo</code>" in english
+    assert "<h1>Simulated: slow video generation</h1>" in english
 
 
 def test_demo_replays_the_example_story_on_90_days_of_simulated_history(tmp_path: Path) -> None:

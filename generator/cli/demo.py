@@ -227,8 +227,8 @@ def _with_story(incidents_dir: Path, work: Path, at: datetime, config_path: Path
     """A copy of the example's incidents with the demo's recent, simulated one added."""
     folder = work / "incidents"
     shutil.copytree(incidents_dir, folder)
-    story = write_story(folder, at, (_languages(config_path.read_text(encoding="utf-8"))
-                                     or ["en"])[0])
+    story = write_story(folder, at, _languages(config_path.read_text(encoding="utf-8"))
+                        or ["en"])
     print(f"added a simulated incident of yesterday, made relative to now: {story.name} "
           "(it says it is simulated)", flush=True)
     return folder
