@@ -5,7 +5,7 @@ maintenances as files, ``kabar notify`` against a local webhook and the real bui
 
 Nothing here computes a state: it writes inputs and parses outputs (HTML by its markup, the
 API as JSON, feeds as XML, the calendar with icalendar, the badge's SVG title, the messages as
-the webhook took them). The words come from the catalogues (``site_templates/i18n/*.yaml``).
+the webhook took them). The words come from the catalogues (``site_templates/i18n/*.po``).
 ``agree`` holds what every scenario's outputs must share, whatever the story.
 """
 
@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from icalendar import Calendar
 
 from generator.clock import isoformat
@@ -60,9 +59,10 @@ def local(minute: float) -> str:
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """The words a reader sees, read from the catalogue file itself."""
-    path = ROOT / "site_templates" / "i18n" / f"{language}.yaml"
-    words: dict[str, str] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return words
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "site_templates" / "i18n" / f"{language}.po").open("rb") as handle:
+        return {str(m.id): str(m.string) for m in read_po(handle) if m.id}
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 from generator.load.config import Component
 from generator.model.compute import DayBar, Group, SiteModel
 from generator.model.states import Overall
 from generator.render.base import context
-from generator.render.i18n import Translator
+from generator.render.i18n import Translator, catalogue
 from generator.render.pages import render
 from generator.resources import site_templates
+from generator.texts import LANGUAGES
 from tests.factories import sample_model
 
 OUTAGE = "incidents/2025-07-16-login.html"
@@ -300,18 +300,23 @@ def test_home_page_for_twenty_components_fits_the_budget() -> None:
     assert len(gzip.compress(html, 9)) <= 14 * 1024, len(gzip.compress(html, 9))
 
 
-def test_catalogues_have_the_same_keys() -> None:
+def test_every_catalogue_has_every_word_with_the_same_fields() -> None:
+    """A word missing from any language's .po file, or one that drops a {field}, fails."""
     folder: Path = site_templates() / "i18n"
-    en = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
-    id_ = yaml.safe_load((folder / "id.yaml").read_text(encoding="utf-8"))
-    assert sorted(en) == sorted(id_)
-    for key in en:
-        assert set(re.findall(r"\{(\w+)\}", str(en[key]))) == set(
-            re.findall(r"\{(\w+)\}", str(id_[key]))), key
+    languages = sorted(path.stem for path in folder.glob("*.po"))
+    assert languages == sorted(LANGUAGES)
+    words = {language: catalogue(language) for language in languages}
+    keys = set().union(*words.values())
+    for language, found in words.items():
+        assert keys - set(found) == set(), f"{language}.po lacks these words"
+        assert all(found[key].strip() for key in keys), f"{language}.po has an empty word"
+    for key in keys:
+        assert len({frozenset(re.findall(r"\{(\w+)\}", found[key]))
+                    for found in words.values()}) == 1, key
 
 
 def test_templates_use_only_catalogued_page_keys() -> None:
-    en = yaml.safe_load((site_templates() / "i18n" / "en.yaml").read_text(encoding="utf-8"))
+    en = catalogue("en")
     used = set()
     for template in site_templates().glob("*.html"):
         used |= set(re.findall(r"""["'](page\.\w+)["']\|t\b""", template.read_text()))

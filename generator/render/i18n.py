@@ -7,9 +7,9 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from babel import Locale
 from babel.dates import format_date, format_datetime, get_day_names
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from markupsafe import Markup, escape
@@ -23,10 +23,12 @@ _TIME = {"en": "HH:mm", "id": "HH.mm"}
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    """The flat ``key -> text`` catalogue of ``language``."""
-    path = site_templates() / "i18n" / f"{language}.yaml"
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.items()}
+    """The flat ``key -> text`` catalogue of ``language``: its gettext file,
+    ``site_templates/i18n/<language>.po`` (msgid the key, msgstr the words), read by Babel."""
+    path = site_templates() / "i18n" / f"{language}.po"
+    with path.open("rb") as handle:
+        found = read_po(handle, locale=language)
+    return {str(message.id): str(message.string) for message in found if message.id}
 
 
 class Translator:
