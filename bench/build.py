@@ -1,7 +1,8 @@
 """Benchmark: ``kabar build`` next to its floor, on 10,000 incidents, 100 components, a year.
 
 Run from the repository root: ``python3 bench/build.py`` (``--incidents N``, ``--quick`` for
-a small run, ``--skip-20k`` to leave out the 20,000-incident build, ``--runs N`` cold builds
+a small run, ``--skip-20k`` to leave out the 20,000-incident build, ``--languages`` to compare
+the same site in two languages, ``--runs N`` cold builds
 of each size, the fastest compared: the machine may be shared). It makes a data set like
 a real site's: every incident has its own Markdown messages (paragraphs, lists, links, code),
 two to five updates and one to four of the 100 components; a year of 5-minute history. The
@@ -107,12 +108,14 @@ def write_incident(path: Path, n: int, start: datetime, components: list[str],
     path.write_text("\n".join(body) + "\n")
 
 
-def make_site(folder: Path, incidents: int, components: int, seed: int) -> list[str]:
-    """``status.yaml``, ``incidents/`` and ``history/`` in ``folder``."""
+def make_site(folder: Path, incidents: int, components: int, seed: int,
+              languages: str = "id") -> list[str]:
+    """``status.yaml``, ``incidents/`` and ``history/`` in ``folder``; ``languages`` as in
+    status.yaml ("id", or "[id, en]")."""
     rng = random.Random(seed)
     ids = [f"component-{n:03d}" for n in range(components)]
     lines = ["site:", "  title: Bench Status", "  url: https://status.example.com/",
-             "  timezone: Asia/Jakarta", "  language: id", "components:"]
+             "  timezone: Asia/Jakarta", f"  languages: [{languages}]", "components:"]
     for n, cid in enumerate(ids):
         lines += [f"  - id: {cid}", f"    name: Component {n}", f"    group: Group {n // 10}",
                   "    probe:", f"      http: https://{cid}.example.com/health"]
@@ -231,6 +234,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to make the temporary data (default: the system's)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--languages", action="store_true",
+                        help="also build the same site in two languages (id, en) and compare "
+                             "(target <= 1.6x)")
     parser.add_argument("--runs", type=int, default=3,
                         help="cold builds of each size, each into new folders; the fastest "
                              "is compared (the machine may be shared; default: 3)")
@@ -271,6 +277,17 @@ def main() -> None:
             double = min(doubles, key=lambda made: made.seconds)
             show(f"cold build, {2 * incidents:,} incidents (best)", double,
                  f"  {double.seconds / cold.seconds:.2f}x the {incidents:,} (target <= 2.1x)")
+
+        if args.languages:
+            make_site(base / "site-two", incidents, args.components, args.seed, "id, en")
+            twos = []
+            for run in range(args.runs):
+                settle()
+                twos.append(build(base / "site-two", base / f"out-two{run}",
+                                  base / f"cache-two{run}"))
+            two = min(twos, key=lambda made: made.seconds)
+            show("cold build in two languages (best)", two,
+                 f"  {two.seconds / cold.seconds:.2f}x one language (target <= 1.6x)")
 
         out = base / f"out-cold{best}"
         before = stamps(out)

@@ -109,7 +109,8 @@ def luminance(css: str) -> float:
 
 
 class FeedLinks(HTMLParser):
-    """The feeds a page offers for auto-discovery: ``<link rel=alternate>``."""
+    """The feeds a page offers for auto-discovery: ``<link rel=alternate type=…>`` (not the
+    page's translations, ``<link rel=alternate hreflang=…>``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -117,7 +118,7 @@ class FeedLinks(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        if tag == "link" and found.get("rel") == "alternate":
+        if tag == "link" and found.get("rel") == "alternate" and "hreflang" not in found:
             self.links.append((found.get("type") or "", found.get("href") or ""))
 
 

@@ -5,7 +5,7 @@ maintenances as files, ``kabar notify`` against a local webhook and the real bui
 
 Nothing here computes a state: it writes inputs and parses outputs (HTML by its markup, the
 API as JSON, feeds as XML, the calendar with icalendar, the badge's SVG title, the messages as
-the webhook took them). The words come from the catalogues (``site_templates/i18n/*.yaml``).
+the webhook took them). The words come from the catalogues (``site_templates/i18n/*.po``).
 ``agree`` holds what every scenario's outputs must share, whatever the story.
 """
 
@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from icalendar import Calendar
 
 from generator.clock import isoformat
@@ -60,9 +59,10 @@ def local(minute: float) -> str:
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """The words a reader sees, read from the catalogue file itself."""
-    path = ROOT / "site_templates" / "i18n" / f"{language}.yaml"
-    words: dict[str, str] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return words
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "site_templates" / "i18n" / f"{language}.po").open("rb") as handle:
+        return {str(m.id): str(m.string) for m in read_po(handle) if m.id}
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _text(markup: str) -> str:
 
 def read_page(text: str) -> Page:
     banner = re.search(r'<h1 class="banner (i-[a-z-]+)">([^<]*)</h1>', text)
-    updated = re.search(r"<p class=meta>([^<]*)</p>", text)
+    updated = re.search(r"<p class=meta>((?:[^<]|</?time[^>]*>)*)</p>", text)
     assert banner is not None and updated is not None, "index.html: no banner"
     rows = {}
     for found in re.finditer(
@@ -130,7 +130,8 @@ def read_page(text: str) -> Page:
         r'<p class="notice [^"]*">.*?href="[^"]*components/([a-z0-9-]+)\.html".*?</p>', text)]
     sections = [_text(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
     return Page(html.unescape(banner.group(2)), banner.group(1),
-                html.unescape(updated.group(1)), rows, notices, sections)
+                html.unescape(re.sub(r"<[^>]+>", "", updated.group(1))), rows, notices,
+                sections)
 
 
 def read_rss(data: bytes) -> list[Item]:

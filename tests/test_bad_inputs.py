@@ -24,8 +24,8 @@ BAD = ROOT / "tests" / "fixtures" / "bad"
 NOW = "1785000000"  # 2026-07-25 17:20 UTC, 2026-07-26 00:20 WIB
 
 TIME = "expected a time like 2025-07-16 06:15 (in Asia/Jakarta) or 2025-07-16T06:15+07:00"
-SITE_KEYS = ("expected one of accent, description, favicon, interval, language, links, logo, "
-             "timezone, title, url")
+SITE_KEYS = ("expected one of accent, description, favicon, interval, language, languages, "
+             "links, logo, timezone, title, url")
 INCIDENT_KEYS = "expected one of components, impact, maintenance, postmortem, title, updates"
 BOMB = ("aliases (*name) expand this to more than 100,000 values; write the values out "
         "instead of repeating aliases")

@@ -54,10 +54,10 @@ def test_validate_prints_every_problem_with_its_position(example_site: Path) -> 
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines == [
-        "incidents/2025-07-16-login-errors.yaml:6:3: error: 'vidoe': unknown component id; "
+        "incidents/2025-07-16-login-errors.yaml:8:3: error: 'vidoe': unknown component id; "
         "expected one of api, awan, chat, dashboard, login, realtime, video (did you mean "
         "'video'?)",
-        "incidents/2025-07-16-login-errors.yaml:26:13: error: 'status': expected one of "
+        "incidents/2025-07-16-login-errors.yaml:40:13: error: 'status': expected one of "
         "investigating, identified, monitoring, resolved; got 'resolvd'",
         "2 errors",
     ]

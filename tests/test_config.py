@@ -71,7 +71,7 @@ RULES = [
                  id="uptime-not-a-mapping"),
     pytest.param(SITE + "  colour: red\n" + API, "status.yaml:4:3: error: 'colour': unknown "
                  "key; expected one of accent, description, favicon, interval, language, "
-                 "links, logo, timezone, title, url",
+                 "languages, links, logo, timezone, title, url",
                  id="unknown-key-no-suggestion"),
     pytest.param("site: {url: 'https://s.example/'}\n" + API, "status.yaml:1:7: error: "
                  "'title': required key is missing", id="missing-title"),

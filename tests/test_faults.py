@@ -171,10 +171,11 @@ def test_a_record_killed_at_any_moment_keeps_history(tmp_path: Path, config: Con
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 600 KB tmpfs (root can mount one; skipped where mounting is not allowed)."""
+    """A 1.2 MB tmpfs, room for the example site in two languages (root can mount one;
+    skipped where mounting is not allowed)."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(folder)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(folder)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")

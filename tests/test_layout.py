@@ -19,10 +19,10 @@ PACKAGE = ROOT / "generator"
 MAX_LINES = 400
 
 # Top-level modules every stage may use: errors, the clock, shipped files, the probe's reason
-# codes, the file module; and the model's names (states, statuses, the indicator), which the
-# loaders check input against.
+# codes, the file module, people's texts in several languages; and the model's names (states,
+# statuses, the indicator), which the loaders check input against.
 BASE = {"generator", "generator.errors", "generator.clock", "generator.resources",
-        "generator.reasons", "generator.files", "generator.model.states"}
+        "generator.reasons", "generator.files", "generator.texts", "generator.model.states"}
 
 # stage -> the stages it may import (itself and base included).
 ALLOWED = {

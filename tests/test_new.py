@@ -357,3 +357,28 @@ def test_add_update_refuses_an_alias_bomb_quickly(config: Config) -> None:
     with pytest.raises((KabarError, ValidationError)):
         add_update(config, Path("incidents"), path.stem, "identified", "Found it.", LATER)
     assert path.read_text(encoding="utf-8") == original
+
+
+def test_kabar_new_writes_the_title_and_message_in_each_language(
+        config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    status = Path("status.yaml")
+    status.write_text(status.read_text().replace("  timezone: Asia/Jakarta\n",
+                                                 "  timezone: Asia/Jakarta\n"
+                                                 "  languages: [id, en]\n"))
+    assert main(["new", "Kegagalan login", "--title-en", "Login failures", "--component",
+                 "api=major_outage", "--message", "Pengguna tertahan.\nKami menyelidiki.",
+                 "--message-en", "Users are stuck.", "--now", "2025-07-16T06:15+07:00"]) == 0
+    path = Path("incidents/2025-07-16-kegagalan-login.yaml")
+    assert path.read_text().splitlines()[1:] == [
+        "title:", "  id: Kegagalan login", "  en: Login failures",
+        "components:", "  api: major_outage", "updates:",
+        "  - at: 2025-07-16 06:15", "    status: investigating", "    message:",
+        "      id: |", "        Pengguna tertahan.", "        Kami menyelidiki.",
+        "      en: Users are stuck."]
+    assert main(["validate"]) == 0  # no language missing: no warning
+    assert "warning" not in capsys.readouterr().err
+    assert main(["new", "Oops", "--title-en", "x"]) == 0  # the site has en
+    status.write_text(status.read_text().replace("  languages: [id, en]\n", ""))
+    assert main(["new", "Oops", "--title-id", "x", "--now", "2025-07-16T06:15+07:00"]) == 1
+    assert capsys.readouterr().err.endswith(
+        "error: --title-id: 'id' is not a language of this site (site.languages: en)\n")

@@ -326,6 +326,26 @@ def test_indonesian_site_words_its_messages_in_indonesian(
         "Rincian: https://status.example.com/components/api.html")]
 
 
+def test_a_channel_in_another_language_links_the_pages_in_it(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    status = site.root / "status.yaml"
+    text = status.read_text().replace("  timezone: Asia/Jakarta\n",
+                                      "  timezone: Asia/Jakarta\n  languages: [en, id]\n")
+    status.write_text(text.replace('    - url: "discord://1234/abcd?verify=no"\n',
+                                   '    - url: "discord://1234/abcd?verify=no"\n'
+                                   '      language: id\n'))
+    for minutes, state in ((0, "up"), (5, "down"), (10, "down")):
+        site.run(minutes, capsys, state)
+    assert site.received("discord.com") == [(
+        "Nusa Status: API mati",
+        "API mati sejak 25 November 2026 05.05 WIB.\n"
+        "Pemeriksaan terakhir: connection refused\n"
+        "Rincian: https://status.example.com/id/components/api.html")]
+    others = [text for _, text in site.received("127.0.0.1")]  # the first language's
+    assert others and all(text.endswith(
+        "Details: https://status.example.com/components/api.html") for text in others)
+
+
 def test_kabar_run_builds_the_page_when_a_channel_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

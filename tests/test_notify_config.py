@@ -64,7 +64,8 @@ RULES = [
                  "status.yaml:9:44: error: 'events[1]': expected one of outage, degraded, "
                  "recovery, incident, maintenance, upstream; got 'incdent'", id="unknown-event"),
     pytest.param('notify:\n  channels:\n    - {url: "json://h/x", to: ops}\n',
-                 "status.yaml:9:27: error: 'to': unknown key; expected one of events, url",
+                 "status.yaml:9:27: error: 'to': unknown key; expected one of events, language, "
+                 "url",
                  id="unknown-channel-key"),
     pytest.param("subscribe:\n  - {name: ntfy, url: ntfy.sh/topic}\n",
                  "status.yaml:8:23: error: 'url': expected a URL visitors can open, starting "

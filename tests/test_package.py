@@ -28,7 +28,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_holds_templates_schemas_and_the_example(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("generator/site_templates/index.html", "generator/site_templates/style.css",
-                 "generator/site_templates/i18n/id.yaml",
+                 "generator/site_templates/i18n/id.po",
                  "generator/schemas/status.schema.json",
                  "generator/schemas/incident.schema.json",
                  "generator/example/status.yaml",

@@ -10,15 +10,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 from generator.load.config import Component
 from generator.model.compute import DayBar, Group, SiteModel
 from generator.model.states import Overall
 from generator.render.base import context
-from generator.render.i18n import Translator
+from generator.render.i18n import Translator, catalogue
 from generator.render.pages import outputs
 from generator.resources import site_templates
+from generator.texts import LANGUAGES
 from tests.factories import sample_model
 from tests.rendering import render
 
@@ -126,7 +126,7 @@ def test_script_in_a_message_is_escaped() -> None:
                                       replace(outage, updates=(evil, *outage.updates[1:])),
                                       model.incidents[2]))
     html = _site(model)[OUTAGE]
-    assert "<script" not in html
+    assert '<script>alert("x")' not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <strong>done</strong>" in html
 
 
@@ -244,8 +244,10 @@ def test_links_are_relative_and_feeds_absolute(site_pages: dict[str, str]) -> No
 
 def test_every_page_is_one_request(site_pages: dict[str, str]) -> None:
     for path, html in site_pages.items():
-        # The one script: an inline line beside the last check's time ("3 min ago").
-        assert html.lower().count("<script") == html.count("<p class=meta id=checked>"), path
+        # The scripts: an inline line beside the last check's time ("3 min ago"), and on every
+        # page the one that adds the reader's own time.
+        assert html.lower().count("<script") == html.count("<p class=meta id=checked>") + 1, path
+        assert html.count("<script data-yours=") == 1, path
         assert not re.search(r'\ssrc=', html), path
         assert 'rel="stylesheet"' not in html, path
         assert re.search(r'<link rel="icon" href="data:image/svg\+xml,', html), path
@@ -302,18 +304,23 @@ def test_home_page_for_twenty_components_fits_the_budget() -> None:
     assert len(gzip.compress(html, 9)) <= 14 * 1024, len(gzip.compress(html, 9))
 
 
-def test_catalogues_have_the_same_keys() -> None:
+def test_every_catalogue_has_every_word_with_the_same_fields() -> None:
+    """A word missing from any language's .po file, or one that drops a {field}, fails."""
     folder: Path = site_templates() / "i18n"
-    en = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
-    id_ = yaml.safe_load((folder / "id.yaml").read_text(encoding="utf-8"))
-    assert sorted(en) == sorted(id_)
-    for key in en:
-        assert set(re.findall(r"\{(\w+)\}", str(en[key]))) == set(
-            re.findall(r"\{(\w+)\}", str(id_[key]))), key
+    languages = sorted(path.stem for path in folder.glob("*.po"))
+    assert languages == sorted(LANGUAGES)
+    words = {language: catalogue(language) for language in languages}
+    keys = set().union(*words.values())
+    for language, found in words.items():
+        assert keys - set(found) == set(), f"{language}.po lacks these words"
+        assert all(found[key].strip() for key in keys), f"{language}.po has an empty word"
+    for key in keys:
+        assert len({frozenset(re.findall(r"\{(\w+)\}", found[key]))
+                    for found in words.values()}) == 1, key
 
 
 def test_templates_use_only_catalogued_page_keys() -> None:
-    en = yaml.safe_load((site_templates() / "i18n" / "en.yaml").read_text(encoding="utf-8"))
+    en = catalogue("en")
     used = set()
     for template in site_templates().glob("*.html"):
         used |= set(re.findall(r"""["'](page\.\w+)["']\|t\b""", template.read_text()))

@@ -119,7 +119,7 @@ def twenty_components(folder: Path) -> Path:
         f"  url: {SITE_URL}",
         "  description: Status langsung layanan Nusa AI.",
         "  timezone: Asia/Jakarta",
-        "  language: id",
+        "  languages: [id, en]",
         "  interval: 5m",
         "components:",
     ]
@@ -354,7 +354,7 @@ def test_every_page_links_its_feeds_for_auto_discovery(sites: dict[str, Built]) 
                 target = href.removeprefix(SITE_URL)
                 if target == href or not (built.out / target).is_file():
                     problems.append(f"{built.name}/{name}: {href} is not a file of the site")
-            if name.startswith("components/"):
+            if name.removeprefix("en/").startswith("components/"):
                 own = {href for _, href in parser.links}
                 stem = SITE_URL + name.removesuffix(".html")
                 if not {stem + ".rss", stem + ".atom"} <= own:

@@ -95,6 +95,9 @@ def test_demo_probes_local_services_and_builds_the_example(tmp_path: Path) -> No
     text = (tmp_path / "site" / story.group(1)).read_text()
     assert "Insiden simulasi dari <code>kabar demo</code>" in text
     assert "<strong class=status>Selesai</strong>" in text
+    english = (tmp_path / "site" / "en" / story.group(1)).read_text()  # told in both
+    assert "A simulated incident from <code>kabar demo</code>" in english
+    assert "<h1>Simulated: slow video generation</h1>" in english
 
 
 def test_demo_replays_the_example_story_on_90_days_of_simulated_history(tmp_path: Path) -> None:
@@ -106,10 +109,13 @@ def test_demo_replays_the_example_story_on_90_days_of_simulated_history(tmp_path
     assert "live round 1 of 1, recorded as at 2025-07-16T00:30:00Z" in result.stdout
     page = (tmp_path / "site" / "index.html").read_text()
     assert '<html lang="en">' in page
-    assert "Last updated 16 July 2025 07:05 WIB" in page  # its latest update: "identified"
+    assert ('Last updated <time datetime="2025-07-16T07:05:00+07:00">16 July 2025 07:05 WIB'
+            in page)  # its latest update: "identified"
     # The outage story: the open incident, its latest update as known at 07:30.
-    assert "Tingkat kesalahan tinggi dan kegagalan login" in page
+    assert "Elevated error rates and login failures" in page  # people's words, in English
     assert "<strong>Identified</strong>" in page
+    other = (tmp_path / "site" / "id" / "index.html").read_text()  # the example's other language
+    assert '<html lang="id">' in other and "Tingkat kesalahan tinggi" in other
     assert "Simulated" not in page and "simulated incident" not in result.stdout
     summary = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
     states = {c["id"]: c["status"] for c in summary["components"] if not c.get("group")}

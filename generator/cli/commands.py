@@ -138,12 +138,32 @@ def new(args: argparse.Namespace) -> int:
         if not sep:
             raise KabarError(f"--component {item!r}: expected ID=STATE, e.g. api=major_outage")
         components[name.strip()] = state.strip()
-    path = new_incident(config, args.incidents, args.title, components,
+    languages = config.site.languages
+    message = args.message or "We are investigating this issue."
+    path = new_incident(config, args.incidents,
+                        _in_languages(args, "title", args.title, languages), components,
                         status=args.status or IncidentStatus.INVESTIGATING,
-                        message=args.message or "We are investigating this issue.",
+                        message=_in_languages(args, "message", message, languages),
                         impact=args.impact, at=at)
     print(f"wrote {path}")
     return 0
+
+
+def _in_languages(args: argparse.Namespace, what: str, first: str,
+                  languages: tuple[str, ...]) -> str:
+    """``first`` (in the site's first language) and each ``--title-en``-like option given, as
+    one text; plain when no other language is given."""
+    from generator.texts import LANGUAGES, Text
+
+    others = {language: getattr(args, f"{what}_{language}") for language in LANGUAGES
+              if getattr(args, f"{what}_{language}", None)}
+    for language in others:
+        if language not in languages:
+            raise KabarError(f"--{what}-{language}: {language!r} is not a language of this "
+                             f"site (site.languages: {', '.join(languages)})")
+    if not others:
+        return first
+    return Text({languages[0]: first} | others)
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -208,12 +208,16 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
 
 
 def _config_file(example_config: Path, work: Path, language: str | None) -> Path:
-    """The example's status.yaml, in ``language`` when one is asked for."""
+    """The example's status.yaml, with ``language`` first (at the site's root) when one is
+    asked for; the example's other languages follow it under ``/<lang>/``."""
     text = example_config.read_text(encoding="utf-8")
     if language is not None:
-        text, count = re.subn(r"(?m)^(  language:) *\w+", rf"\1 {language}", text)
-        if count != 1:
-            raise KabarError(f"{example_config}: no site.language line to set")
+        found = _languages(text)
+        if not found:
+            raise KabarError(f"{example_config}: no site.languages line to set")
+        ordered = [language, *(other for other in found if other != language)]
+        text = re.sub(r"(?m)^  languages?:.*$", f"  languages: [{', '.join(ordered)}]", text,
+                      count=1)
     path = work / "status.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -223,11 +227,17 @@ def _with_story(incidents_dir: Path, work: Path, at: datetime, config_path: Path
     """A copy of the example's incidents with the demo's recent, simulated one added."""
     folder = work / "incidents"
     shutil.copytree(incidents_dir, folder)
-    match = re.search(r"(?m)^  language: *(\w+)", config_path.read_text(encoding="utf-8"))
-    story = write_story(folder, at, match.group(1) if match else "en")
+    story = write_story(folder, at, _languages(config_path.read_text(encoding="utf-8"))
+                        or ["en"])
     print(f"added a simulated incident of yesterday, made relative to now: {story.name} "
           "(it says it is simulated)", flush=True)
     return folder
+
+
+def _languages(text: str) -> list[str]:
+    """The languages of a status.yaml's ``language: id`` or ``languages: [id, en]`` line."""
+    match = re.search(r"(?m)^  languages?: *\[?([\w, ]+)\]?\s*(?:#.*)?$", text)
+    return re.findall(r"\w+", match.group(1)) if match else []
 
 
 def _stamped(run: Run, at: datetime) -> Run:

@@ -175,14 +175,17 @@ _STEPS = ((timedelta(hours=27), IncidentStatus.INVESTIGATING),
           (timedelta(hours=25), IncidentStatus.RESOLVED))
 
 
-def write_story(incidents: Path, now: datetime, language: str) -> Path:
-    """Write the demo's recent incident into ``incidents``, its times made from ``now``."""
-    title, messages = _STORY.get(language, _STORY["en"])
+def write_story(incidents: Path, now: datetime, languages: Sequence[str]) -> Path:
+    """Write the demo's recent incident into ``incidents``, its times made from ``now``, its
+    words in each of the site's ``languages``."""
+    told = {language: _STORY.get(language, _STORY["en"]) for language in languages}
+    title = {language: story[0] for language, story in told.items()}
     start = (now - _STEPS[0][0]).replace(second=0, microsecond=0)
     lines = [f"title: {json.dumps(title, ensure_ascii=False)}",
              "components: {video: degraded_performance}", "updates:"]
-    for (ago, status), message in zip(_STEPS, messages, strict=True):
+    for n, (ago, status) in enumerate(_STEPS):
         at = (now - ago).replace(second=0, microsecond=0)
+        message = {language: story[1][n] for language, story in told.items()}
         lines += [f"  - at: {at.isoformat(timespec='minutes')}", f"    status: {status}",
                   f"    message: {json.dumps(message, ensure_ascii=False)}"]
     path = incidents / f"{start.astimezone(UTC):%Y-%m-%d}-demo-slow-video.yaml"

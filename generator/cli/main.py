@@ -18,6 +18,7 @@ from generator.errors import KabarError, ValidationError, counted
 from generator.load.notify import DEFAULT_EVENTS, EVENTS
 from generator.model.states import OUTAGE_STATES, IncidentStatus
 from generator.site.cache import DEFAULT_FOLDER
+from generator.texts import LANGUAGES
 
 log = logging.getLogger("generator")
 # The default --incidents, compared by identity: a folder the user names must exist.
@@ -188,6 +189,11 @@ def parser() -> argparse.ArgumentParser:
                    "--update; default for a new incident: We are investigating this issue.)")
     p.add_argument("--impact", help="none, minor, major or critical (default: from the worst "
                    "component state)")
+    for language in LANGUAGES:  # the title and message above are in the site's first language
+        p.add_argument(f"--title-{language}", metavar="TEXT",
+                       help=f"the title in {language}, for a site in several languages")
+        p.add_argument(f"--message-{language}", metavar="TEXT",
+                       help=f"the message in {language}, for a site in several languages")
     p.add_argument("--now", help="the time to stamp, ISO 8601 (default: the clock)")
 
     p = _command(sub, "serve", "build, serve on 127.0.0.1 and rebuild on change",
@@ -213,7 +219,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--now", help="build as at this time, ISO 8601; the simulated history "
                    "ends there (default: the clock)")
     p.add_argument("--language", choices=("en", "id"),
-                   help="the page's language: en or id (default: the example's, id)")
+                   help="the language at the site's root, en or id; the example's others "
+                   "follow under /<lang>/ (default: the example's first, id)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
     p = _command(sub, "schema", "print the JSON Schema of status.yaml or of an incident file",

@@ -14,17 +14,17 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
+from generator.cli.yamlwrite import CONTROL, scalar, text_lines, update_lines
 from generator.errors import KabarError
 from generator.files import atomic_write
 from generator.load.checker import did_you_mean, display_path
@@ -32,6 +32,7 @@ from generator.load.config import Config
 from generator.load.incidents import IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from generator.load.yamlsource import MAX_BYTES, escapes, loads
 from generator.model.states import OUTAGE_STATES, IncidentStatus
+from generator.texts import Text
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ SCHEMA_PLACES = (Path(".kabar") / "schemas", Path("generator") / "schemas")
 INCIDENT_STATES = tuple(state.value for state in OUTAGE_STATES)
 _SLUG_MAX = 60
 _SPACES = re.compile(r"(?<=\S)[ \t]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
 def _schema_line(incidents_dir: Path) -> list[str]:
@@ -58,9 +58,7 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
                  status: str = IncidentStatus.INVESTIGATING,
                  message: str, impact: str | None = None, at: datetime) -> Path:
     """Write ``incidents/<date>-<slug>.yaml`` with one update stamped at ``at``; return it."""
-    title = title.strip()
-    if not title or "\n" in title or "\r" in title:
-        raise KabarError('the title must be one line of text, e.g. kabar new "Login failures"')
+    title = _each(title, _check_title)
     known = [c.id for c in config.components]
     for component_id, state in components.items():
         if component_id not in known:
@@ -77,10 +75,10 @@ def new_incident(config: Config, incidents_dir: Path, title: str,
     if impact is not None and impact not in IMPACTS:
         raise KabarError(f"--impact {impact}: expected one of {', '.join(IMPACTS)}"
                          f"{did_you_mean(impact, IMPACTS)}")
-    message = _check_message(message)
+    message = _each(message, _check_message)
 
     tz = config.site.zone
-    lines = [*_schema_line(incidents_dir), f"title: {scalar(title)}"]
+    lines = [*_schema_line(incidents_dir), *text_lines("title", title, indent=0)]
     if impact is not None:
         lines.append(f"impact: {impact}")
     if components:
@@ -161,7 +159,7 @@ def add_update(config: Config, incidents_dir: Path, incident_id: str, status: st
     item["at"] = f"{at.astimezone(config.site.zone):%Y-%m-%d %H:%M}"
     item["status"] = status
     item["message"] = (LiteralScalarString(message + "\n")
-                       if "\n" in message and not _CONTROL.search(message) else message)
+                       if "\n" in message and not CONTROL.search(message) else message)
     yaml = _dumper(text, data)
     if updates is None:  # a maintenance needs no update: add the key at the end
         data["updates"] = CommentedSeq([item])
@@ -304,54 +302,6 @@ def _check_only_added(text: str, written: str, item: CommentedMap, shown: str) -
                          "file; add it by hand")
 
 
-def update_lines(at: datetime, status: str, message: str, *, indent: int) -> list[str]:
-    """One ``updates`` item as lines, its dash at column ``indent``."""
-    pad = " " * indent
-    lines = [f"{pad}- at: {at:%Y-%m-%d %H:%M}", f"{pad}  status: {status}"]
-    if "\n" in message and not _CONTROL.search(message):
-        body = message.split("\n")
-        first = next(line for line in body if line.strip())
-        marker = "|2" if first[0].isspace() else "|"  # YAML would take its spaces as indent
-        lines.append(f"{pad}  message: {marker}")
-        lines += [f"{pad}    {line}" if line.strip() else "" for line in body]
-    else:
-        lines.append(f"{pad}  message: {scalar(message)}")
-    return lines
-
-
-def scalar(text: str) -> str:
-    """``text`` as a one-line YAML scalar: plain when YAML reads it back unchanged, else quoted."""
-    if text == text.strip() and "\n" not in text and not _CONTROL.search(text):
-        try:
-            if _reads_back(text):
-                return text
-        except yaml.YAMLError:
-            pass
-    return _double_quoted(text)
-
-
-def _reads_back(text: str) -> bool:
-    loaded: Any = yaml.safe_load(f"k: {text}\n")
-    return isinstance(loaded, dict) and list(loaded) == ["k"] and loaded["k"] == text \
-        and isinstance(loaded["k"], str)
-
-
-def _double_quoted(text: str) -> str:
-    out = []
-    for char in text:
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif _CONTROL.match(char):
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
 def slugify(title: str) -> str:
     """An ASCII ``[a-z0-9-]`` slug of ``title``; ``incident`` when nothing ASCII is left."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -375,6 +325,20 @@ def _check_status(status: str, statuses: tuple[str, ...]) -> None:
     if status not in statuses:
         raise KabarError(f"--status {status}: expected one of {', '.join(statuses)}"
                          f"{did_you_mean(status, statuses)}")
+
+
+def _each(value: str, check: Callable[[str], str]) -> str:
+    """``check`` applied to each language's text of ``value``."""
+    if isinstance(value, Text):
+        return Text({language: check(text) for language, text in value.texts.items()})
+    return check(value)
+
+
+def _check_title(title: str) -> str:
+    title = title.strip()
+    if not title or "\n" in title or "\r" in title:
+        raise KabarError('the title must be one line of text, e.g. kabar new "Login failures"')
+    return title
 
 
 def _check_message(message: str) -> str:

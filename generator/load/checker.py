@@ -17,6 +17,7 @@ from typing import Any
 from generator.clock import parse_duration
 from generator.errors import Problem
 from generator.load.yamlsource import KeyPath, Source
+from generator.texts import LANGUAGES, Text
 
 # The same shape as "time" in schemas/incident.schema.json; the calendar is checked in code.
 _TIME = re.compile(
@@ -121,9 +122,31 @@ class Checker:
         self.expected(keypath, what, value, hint)
         return None
 
-    def choice(self, keypath: KeyPath, value: Any, options: Sequence[str]) -> str | None:
+    def text(self, keypath: KeyPath, value: Any, *, nonempty: bool = True) -> str | None:
+        """A text a reader sees: one string, or one per language (``{id: "…", en: "…"}``)."""
+        if not isinstance(value, dict):
+            return self.string(keypath, value, nonempty=nonempty)
+        if not value:
+            self.expected(keypath, 'a string, or one per language like {id: "…", en: "…"}',
+                          value)
+            return None
+        found: dict[str, str] = {}
+        for language, text in value.items():
+            if self.choice((*keypath, language), language, LANGUAGES, key=True) is None:
+                continue
+            checked = self.string((*keypath, language), text, nonempty=nonempty)
+            if checked is not None:
+                found[language] = checked
+        return Text(found) if len(found) == len(value) else None
+
+    def choice(self, keypath: KeyPath, value: Any, options: Sequence[str], *,
+               key: bool = False) -> str | None:
         if isinstance(value, str) and value in options:
             return value
+        if key:
+            self.error(keypath, f"{shown(value)}: expected a language, one of "
+                       f"{', '.join(options)}", key=True)
+            return None
         self.expected(keypath, f"one of {', '.join(options)}", value)
         return None
 

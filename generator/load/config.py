@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from generator.errors import Problem, ValidationError
 from generator.load import yamlsource
 from generator.load.brand import Accent, Image, Logo, check_accent, check_image, check_logo
-from generator.load.checker import Checker, display_path
+from generator.load.checker import Checker, display_path, label
 from generator.load.notify import Link, Notify, check_links, check_notify, check_subscribe
 from generator.load.policy import UptimePolicy, check_policy
 from generator.load.probes import Expect as Expect
@@ -23,8 +23,7 @@ from generator.load.upstreams import Upstream as Upstream
 from generator.load.upstreams import check_upstreams
 from generator.load.yamlsource import KeyPath
 from generator.load.zones import zone_hint
-
-LANGUAGES = ("en", "id")
+from generator.texts import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,8 @@ class Site:
     url: str  # absolute, always ends with "/"
     description: str = ""
     timezone: str = "UTC"
-    language: str = "en"
+    language: str = "en"  # the first of ``languages``, the one at the site's root
+    languages: tuple[str, ...] = ()  # every language, each other at /<lang>/; () = (language,)
     interval: timedelta = timedelta(minutes=5)
     logo: Logo | None = None  # shown in every page's header, beside the title
     favicon: Image | None = None  # else a dot in the colour of the page's status
@@ -54,6 +54,10 @@ class Site:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "zone", ZoneInfo(self.timezone))
+        if self.languages:
+            object.__setattr__(self, "language", self.languages[0])
+        else:
+            object.__setattr__(self, "languages", (self.language,))
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,8 @@ class Config:
 log = logging.getLogger(__name__)
 
 ROOT_KEYS = ("site", "components", "notify", "subscribe", "control", "upstreams", "uptime")
-SITE_KEYS = ("title", "url", "description", "timezone", "language", "interval", "logo",
-             "favicon", "accent", "links")
+SITE_KEYS = ("title", "url", "description", "timezone", "language", "languages", "interval",
+             "logo", "favicon", "accent", "links")
 COMPONENT_KEYS = ("id", "name", "group", "description", "probe", "since")
 _COMPONENT_ID = re.compile(r"[a-z0-9-]+")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -136,7 +140,8 @@ def check_config(path: Path) -> ConfigCheck:
     zone = site.zone if site else ZoneInfo(_valid_timezone(root.get("site")))
     extra: dict[str, Any] = {}
     if "notify" in root:
-        extra["notify"] = check_notify(check, root["notify"])
+        extra["notify"] = check_notify(check, root["notify"],
+                                       site.languages if site else LANGUAGES)
     if "subscribe" in root:
         extra["subscribe"] = check_subscribe(check, root["subscribe"])
     if "control" in root:
@@ -196,8 +201,13 @@ def _site(check: Checker, value: Any, folder: Path) -> Site | None:
         else:
             check.expected((*path, "timezone"), "an IANA time zone like Asia/Jakarta or UTC",
                            zone, zone_hint(zone))
-    if "language" in data:
+    if "language" in data and "languages" in data:
+        check.error((*path, "languages"), "'languages': give either 'language' or 'languages' "
+                    "(its first is the site's main language), not both", key=True)
+    elif "language" in data:
         fields["language"] = check.choice((*path, "language"), data["language"], LANGUAGES)
+    elif "languages" in data:
+        fields["languages"] = _languages(check, (*path, "languages"), data["languages"])
     if "interval" in data:
         fields["interval"] = check.duration((*path, "interval"), data["interval"])
     if "logo" in data:
@@ -212,6 +222,22 @@ def _site(check: Checker, value: Any, folder: Path) -> Site | None:
     if title is None or url is None or check.failures > before:
         return None
     return Site(title=title, url=url if url.endswith("/") else url + "/", **fields)
+
+
+def _languages(check: Checker, path: KeyPath, value: Any) -> tuple[str, ...]:
+    """``[id, en]``: known languages, each once, the first at the site's root."""
+    if not isinstance(value, list) or not value:
+        check.expected(path, f"a list of languages like [{', '.join(LANGUAGES)}]", value)
+        return ()
+    found: list[str] = []
+    for index, item in enumerate(value):
+        language = check.choice((*path, index), item, LANGUAGES)
+        if language in found:
+            check.error((*path, index), f"{label((*path, index))}: {language!r} is listed "
+                        "twice; list each language once")
+        elif language:
+            found.append(language)
+    return tuple(found)
 
 
 def _components(check: Checker, value: Any) -> tuple[tuple[Component, ...] | None,
@@ -247,11 +273,11 @@ def _component(check: Checker, path: KeyPath, value: Any, seen: dict[str, int]) 
                         f"component at line {seen[component_id]}; ids must be unique")
         else:
             seen[component_id] = where[0]
-    name = check.string((*path, "name"), data["name"]) if "name" in data else None
+    name = check.text((*path, "name"), data["name"]) if "name" in data else None
     fields: dict[str, Any] = {}
     for key in ("group", "description"):
         if key in data:
-            fields[key] = check.string((*path, key), data[key])
+            fields[key] = check.text((*path, key), data[key])
     if "since" in data:
         fields["since"] = _day(check, (*path, "since"), data["since"])
     if "probe" in data:

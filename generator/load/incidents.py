@@ -256,12 +256,12 @@ def _incident(check: Checker, incident_id: str, component_ids: frozenset[str] | 
                          what="a mapping with 'title', 'components' and 'updates'")
     if data is None:
         return None
-    title = check.string(("title",), data["title"]) if "title" in data else None
+    title = check.text(("title",), data["title"]) if "title" in data else None
     fields: dict[str, Any] = {}
     if "impact" in data:
         fields["impact"] = check.choice(("impact",), data["impact"], IMPACTS)
     if "postmortem" in data:
-        fields["postmortem"] = check.string(("postmortem",), data["postmortem"])
+        fields["postmortem"] = check.text(("postmortem",), data["postmortem"])
     maintenance = "maintenance" in data
     if maintenance:
         fields["maintenance"] = _window(check, data["maintenance"], tz, tzname)
@@ -334,7 +334,7 @@ def _updates(check: Checker, value: Any, maintenance: bool, tz: tzinfo,
         at = check.time((*path, "at"), data["at"], tz, tzname) if "at" in data else None
         status = check.choice((*path, "status"), data["status"], statuses) if (
             "status" in data) else None
-        message = check.string((*path, "message"), data["message"]) if (
+        message = check.text((*path, "message"), data["message"]) if (
             "message" in data) else None
         if at is not None and status is not None and message is not None:
             parsed.append((Update(at, status_of(status), message), index))

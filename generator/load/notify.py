@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -26,7 +27,7 @@ EVENTS = tuple(kind.value for kind in EventKind)
 DEFAULT_EVENTS = tuple(kind.value for kind in EventKind
                        if kind not in (EventKind.DEGRADED, EventKind.UPSTREAM))
 NOTIFY_KEYS = ("after", "channels")
-CHANNEL_KEYS = ("url", "events")
+CHANNEL_KEYS = ("url", "events", "language")
 LINK_KEYS = ("name", "url")
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -42,6 +43,7 @@ class Channel:
     url: str
     events: tuple[str, ...] = DEFAULT_EVENTS
     index: int = 0  # its place in notify.channels, for messages ("channel 1 (slack)")
+    language: str | None = None  # its messages' language; None: the site's first
 
     @property
     def scheme(self) -> str:
@@ -118,7 +120,8 @@ def apprise_accepts(url: str) -> bool:
         logger.disabled = disabled
 
 
-def check_notify(check: Checker, value: Any) -> Notify | None:
+def check_notify(check: Checker, value: Any, languages: Sequence[str]) -> Notify | None:
+    """``notify:``; a channel's ``language`` is one of the site's ``languages``."""
     path: KeyPath = ("notify",)
     data = check.mapping(path, value, NOTIFY_KEYS, ("channels",),
                          what="a mapping with 'channels' (and optionally 'after')")
@@ -132,7 +135,7 @@ def check_notify(check: Checker, value: Any) -> Notify | None:
         check.expected((*path, "channels"), "a list of channels, each with an Apprise url", raw)
     elif isinstance(raw, list):
         for index, item in enumerate(raw):
-            channel = _channel(check, (*path, "channels", index), item, index)
+            channel = _channel(check, (*path, "channels", index), item, index, languages)
             if channel is not None:
                 channels.append(channel)
     if check.failures > before or after is None:
@@ -140,7 +143,8 @@ def check_notify(check: Checker, value: Any) -> Notify | None:
     return Notify(after=after, channels=tuple(channels))
 
 
-def _channel(check: Checker, path: KeyPath, value: Any, index: int) -> Channel | None:
+def _channel(check: Checker, path: KeyPath, value: Any, index: int,
+             languages: Sequence[str]) -> Channel | None:
     data = check.mapping(path, value, CHANNEL_KEYS, ("url",),
                          what="a mapping with an Apprise url, like {url: \"ntfys://ntfy.sh/"
                               "${NTFY_TOPIC}\"}")
@@ -157,9 +161,12 @@ def _channel(check: Checker, path: KeyPath, value: Any, index: int) -> Channel |
             chosen = [check.choice((*path, "events", n), item, EVENTS)
                       for n, item in enumerate(raw)]
             events = tuple(event for event in EVENTS if event in chosen)
+    language = None
+    if "language" in data:
+        language = check.choice((*path, "language"), data["language"], languages)
     if url is None or check.failures > before:
         return None
-    return Channel(url=url, events=events, index=index)
+    return Channel(url=url, events=events, language=language, index=index)
 
 
 def _apprise_url(check: Checker, path: KeyPath, value: Any) -> str | None:

@@ -11,6 +11,7 @@ from generator.errors import Problem, ValidationError
 from generator.load.ahead import ahead_warnings
 from generator.load.config import Config, check_config
 from generator.load.incidents import Incident, check_incidents
+from generator.load.languages import language_problems
 
 # (folder, component ids or None, the site's zone) -> (incidents, problems): the plain
 # loader below, or a cache wrapped around it (``generator/site/inputs.py``).
@@ -33,6 +34,8 @@ def load_site(
     incidents, incident_problems = incidents_loader(
         incidents_dir, checked.component_ids, checked.zone)
     problems = [*checked.problems, *incident_problems]
+    if checked.config is not None and not any(p.severity == "error" for p in problems):
+        problems += language_problems(checked.config, config_path, incidents)
     if checked.config is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
     if now is not None:

@@ -85,7 +85,7 @@ def _upstream(check: Checker, path: KeyPath, value: Any, component_ids: frozense
                         f"upstream at line {seen[upstream_id]}; ids must be unique")
         else:
             seen[upstream_id] = check.source.where((*path, "id"))[0]
-    name = check.string((*path, "name"), data["name"]) if "name" in data else None
+    name = check.text((*path, "name"), data["name"]) if "name" in data else None
     platforms = [key for key in PLATFORMS if key in data]
     if len(platforms) != 1:
         got = " and ".join(repr(key) for key in platforms) or "none"
@@ -97,7 +97,7 @@ def _upstream(check: Checker, path: KeyPath, value: Any, component_ids: frozense
     url = check_url(check, (*path, platform), data[platform], "https://www.githubstatus.com/")
     fields: dict[str, Any] = {}
     if "description" in data:
-        fields["description"] = check.string((*path, "description"), data["description"])
+        fields["description"] = check.text((*path, "description"), data["description"])
     if "components" in data:
         if platform in NO_COMPONENTS:
             check.error((*path, "components"), f"'components': {platform} sources name no "

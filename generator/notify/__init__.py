@@ -64,9 +64,10 @@ def notify(config: Config, incidents_dir: Path, history: Path, now: datetime, *,
         out(f"{config.path}: no notify: channels; nothing to send")
         return Outcome(0, ())
     if test:
-        return _run(channels, lambda channel: [test_message(config)], dry_run, out,
-                    failed=("test message not sent", "nothing is recorded and nothing "
-                            "retried: fix the channel and run kabar notify --test again"))
+        return _run(channels, lambda channel: [test_message(config, channel.language)],
+                    dry_run, out, failed=("test message not sent", "nothing is recorded and "
+                                          "nothing retried: fix the channel and run kabar "
+                                          "notify --test again"))
     incidents = load_incidents(incidents_dir, config)
     events = due_events(config, incidents, history, now)
     path = history / sent_file.NAME
@@ -78,7 +79,7 @@ def notify(config: Config, incidents_dir: Path, history: Path, now: datetime, *,
     def due(channel: Channel) -> list[Message]:
         todo = [e for e in events if wanted(channel, e)
                 and sent_file.key(e.at, e.key, channel) not in known]
-        return compose(config, todo)
+        return compose(config, todo, channel.language)
 
     def took(channel: Channel, messages: tuple[Message, ...]) -> None:
         known.update(sent_file.key(e.at, e.key, channel) for m in messages for e in m.events)

@@ -1,4 +1,5 @@
-"""The words of each message, in the site's language and time zone, with a link to the page."""
+"""The words of each message, in the channel's language and the site's time zone, with a link
+to the page in that language."""
 
 from __future__ import annotations
 
@@ -25,10 +26,25 @@ class Message:
     events: tuple[Event, ...]  # what it tells: their keys are marked sent together
 
 
-def compose(config: Config, events: Sequence[Event]) -> list[Message]:
+def translator(config: Config, language: str | None = None) -> Translator:
+    """The words and times of a channel's ``language`` (default: the site's first)."""
+    site = config.site
+    return Translator(language or site.languages[0], site.zone, site.languages[0])
+
+
+def page_url(config: Config, t: Translator, path: str = "") -> str:
+    """The absolute URL of ``path`` among the pages in ``t``'s language."""
+    site = config.site
+    folder = "" if t.language == site.languages[0] else f"{t.language}/"
+    return f"{site.url}{folder}{path}"
+
+
+def compose(config: Config, events: Sequence[Event],
+            language: str | None = None) -> list[Message]:
     """One message per incident update or maintenance step; measured changes of one kind found
-    in the same run go together."""
-    t = Translator(config.site.language, config.site.zone)
+    in the same run go together. In ``language`` (default: the site's first), linking to the
+    pages in it."""
+    t = translator(config, language)
     messages: list[Message] = []
     groups: dict[tuple[EventKind, datetime, frozenset[str]], list[Event]] = {}
     for event in events:
@@ -44,24 +60,25 @@ def compose(config: Config, events: Sequence[Event]) -> list[Message]:
     return sorted(messages, key=lambda m: order[id(m.events[0])])
 
 
-def test_message(config: Config) -> Message:
-    t = Translator(config.site.language, config.site.zone)
+def test_message(config: Config, language: str | None = None) -> Message:
+    t = translator(config, language)
     site = config.site
     return Message(t("notify.test_title", site=site.title),
-                   f"{t('notify.test_body', site=site.title)}\n{site.url}", "info", ())
+                   f"{t('notify.test_body', site=site.title)}\n{page_url(config, t)}",
+                   "info", ())
 
 
-def _name(config: Config, component_id: str) -> str:
+def _name(config: Config, t: Translator, component_id: str) -> str:
     component = config.component(component_id)
-    return component.name if component else component_id
+    return t.text(component.name) if component else component_id
 
 
 def _measured(config: Config, t: Translator, kind: EventKind, events: Sequence[Event]) -> Message:
     site = config.site
-    names = ", ".join(_name(config, e.component or "") for e in events)
+    names = ", ".join(_name(config, t, e.component or "") for e in events)
     lines = []
     for event in events:
-        values = {"component": _name(config, event.component or ""),
+        values = {"component": _name(config, t, event.component or ""),
                   "since": t.datetime(event.since)}
         if kind == EventKind.RECOVERY and event.previous is not None:
             lines.append(t("notify.recovery_line", **values,
@@ -70,8 +87,8 @@ def _measured(config: Config, t: Translator, kind: EventKind, events: Sequence[E
             lines.append(t(f"notify.{kind}_line", **values))
         if event.error:
             lines.append(t("page.last_error", error=t.reason(event)))
-    link = (f"{site.url}components/{events[0].component}.html" if len(events) == 1
-            else site.url)
+    link = (page_url(config, t, f"components/{events[0].component}.html") if len(events) == 1
+            else page_url(config, t))
     lines.append(t("notify.link", url=link))
     return Message(t(f"notify.{kind}_title", site=site.title, components=names),
                    "\n".join(lines), _TYPE[kind], tuple(events))
@@ -88,7 +105,7 @@ def _upstream(config: Config, t: Translator, event: Event) -> Message:
                was=t(f"state.{event.was}"), since=t.datetime(event.since))]
     if upstream is not None:
         lines.append(t("notify.upstream_source", url=upstream.url))
-    lines.append(t("notify.link", url=config.site.url))
+    lines.append(t("notify.link", url=page_url(config, t)))
     kind = "success" if event.state == ComponentState.OPERATIONAL else "warning"
     return Message(t("notify.upstream_title", site=config.site.title, upstream=name,
                      state=state), "\n".join(lines), kind, (event,))
@@ -99,7 +116,7 @@ def _incident(config: Config, t: Translator, event: Event) -> Message:
     assert view is not None
     site = config.site
     incident = view.incident
-    names = ", ".join(_name(config, c) for c in incident.components)
+    names = ", ".join(_name(config, t, c) for c in incident.components)
     lines: list[str] = []
     kind = "success" if event.action in (Action.RESOLVED, Action.COMPLETED) \
         else _TYPE[event.kind]
@@ -107,7 +124,7 @@ def _incident(config: Config, t: Translator, event: Event) -> Message:
         status = t(f"status.{event.update.status}")
         lines.append(t(f"notify.incident_{event.action}", status=status,
                        time=t.datetime(event.since)))
-        lines.append(event.update.message.strip())
+        lines.append(t.text(event.update.message).strip())
         if event.action == Action.RESOLVED and view.end is not None:
             lines.append(t("notify.lasted", duration=t.duration(view.end - view.start)))
         title = t("notify.incident_title", site=site.title, title=incident.title,
@@ -119,7 +136,7 @@ def _incident(config: Config, t: Translator, event: Event) -> Message:
                   title=incident.title)
     if names:
         lines.append(t("notify.affected", components=names))
-    lines.append(t("notify.link", url=f"{site.url}{view.path}"))
+    lines.append(t("notify.link", url=page_url(config, t, view.path)))
     return Message(title, "\n".join(lines), kind, (event,))
 
 

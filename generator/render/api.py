@@ -148,10 +148,10 @@ class StatuspageApi:
             gid: str | None = None
             if group.name is not None:
                 top += 1
-                gid = group_id(group.name, taken)
+                gid = group_id(self.t.text(group.name), taken)
                 taken.append(gid)
                 known = [v.first_seen for v in group.components if v.first_seen]
-                result.append(self._object(gid, group.name, group.state, top, None,
+                result.append(self._object(gid, self.t.text(group.name), group.state, top, None,
                                            min(known, default=None), group.changed, None,
                                            None, True)
                               | {"components": [v.id for v in group.components]})
@@ -163,7 +163,8 @@ class StatuspageApi:
 
     def _component(self, view: ComponentView, position: int, gid: str | None) -> Json:
         c: Component = view.component
-        return self._object(c.id, c.name, view.state, position, c.description,
+        description = None if c.description is None else self.t.text(c.description)
+        return self._object(c.id, self.t.text(c.name), view.state, position, description,
                             view.first_seen, view.changed, c.since, gid, False)
 
     def _object(self, oid: str, name: str, state: str, position: int,
@@ -199,7 +200,7 @@ class StatuspageApi:
         created = chronological[0].at if chronological else view.start
         data: Json = {
             "id": inc.id,
-            "name": inc.title,
+            "name": self.t.text(inc.title),
             "status": view.status,
             "created_at": self.time(created),
             "updated_at": self.time(view.updated),
@@ -230,7 +231,7 @@ class StatuspageApi:
         return {
             "id": short_id(view.id, update.at.isoformat(), update.status),
             "status": update.status,
-            "body": self.t.message(update),
+            "body": self.t.text(self.t.message(update)),
             "incident_id": view.id,
             "created_at": at,
             "updated_at": at,
@@ -265,8 +266,8 @@ class StatuspageApi:
             operational = ComponentState.OPERATIONAL
             old, new = (state, operational) if ends else (operational, state)
             # Statuspage names a grouped component "Group - Component"
-            name = component.name if component.group is None \
-                else f"{component.group} - {component.name}"
+            name = self.t.text(component.name) if component.group is None \
+                else f"{self.t.text(component.group)} - {self.t.text(component.name)}"
             changes.append({"code": cid, "name": name, "old_status": old, "new_status": new})
         return changes
 

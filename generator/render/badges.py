@@ -79,4 +79,5 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
                                             INDICATOR_BADGE[model.indicator]))
     for view in model.components:
         yield Output(f"components/{view.id}.svg", None, partial(
-            badge, view.component.name, ctx.t(f"state.{view.state}"), STATE_BADGE[view.state]))
+            badge, ctx.t.text(view.component.name), ctx.t(f"state.{view.state}"),
+            STATE_BADGE[view.state]))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator.model.compute import IncidentView, SiteModel
 from generator.render.i18n import Translator
@@ -23,6 +24,7 @@ class RenderContext:
     model: SiteModel
     t: Translator
     env: jinja2.Environment
+    prefix: str = ""  # where this language's pages live: "" for the first, "en/" for others
     _view_keys: dict[str, str] = field(default_factory=dict)  # a memo of the keys below
 
     @property
@@ -30,7 +32,8 @@ class RenderContext:
         """A digest of what every keyed output shares: the templates and the site's settings."""
         key = self._view_keys.get("")
         if key is None:
-            key = self._view_keys[""] = digest(templates_digest(), self.model.config.site)
+            key = self._view_keys[""] = digest(templates_digest(), self.model.config.site,
+                                               self.t.language)
         return key
 
     def view_key(self, view: IncidentView) -> str:
@@ -58,9 +61,21 @@ class RenderContext:
     def base_url(self) -> str:
         return self.model.config.site.url
 
+    @property
+    def language(self) -> str:
+        return self.t.language
+
     def url(self, path: str) -> str:
-        """The absolute URL of a site path (feeds and the API link with it)."""
+        """The absolute URL of a page or feed of this language (feeds link with it)."""
+        return self.base_url + self.prefix + path.lstrip("/")
+
+    def site_url(self, path: str) -> str:
+        """The absolute URL of a file every language shares (the API, the sitemap)."""
         return self.base_url + path.lstrip("/")
+
+    def language_url(self, language: str, path: str) -> str:
+        """The absolute URL of ``path`` in ``language``'s pages."""
+        return self.base_url + prefix(self.model.config.site.languages, language) + path
 
 
 @cache
@@ -78,9 +93,23 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def context(model: SiteModel) -> RenderContext:
+def prefix(languages: tuple[str, ...], language: str) -> str:
+    """Where ``language``'s pages live: the first language at the root, each other in a
+    folder of its own ("en/")."""
+    return "" if language == languages[0] else f"{language}/"
+
+
+def context(model: SiteModel, language: str | None = None) -> RenderContext:
+    """The context of one language's outputs (default: the first language's)."""
     site = model.config.site
-    return RenderContext(model, Translator(site.language, site.zone), environment())
+    language = language or site.languages[0]
+    return RenderContext(model, Translator(language, site.zone, site.languages[0]), environment(),
+                         prefix(site.languages, language))
+
+
+def contexts(model: SiteModel) -> tuple[RenderContext, ...]:
+    """One context per language of the site, the first language's first."""
+    return tuple(context(model, language) for language in model.config.site.languages)
 
 
 def template_globals(ctx: RenderContext) -> dict[str, Any]:
@@ -91,5 +120,13 @@ def template_globals(ctx: RenderContext) -> dict[str, Any]:
 def translation_filters(t: Translator) -> dict[str, Callable[..., str]]:
     """The site's words and formats as template filters: ``{{ "page.status"|t }}``,
     ``{{ ("state." ~ s)|t }}``, ``{{ "page.daily"|t(days=90) }}``, ``{{ v.duration|duration }}``."""
-    return {"t": t, "message": t.message, "date": t.date, "datetime": t.datetime,
-            "duration": t.duration, "month": t.month, "zone": t.zone, "pct": t.percent}
+    return {"t": t, "tm": t.markup, "message": t.message, "date": t.date, "datetime": t.datetime,
+            "duration": t.duration, "month": t.month, "zone": t.zone, "pct": t.percent,
+            "tx": t.html, "plain": t.text, "markdown": partial(markdown, t)}
+
+
+def markdown(t: Translator, text: str) -> Markup:
+    """People's Markdown in ``t``'s language, in a ``<div lang>`` when it is another's."""
+    html = render_markdown(t.text(text))
+    other = t.fallback(text)
+    return Markup(f'<div lang="{other}">{html}</div>') if other else html

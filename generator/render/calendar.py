@@ -52,9 +52,9 @@ def event(ctx: RenderContext, view: IncidentView, host: str) -> Event:
     found.add("dtstamp", view.updated.astimezone(UTC))  # when it last changed, not the build
     found.add("dtstart", window.start.astimezone(UTC))
     found.add("dtend", window.end.astimezone(UTC))
-    found.add("summary", view.incident.title)
+    found.add("summary", ctx.t.text(view.incident.title))
     if view.written is not None:  # people's newest words, not an automatic update
-        found.add("description", plain_text(view.written.message))
+        found.add("description", plain_text(ctx.t.text(view.written.message)))
     found.add("url", ctx.url(view.path))
     # Completed maintenance stays CONFIRMED: it happened. Kabar has no cancelled state.
     found.add("status", "CONFIRMED")

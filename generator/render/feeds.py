@@ -50,7 +50,7 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
                          "history.html")
     yield from _both(ctx, site_spec, latest(model.incidents), bodies, model.detected)
     for view in model.components:
-        name = view.component.name
+        name = ctx.t.text(view.component.name)
         spec = FeedSpec(f"components/{view.id}",
                         ctx.t("feed.component_title", site=site.title, component=name),
                         ctx.t("feed.component_description", component=name),
@@ -107,7 +107,7 @@ def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> F
     feed.link(href=self_url, rel="self", type=mime)
     # feedgen takes the last link as RSS's <link>: the page, not the feed itself.
     feed.link(href=ctx.url(spec.page), rel="alternate", type="text/html")
-    feed.language(site.language)
+    feed.language(ctx.language)
     # Both set from the model, never from the clock: same model, same bytes.
     feed.updated(updated)
     feed.lastBuildDate(updated)
@@ -118,7 +118,7 @@ def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> F
 def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind: str,
               bodies: Bodies) -> None:
     url = ctx.url(view.path)
-    title = view.incident.title
+    title = ctx.t.text(view.incident.title)
     if view.incident.is_maintenance:
         title = f"{ctx.t('feed.maintenance_prefix')} {title}"
     body = bodies.of(view)
@@ -176,7 +176,7 @@ class Bodies:
 
     def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
-        self.names = {c.id: c.name for c in ctx.model.config.components}
+        self.names = {c.id: ctx.t.text(c.name) for c in ctx.model.config.components}
         self._made: dict[str, str] = {}
 
     def of(self, view: IncidentView) -> str:
@@ -189,7 +189,7 @@ class Bodies:
 def body_html(ctx: RenderContext, view: IncidentView, names: Mapping[str, str]) -> str:
     """Every update, newest first, as Statuspage's feeds show them; messages made safe."""
     t = ctx.t
-    parts = [_update_html(t.datetime(u.at), t(f"status.{u.status}"), t.message(u))
+    parts = [_update_html(t.datetime(u.at), t(f"status.{u.status}"), t.text(t.message(u)))
              for u in view.updates]
     incident = view.incident
     if incident.maintenance is not None:

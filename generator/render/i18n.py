@@ -7,32 +7,36 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from babel import Locale
 from babel.dates import format_date, format_datetime, get_day_names
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from markupsafe import Markup, escape
 
 from generator.reasons import SEPARATOR
 from generator.resources import site_templates
+from generator.texts import Text
 
 _TIME = {"en": "HH:mm", "id": "HH.mm"}
 
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    """The flat ``key -> text`` catalogue of ``language``."""
-    path = site_templates() / "i18n" / f"{language}.yaml"
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.items()}
+    """The flat ``key -> text`` catalogue of ``language``: its gettext file,
+    ``site_templates/i18n/<language>.po`` (msgid the key, msgstr the words), read by Babel."""
+    path = site_templates() / "i18n" / f"{language}.po"
+    with path.open("rb") as handle:
+        found = read_po(handle, locale=language)
+    return {str(message.id): str(message.string) for message in found if message.id}
 
 
 class Translator:
     """``t("key", name=...)`` looks a string up; the other methods format values."""
 
-    def __init__(self, language: str, zone: ZoneInfo) -> None:
+    def __init__(self, language: str, zone: ZoneInfo, first: str | None = None) -> None:
         self.language = language
+        self.first = first or language  # the site's first language: what a text falls back to
         self.tz = zone
         self._strings = catalogue(language)
 
@@ -41,7 +45,30 @@ class Translator:
             text = self._strings[key]
         except KeyError:
             raise KeyError(f"no {self.language!r} translation for {key!r}") from None
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        return text.format(**{name: self.text(value) if isinstance(value, Text) else value
+                              for name, value in values.items()})
+
+    def text(self, value: str) -> str:
+        """People's text in this language: its own, else the first language's."""
+        if not isinstance(value, Text):
+            return value
+        texts = value.texts
+        return texts.get(self.language) or texts.get(self.first) or str(value)
+
+    def fallback(self, value: str | None) -> str | None:
+        """The language ``value`` is shown in when it has no text in this language."""
+        if not isinstance(value, Text) or self.language in value.texts:
+            return None
+        return self.first if self.first in value.texts else next(iter(value.texts))
+
+    def html(self, value: str) -> Markup:
+        """People's text as HTML, in a ``<span lang>`` of its own when it is another
+        language's."""
+        other = self.fallback(value)
+        text = escape(self.text(value))
+        return Markup(f'<span lang="{other}">{text}</span>') if other else text
 
     def message(self, update: Any) -> str:
         """An update's Markdown: people's words, or the site's for one Kabar wrote (a
@@ -64,7 +91,9 @@ class Translator:
 
     def markup(self, key: str, **values: Any) -> Markup:
         """``t(key)`` as HTML: the values are escaped, unless they are ``Markup`` already."""
-        return Markup(escape(self(key))).format(**values)
+        return Markup(escape(self(key))).format(**{
+            name: self.html(value) if isinstance(value, Text) else value
+            for name, value in values.items()})
 
     def local(self, value: dt.datetime) -> dt.datetime:
         return value.astimezone(self.tz)

@@ -1,4 +1,5 @@
-"""``sitemap.xml`` and ``robots.txt``: every HTML page, listed from the model."""
+"""``sitemap.xml`` and ``robots.txt``: every HTML page in every language, listed from the
+model."""
 
 from __future__ import annotations
 
@@ -33,15 +34,17 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
 
 
 def robots(ctx: RenderContext) -> bytes:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {ctx.url('sitemap.xml')}\n".encode()
+    return f"User-agent: *\nAllow: /\n\nSitemap: {ctx.site_url('sitemap.xml')}\n".encode()
 
 
 def sitemap(ctx: RenderContext) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for path, changed in page_paths(ctx):
+    languages = ctx.model.config.site.languages
+    for language, (path, changed) in ((lang, page) for lang in languages
+                                      for page in page_paths(ctx)):
         # index.html is served as the site's root: list the URL people link to.
-        url = ctx.url("" if path == "index.html" else path)
+        url = ctx.language_url(language, "" if path == "index.html" else path)
         lastmod = ""
         if changed is not None:
             stamp = changed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from generator.render import api, badges, brand, calendar, feeds, meta, pages, uptime
 from generator.render.base import RenderContext
 from generator.render.output import Output
+
+LOCALISED = (feeds, pages, calendar)  # made again in each further language, under its folder
+SHARED = (api, uptime, badges, meta, brand)  # made once, in the first language
+
+
+def site_outputs(contexts: Sequence[RenderContext]) -> Iterator[Output]:
+    """Every file of a site in one or more languages (one context each, the first's first):
+    the first language's at the root, each other's pages and feeds under ``<lang>/``; the
+    API, badges and the sitemap once."""
+    first, *others = contexts
+    yield from outputs(first)
+    for ctx in others:
+        for renderer in LOCALISED:
+            for output in renderer.outputs(ctx):
+                yield Output(ctx.prefix + output.path, output.key, output.make)
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

@@ -15,6 +15,7 @@ from functools import cache, partial
 from typing import Any
 from urllib.parse import quote
 
+from babel import Locale
 from markupsafe import Markup, escape
 
 from generator.model.compute import (
@@ -26,7 +27,7 @@ from generator.model.compute import (
     IncidentView,
     Month,
 )
-from generator.render.base import RenderContext, template_globals, translation_filters
+from generator.render.base import RenderContext, prefix, template_globals, translation_filters
 from generator.render.brand import accent_css, image_url
 from generator.render.charts import daily_chart, recent_chart
 from generator.render.output import Output, digest
@@ -143,15 +144,17 @@ class _Pages:
                 f'<time datetime="{stamp}">{escape(self.t.datetime(local))}</time>')
         return html
 
-    def span(self, start: datetime, end: datetime | None) -> str:
-        """``20 Juli 2025 01.00 – 03.00 WIB``; the date once when both ends share it."""
+    def span(self, start: datetime, end: datetime | None) -> Markup:
+        """``20 Juli 2025 01.00 – 03.00 WIB``, each end a ``<time>``; the date once when both
+        ends share it."""
         t = self.t
         if end is None:
-            return t.datetime(start)
+            return self.when(start)
         if t.date(start) == t.date(end) and t.zone(start) == t.zone(end):
             head = t.datetime(start).removesuffix(" " + t.zone(start))
-            return t("page.range", start=head, end=t.time(end))
-        return t("page.range", start=t.datetime(start), end=t.datetime(end))
+            return t.markup("page.range", start=_time(t.local(start), head),
+                            end=_time(t.local(end), t.time(end)))
+        return t.markup("page.range", start=self.when(start), end=self.when(end))
 
     @staticmethod
     def _rests_on(cv: ComponentView, key: str) -> timedelta | None:
@@ -192,7 +195,7 @@ class _Pages:
         since = detection.since
         shown = t.time(since) if t.date(since) == t.date(now) else t.datetime(since)
         link = Markup('<a href="{}components/{}.html">{}</a>').format(
-            root, cv.id, cv.component.name)
+            root, cv.id, self.t.html(cv.component.name))
         stamp = t.local(since).isoformat()  # digits and "-:+T" only
         time = Markup(f'<time datetime="{stamp}">{escape(shown)}</time>')
         values = {"state": t(f"state.{detection.state}"), "component": link, "time": time,
@@ -205,23 +208,43 @@ class _Pages:
 
     def frame(self, path: str, title: str, description: str, feeds: Sequence[Feed] = (),
               colour: str = "#0969da", root: str | None = None) -> PageContext:
-        """What every page shows around its content."""
-        site = self.ctx.model.config.site
+        """What every page shows around its content. ``root`` leads back to this language's
+        pages, ``top`` to the site's root (the API, images), which differ below ``/<lang>/``."""
+        ctx = self.ctx
+        site = ctx.model.config.site
+        depth = "../" * ctx.prefix.count("/")
         if root is None:
             root = "../" * path.count("/")
+            top = root + depth
+        else:  # 404.html, served at any depth: absolute links
+            top = ctx.base_url
         logo = site.logo
+        # index.html is served as each language's root: its URL is the folder's.
+        shown = "" if path == "index.html" else path
+        found = path != "404.html"
+        alternates: tuple[tuple[str, str], ...] = ()
+        if found and len(site.languages) > 1:
+            alternates = (*((lang, ctx.language_url(lang, shown)) for lang in site.languages),
+                          ("x-default", ctx.language_url(site.languages[0], shown)))
+        switch = tuple((lang, _language_name(lang), (
+            top + prefix(site.languages, lang) + (path if found else "index.html"))
+            if "://" not in top else ctx.language_url(lang, ""))
+            for lang in site.languages if lang != ctx.language)
         return {
             "root": root,
+            "top": top,
+            "lang": ctx.language,
             # index.html, not "./": from file:// a folder opens as a listing.
             "home": root if "://" in root else f"{root}index.html",
             "page_title": title if title == site.title else f"{title} · {site.title}",
             "description": description or site.title,
-            "canonical": self.ctx.url("" if path == "index.html" else path)
-            if path != "404.html" else None,
+            "canonical": ctx.url(shown) if found else None,
+            "alternates": alternates,
+            "switch": switch,
             "feeds": (*self.site_feeds, *feeds),
-            "favicon": image_url(site.favicon, root) if site.favicon else favicon(colour),
-            "logo": image_url(logo.light, root) if logo else None,
-            "logo_dark": image_url(logo.dark, root) if logo and logo.dark else None,
+            "favicon": image_url(site.favicon, top) if site.favicon else favicon(colour),
+            "logo": image_url(logo.light, top) if logo else None,
+            "logo_dark": image_url(logo.dark, top) if logo and logo.dark else None,
         }
 
     def render(self, template: str, context: TemplateContext) -> bytes:
@@ -240,14 +263,14 @@ class _Pages:
 
     def incident_key(self, view: IncidentView) -> str:
         """A digest of all an incident page shows: not ``now``, nor the overall state."""
-        affected = [(cv.id, cv.component.name, state) for cv, state in self.affected(view)]
+        affected = [(cv.id, repr(cv.component.name), state) for cv, state in self.affected(view)]
         return digest("incident", self.ctx.site_key, self.ctx.view_key(view), affected)
 
     def incident(self, view: IncidentView) -> bytes:
         inc = view.incident
         status = self.t(f"status.{view.status}")
         context: IncidentContext = {
-            **self.frame(view.path, inc.title,
+            **self.frame(view.path, self.t.text(inc.title),
                          self.t("page.incident_description", title=inc.title, status=status)),
             "v": view, "affected": self.affected(view),
             "impact_class": IMPACT_CLASS.get(view.impact, "n")}
@@ -262,7 +285,7 @@ class _Pages:
     def component(self, cv: ComponentView) -> bytes:
         model = self.ctx.model
         path = f"components/{cv.id}.html"
-        name = cv.component.name
+        name = self.t.text(cv.component.name)
         feeds: tuple[Feed, ...] = (
             Feed("application/rss+xml", self.ctx.url(f"components/{cv.id}.rss"),
                  self.t("page.feed_rss", title=name)),
@@ -318,12 +341,13 @@ class _Pages:
         each, which every figure links to."""
         site = self.ctx.model.config.site
         title = self.t("uptime.title")
-        heading = title if cv is None else f"{title}: {cv.component.name}"
+        heading = title if cv is None else f"{title}: {self.t.text(cv.component.name)}"
         path = REPORT if cv is None else f"uptime/{cv.id}.html"
         context: ReportContext = {
             **self.frame(path, heading, self.t("uptime.description", title=site.title)),
             "policy": policy_sentence(self.t, self.ctx.model.config.uptime),
-            "intro": intro(self.t, "../", self.t.zone(self.ctx.model.now)),
+            "intro": intro(self.t, "../" + "../" * self.ctx.prefix.count("/"),
+                           self.t.zone(self.ctx.model.now)),
             "heading": heading,
             "shown": self.ctx.model.components if cv is None else (cv,),
             "calendars": cv is not None}
@@ -333,7 +357,18 @@ class _Pages:
         # Served at any depth, so its links are absolute.
         title = self.t("page.not_found")
         return self.render("404.html", self.frame("404.html", title, title,
-                                                  root=self.ctx.base_url))
+                                                  root=self.ctx.url("")))
+
+
+def _time(local: datetime, text: str) -> Markup:
+    return Markup(f'<time datetime="{local.isoformat()}">{escape(text)}</time>')
+
+
+@cache
+def _language_name(language: str) -> str:
+    """A language named in itself: "English", "Indonesia"."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
 
 
 def _minutes(count: int) -> timedelta:

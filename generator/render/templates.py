@@ -27,7 +27,11 @@ class Feed(NamedTuple):
 class PageContext(TypedDict):
     """What every page template gets (404.html gets only this)."""
 
-    root: str  # the way back to the site's root: "", "../" or, on 404.html, the site's URL
+    root: str  # the way back to this language's root: "", "../" or, on 404.html, its URL
+    top: str  # the way back to the site's root (shared files: the API, images)
+    lang: str  # the page's language
+    alternates: tuple[tuple[str, str], ...]  # (hreflang, absolute URL), x-default last
+    switch: tuple[tuple[str, str, str], ...]  # the other languages: (code, name, link)
     home: str
     page_title: str
     description: str

@@ -84,16 +84,15 @@ def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] |
     messages and the workers that have been rendering them ahead (see ``build``); ``pids``
     gets the worker processes that did some of the work; ``static``: the files of
     ``static/``, which may take the place of no other output."""
-    from generator.render.base import context
+    from generator.render.base import contexts
     from generator.render.markdown import remember
-    from generator.render.outputs import outputs
+    from generator.render.outputs import site_outputs
     from generator.site.pool import MINIMUM, Pool, chunked
     from generator.site.static import check_clashes
 
     found = pids if pids is not None else set()
-    ctx = context(model)
     with _template_errors():
-        declared = list(outputs(ctx))
+        declared = list(site_outputs(contexts(model)))
     check_clashes((output.path for output in static), (output.path for output in declared))
     declared += static
     stale = [output for output in declared if fresh is None or not fresh(output)]
@@ -175,9 +174,11 @@ def build(config_path: Path, incidents_dir: Path, history_dir: Path, out: Path,
         if keys or count < 2:
             return
         from generator.render.markdown import render_texts
+        from generator.texts import texts as each
 
-        texts = list(dict.fromkeys(text for incident in incidents for text in (
-            *(update.message for update in incident.updates), incident.postmortem) if text))
+        texts = list(dict.fromkeys(text for incident in incidents for value in (
+            *(update.message for update in incident.updates), incident.postmortem)
+            for text in each(value) if text))
         if len(texts) >= MINIMUM:
             ahead.append((texts, Pool(*chunked(render_texts, texts, TEXTS), count)))
 

@@ -24,7 +24,7 @@ from generator.render.output import digest, templates_digest
 log = logging.getLogger(__name__)
 
 DEFAULT_FOLDER = Path(".kabar-cache")
-FORMAT = 1
+FORMAT = 2
 # A file whose mtime is this close to when it was read may still change within the same
 # mtime tick (1 s on some file systems); its stat key is not trusted (git's "racy" rule).
 RACY_NS = 2_000_000_000

@@ -34,6 +34,7 @@ from generator.model.states import ComponentState, status_of
 from generator.render.output import digest
 from generator.site.cache import Cache, racy
 from generator.site.pool import split_map
+from generator.texts import decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +130,9 @@ def _encode(checked: Checked) -> list[Any]:
     if incident is None:
         return [None, found]
     window = incident.maintenance
-    return [[incident.id, incident.title, list(incident.components.items()),
-             [[u.at.isoformat(), u.status, u.message] for u in incident.updates],
-             incident.impact, incident.postmortem,
+    return [[incident.id, encode(incident.title), list(incident.components.items()),
+             [[u.at.isoformat(), u.status, encode(u.message)] for u in incident.updates],
+             incident.impact, encode(incident.postmortem),
              None if window is None else [window.start.isoformat(), window.end.isoformat()],
              incident.path], found]
 
@@ -147,11 +148,12 @@ def _decode(data: list[Any], sha: str) -> Checked | None:
             return None, problems
         ident, title, components, updates, impact, postmortem, window, path = encoded
         return Incident(
-            id=ident, title=title,
+            id=ident, title=decode(title) or "",
             components={cid: ComponentState(state) for cid, state in components},
-            updates=tuple(Update(datetime.fromisoformat(at), status_of(status), message)
+            updates=tuple(Update(datetime.fromisoformat(at), status_of(status),
+                                 decode(message) or "")
                           for at, status, message in updates),
-            impact=impact, postmortem=postmortem, path=path, digest=sha,
+            impact=impact, postmortem=decode(postmortem), path=path, digest=sha,
             maintenance=None if window is None else Window(
                 datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1])),
         ), problems
