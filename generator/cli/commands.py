@@ -224,3 +224,44 @@ def job(args: argparse.Namespace) -> int:
         branch=branch, remote=args.remote, quorum=int(quorum_text), notify=args.notify,
         squash=squash, retries=args.retries, retry_sleep=args.retry_sleep))
     return 0
+
+
+def watch(args: argparse.Namespace) -> int:
+    import asyncio
+    import re
+
+    from generator.cli.watch import Options, Watch
+    from generator.load.config import load_config
+    from generator.probe import RETRY_PAUSE, RUN_SLACK, run_cap
+
+    every = clock.parse_duration(args.every)
+    if every is None or every.total_seconds() <= 0:
+        raise KabarError(f"--every: expected a duration such as 30s or 1m, got {args.every!r}")
+    if args.after is not None and args.after < 1:
+        raise KabarError(f"--after must be 1 or more, got {args.after}")
+    if args.rounds is not None and args.rounds < 1:
+        raise KabarError(f"--rounds must be 1 or more, got {args.rounds}")
+    token = os.environ.get("KABAR_DISPATCH_TOKEN")
+    if args.dispatch and not re.fullmatch(r"[\w.-]+/[\w.-]+", args.dispatch):
+        raise KabarError(f"--dispatch: expected OWNER/REPO, got {args.dispatch!r}")
+    if args.dispatch and not token:
+        raise KabarError("--dispatch needs a token in KABAR_DISPATCH_TOKEN (one that may "
+                         "write the repository's contents)")
+    config = load_config(args.config)
+    after = args.after or (config.notify.after if config.notify else 2)
+    api = args.api or os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    options = Options(every.total_seconds(), after, args.on_change, args.dispatch, api, token,
+                      args.verbose, args.rounds)
+    what = counted(sum(1 for c in config.components if c.probe), "component")
+    if config.upstreams:
+        what += f" and {counted(len(config.upstreams), 'upstream')}"
+    print(f"watching {what} every {args.every}; a change counts after "
+          f"{counted(after, 'round')}", flush=True)
+    probes = [c.probe for c in config.components if c.probe]
+    longest = run_cap(probes, 200, RETRY_PAUSE) - RUN_SLACK if probes else 0.0
+    if longest > options.every:
+        print(f"warning: a round may take {longest:g} s (timeout x attempts), longer than "
+              f"--every {args.every}; a round not finished when the next is due counts as "
+              "nothing: raise --every or lower timeout/retries", file=sys.stderr)
+    asyncio.run(Watch(config, options, lambda line: print(line, flush=True)).run())
+    return 0

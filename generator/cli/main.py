@@ -216,6 +216,25 @@ def parser() -> argparse.ArgumentParser:
                    help="the page's language: en or id (default: the example's, id)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
+    p = _command(sub, "watch", "probe in a loop and act within rounds of a change",
+                 "Probe every component (and upstream) every --every, as kabar probe does, on "
+                 "any machine; when a component's state has held for --after rounds, run "
+                 "--on-change once (env KABAR_CHANGED: the changes as JSON) and/or send a "
+                 "repository_dispatch that starts the scheduled job now. The first round is "
+                 "the baseline. Stops on SIGTERM or Ctrl-C. Writes nothing.",
+                 epilog="environment: KABAR_DISPATCH_TOKEN (for --dispatch: a token that may "
+                        "write the repository's contents), GITHUB_API_URL (the default --api)")
+    _common(p)
+    p.add_argument("--every", default="30s", help="time between rounds (default: 30s)")
+    p.add_argument("--after", type=int,
+                   help="rounds a change must hold (default: notify.after, else 2)")
+    p.add_argument("--on-change", metavar="CMD", help="a shell command to run on each change")
+    p.add_argument("--dispatch", metavar="OWNER/REPO",
+                   help="send repository_dispatch (event_type kabar-watch) to this repository")
+    p.add_argument("--api", help="the GitHub API (default: $GITHUB_API_URL, else "
+                   "https://api.github.com; GitHub Enterprise: https://HOST/api/v3)")
+    p.add_argument("--rounds", type=int, help="stop after N rounds (default: never)")
+
     p = _command(sub, "schema", "print the JSON Schema of status.yaml or of an incident file",
                  "Print the JSON Schema that status.yaml (status) or an incident file "
                  "(incident) follows, for editors that check YAML as you type (the YAML "
