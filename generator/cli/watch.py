@@ -137,7 +137,7 @@ class Watch:
                 await self._round(done + 1, deadline, stop)
                 done += 1
                 # A round that ran late skips the ticks it missed rather than bunching up.
-                tick = max(tick + 1, math.ceil((time.monotonic() - start) / every))
+                tick = max(tick + 1, math.floor((time.monotonic() - start) / every))
             if self.actions:  # let the last hooks and dispatches finish, briefly
                 await asyncio.wait(self.actions, timeout=DISPATCH_TIMEOUT)
         finally:
