@@ -210,7 +210,7 @@ def test_status_runs_every_five_minutes_on_change_by_hand_and_by_dispatch() -> N
     on = _load("status.yml")["on"]
     assert on["schedule"] == [{"cron": "*/5 * * * *"}, {"cron": KEEPALIVE_CRON}]
     assert "workflow_dispatch" in on
-    assert on["repository_dispatch"] == {"types": ["kabar-probe"]}
+    assert on["repository_dispatch"] == {"types": ["kabar-probe", "kabar-watch"]}
     assert on["push"]["paths"] == ["status.yaml", "incidents/**"]
     # The several-locations workflow runs only by hand until its owner moves the triggers.
     assert _load("status-locations.yml")["on"] == {"workflow_dispatch": None}
