@@ -220,9 +220,20 @@ def job(args: argparse.Namespace) -> int:
         raise KabarError(f"--retries must be 1 or more, got {args.retries}")
     if args.retry_sleep < 0:
         raise KabarError(f"--retry-sleep must be 0 or more seconds, got {args.retry_sleep}")
-    run_job(args.files, args.config, args.incidents, JobOptions(
-        branch=branch, remote=args.remote, quorum=int(quorum_text), notify=args.notify,
-        squash=squash, retries=args.retries, retry_sleep=args.retry_sleep))
+    if not args.files and args.publish is None:
+        raise KabarError("give the results files to record (kabar job results/*.json), or "
+                         "--publish DIR to push a built site")
+    site_branch = args.site_branch or os.environ.get("KABAR_SITE_BRANCH") or "kabar-site"
+    if args.publish is not None and site_branch == branch:
+        raise KabarError(f"--site-branch {site_branch} is the data branch; name another")
+    if args.files:
+        run_job(args.files, args.config, args.incidents, JobOptions(
+            branch=branch, remote=args.remote, quorum=int(quorum_text), notify=args.notify,
+            squash=squash, retries=args.retries, retry_sleep=args.retry_sleep))
+    if args.publish is not None:
+        from generator.cli.publish import publish
+
+        publish(args.publish, site_branch, args.remote)
     return 0
 
 

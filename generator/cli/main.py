@@ -122,10 +122,16 @@ def parser() -> argparse.ArgumentParser:
                  "(a channel that fails is tried again next run and never fails the job), "
                  "commit and push. A push that loses a race to another run fetches, records "
                  "again on top and retries; the branch keeps one commit per UTC day.",
-                 epilog="environment: KABAR_DATA_BRANCH, KABAR_QUORUM and KABAR_SQUASH give "
-                        "the defaults of --branch, --quorum and --squash")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                 epilog="environment: KABAR_DATA_BRANCH, KABAR_QUORUM, KABAR_SQUASH and "
+                        "KABAR_SITE_BRANCH give the defaults of --branch, --quorum, --squash "
+                        "and --site-branch")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE",
                    help="results files, one per location (kabar probe --out)")
+    p.add_argument("--publish", type=Path, metavar="DIR",
+                   help="push the built site in DIR (kabar build --out) as the whole of "
+                        "--site-branch, for a second host that serves a branch")
+    p.add_argument("--site-branch", metavar="NAME",
+                   help="the branch --publish writes (default: kabar-site)")
     p.add_argument("--config", type=Path, default=Path("status.yaml"),
                    help="the site's configuration (default: status.yaml)")
     p.add_argument("--incidents", type=Path, default=INCIDENTS,
