@@ -236,7 +236,11 @@ def test_one_location_is_two_billed_jobs_a_run() -> None:
     assert runs == ["", "", 'pip install "$KABAR_PIN"',
                     "kabar probe --location default --out results/default.json",
                     "kabar job results/*.json", "", "",
-                    "kabar build --history .kabar-data/history --out _site", ""]
+                    "kabar build --history .kabar-data/history --out _site",
+                    "kabar job --publish _site", ""]
+    publish = jobs["status"]["steps"][-2]
+    assert publish["if"] == "${{ !cancelled() && env.KABAR_SITE_BRANCH != '' }}"
+    assert workflow["env"]["KABAR_SITE_BRANCH"] == ""  # off until the owner names a branch
     assert jobs["status"]["outputs"] == {"site": "${{ steps.pages.outcome }}"}
     assert jobs["deploy"]["environment"]["name"] == "github-pages"
 
