@@ -159,12 +159,16 @@ def init(args: argparse.Namespace) -> int:
     from generator.load.checker import display_path
 
     pin = check_pin(args.pin) if args.pin else default_pin()
+    if args.ci is None:  # --upgrade keeps a GitLab site on GitLab
+        gitlab = (args.dir / ".gitlab-ci.yml").is_file() and not (
+            args.dir / ".github" / "workflows").is_dir()
+        args.ci = "gitlab" if args.upgrade and gitlab else "github"
     if not pinned(pin):
         print(f"note: {pin} names no one version, so each run installs whatever is newest; "
               "pin one (kabar==X, or a git URL ending in @TAG) to upgrade when you choose",
               file=sys.stderr)
     if args.upgrade:
-        result = upgrade_site(args.dir, pin)
+        result = upgrade_site(args.dir, pin, args.ci)
         for diff in result.diffs:
             print(diff, end="")
         for path in result.written:
@@ -177,7 +181,7 @@ def init(args: argparse.Namespace) -> int:
             print(f"the workflows now install {pin}; review the change (git diff), commit "
                   "and push it")
         return 0
-    result = init_site(args.dir, pin)
+    result = init_site(args.dir, pin, args.ci)
     for path in result.written:
         print(f"wrote {display_path(path)}")
     for path in result.kept:
@@ -187,8 +191,10 @@ def init(args: argparse.Namespace) -> int:
     steps += ["kabar validate", "kabar serve      # the page on http://127.0.0.1:8000/"]
     print(f"next: edit {config} (your site and its components), then\n"
           + "".join(f"  {step}\n" for step in steps)
-          + "and publish it: README.md, \"Run your own status page on GitHub\" (the "
-          f"workflows install {pin}).")
+          + ("and publish it: README.md, \"Run your own status page on GitHub\" (the "
+             if args.ci == "github" else
+             "and publish it: docs/operations.md, \"On GitLab\" (the ")
+          + f"workflows install {pin}).")
     return 0
 
 def schema(args: argparse.Namespace) -> int:

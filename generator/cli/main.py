@@ -266,6 +266,9 @@ def parser() -> argparse.ArgumentParser:
                         "tag (default: the version running now)")
     p.add_argument("--upgrade", action="store_true",
                    help="refresh the workflows and schemas of the site in DIR")
+    p.add_argument("--ci", choices=("github", "gitlab"),
+                   help="whose scheduler runs the job: github (.github/workflows/) or gitlab "
+                        "(.gitlab-ci.yml) (default: github; --upgrade: the one the site has)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
     return top
 
