@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "kabar-watch"
 DISPATCH_TIMEOUT = 10.0  # seconds for one repository_dispatch request
+STOP_GRACE = 0.5  # seconds a signalled stop gives a dispatch under way (stopping takes < 1 s)
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,9 @@ class Watch:
                 done += 1
                 # A round that ran late skips the ticks it missed rather than bunching up.
                 tick = max(tick + 1, math.floor((time.monotonic() - start) / every))
-            if self.actions:  # let the last hooks and dispatches finish, briefly
-                await asyncio.wait(self.actions, timeout=DISPATCH_TIMEOUT)
+            if self.actions:  # let the last hooks and dispatches finish; a signal waits less
+                await asyncio.wait(self.actions,
+                                   timeout=STOP_GRACE if stop.is_set() else DISPATCH_TIMEOUT)
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
