@@ -225,3 +225,30 @@ def test_memory_and_state_stay_flat_over_many_rounds(tmp_path: Path,
     # sampled against the least of the last (a leak of 1 KB a round would add 120 KB).
     kept = [size for _, size in sorted(sizes.items())]
     assert min(kept[-4:]) - min(kept[:4]) < 64 * 1024
+
+
+def test_a_refused_dispatch_is_reported_and_the_watch_goes_on(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    answers = iter(range(10**9))
+
+    def health(h: Handler) -> None:  # up for the baseline, then down
+        h.reply(200 if next(answers) == 0 else 503, b"ok")
+
+    def dispatches(h: Handler) -> None:
+        h.rfile.read(int(h.headers["Content-Length"]))
+        h.reply(401, b'{"message": "Bad credentials"}', "application/json")
+
+    with http_server({"/health": health}) as service, \
+            http_server({"/repos/nusa/status/dispatches": dispatches}) as github:
+        port = service.server_address[1]
+        config = load_config(_site(tmp_path, {
+            "api": f'{{http: "http://127.0.0.1:{port}/health", retries: 0}}'}))
+        said: list[str] = []
+        options = Options(every=0.5, after=1, dispatch="nusa/status", token="expired",
+                          api=f"http://127.0.0.1:{github.server_address[1]}", rounds=4)
+        asyncio.run(Watch(config, options, said.append).run())
+    assert [line.split(" ", 1)[1] for line in said] == [
+        f"api: up -> down (since {line.split()[0]})" for line in said]
+    assert len(said) == 1  # once, though every later round was down too
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name.endswith("watch")
+            ] == [("ERROR", '--dispatch nusa/status: HTTP 401 {"message": "Bad credentials"}')]
