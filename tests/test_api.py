@@ -66,7 +66,8 @@ SHAPES: dict[str, dict[str, Check]] = {
     "page": {"id": is_id, "name": STR, "url": is_url, "time_zone": STR,
              "updated_at": is_time},
     "status": {"indicator": one_of("none", "minor", "major", "critical", "maintenance"),
-               "description": STR, "data": one_of("current", "partial", "none")},
+               "description": STR, "data": one_of("current", "partial", "none"),
+               "built_at": is_time},
     "component": {"id": is_id, "name": STR, "status": COMPONENT_STATUS,
                   "created_at": is_time, "updated_at": is_time, "position": INT,
                   "description": nullable(STR), "showcase": BOOL,
@@ -194,7 +195,9 @@ def test_summary_reports_the_page_status_and_what_is_open() -> None:
                                "updated_at": "2025-07-16T10:00:00.000+07:00"}
     assert summary["status"] == {"indicator": "minor",
                                  "description": "Partially Degraded Service",
-                                 "data": "partial"}
+                                 "data": "partial",
+                                 # the build's now: a client can tell a page nobody rebuilt
+                                 "built_at": "2025-07-16T10:00:00.000+07:00"}
     assert files["status.json"] == {"page": summary["page"], "status": summary["status"]}
     assert [i["id"] for i in summary["incidents"]] == ["2025-07-16-video"]
     assert [m["id"] for m in summary["scheduled_maintenances"]] == [

@@ -57,7 +57,8 @@ def test_a_one_component_site_whose_port_refuses_shows_its_outage(tmp_path: Path
     assert "unknown" not in printed
     assert api["components"]["components"][0]["status"] == "major_outage"
     assert api["status"]["status"] == {"indicator": "critical",
-                                       "description": "Major System Outage", "data": "current"}
+                                       "description": "Major System Outage", "data": "current",
+                                       "built_at": api["status"]["status"]["built_at"]}
     assert banner(site) == "Major System Outage"
     badge = (site / "site" / "badge.svg").read_text()
     assert "Major System Outage" in badge
@@ -87,7 +88,8 @@ def test_no_answer_anywhere_is_recorded_as_unknown(tmp_path: Path) -> None:
     component = api["components"]["components"][0]
     assert (component["status"], component["data"]) == ("operational", "none")
     assert api["status"]["status"] == {"indicator": "none", "description": "No Recent Data",
-                                       "data": "none"}
+                                       "data": "none",
+                                       "built_at": api["status"]["status"]["built_at"]}
     assert banner(site) == "No Recent Data"
 
 

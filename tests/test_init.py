@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,48 @@ def test_the_readme_guide_installs_what_init_pins() -> None:
     guide = readme.split("## Run your own status page on GitHub", 1)[1]
     assert f"pip install '{PIN}'" in guide
     assert "kabar init my-status" in guide and "kabar init --upgrade" in readme
+
+
+def _gitlab_schema(path: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema with GitLab's published CI schema, which it ships (no network)."""
+    command = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) \
+        or shutil.which("check-jsonschema")
+    if command is None:
+        tools.missing("check-jsonschema is not installed (pip install check-jsonschema)")
+    return subprocess.run([str(command), "--no-cache", "--builtin-schema", "vendor.gitlab-ci",
+                           str(path)], capture_output=True, text=True, timeout=120)
+
+
+def test_init_for_gitlab_writes_one_pipeline_gitlab_accepts(tmp_path: Path) -> None:
+    from generator.cli.main import parser
+
+    done = kabar("init", "--ci", "gitlab", "--pin", "kabar==9.9.9", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "wrote .gitlab-ci.yml" in done.stdout and not (tmp_path / ".github").exists()
+    pipeline = tmp_path / ".gitlab-ci.yml"
+    checked = _gitlab_schema(pipeline)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    ci = yaml.safe_load(pipeline.read_text(encoding="utf-8"))
+    assert ci["variables"]["KABAR_PIN"] == "kabar==9.9.9"
+    assert ci["pages"]["artifacts"]["paths"] == ["public/"]  # what GitLab Pages serves
+    assert ci["pages"]["resource_group"] == "kabar-status"  # one run at a time
+    commands = [line.removesuffix(' || echo "kabar probe failed"')
+                .removesuffix(' || echo "kabar job failed"')
+                for job in ("check", "pages") for line in ci[job]["script"]
+                if line.startswith("kabar ")]
+    assert commands == ["kabar validate", "kabar build --out _site",
+                        "kabar probe --location default --out results/default.json",
+                        "kabar job results/*.json",
+                        "kabar build --history .kabar-data/history --out public"]
+    for command in commands:  # each parses with kabar's own parser
+        parser().parse_args(command.split()[1:])
+    # The schema check can fail: a job without its script is refused.
+    broken = tmp_path / "broken.yml"
+    broken.write_text(pipeline.read_text(encoding="utf-8").replace(
+        "  script:\n    - kabar validate", "  scripts:\n    - kabar validate"), encoding="utf-8")
+    assert _gitlab_schema(broken).returncode == 1
+    # --upgrade keeps it on GitLab and moves its pin.
+    again = kabar("init", "--upgrade", "--pin", "kabar==10.0.0", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "updated .gitlab-ci.yml" in again.stdout and not (tmp_path / ".github").exists()
+    assert 'KABAR_PIN: "kabar==10.0.0"' in pipeline.read_text(encoding="utf-8")

@@ -208,8 +208,8 @@ def test_gives_up_after_the_retries_with_a_clear_message(remote: Path, tmp_path:
 
 
 @pytest.mark.parametrize(("args", "extra", "message"), [
-    ((), {}, "kabar job: error: the following arguments are required: FILE (see kabar job "
-             "--help)"),
+    ((), {}, "error: give the results files to record (kabar job results/*.json), or "
+             "--publish DIR to push a built site"),
     (("missing.json",), {}, "error: missing.json: no such results file"),
     (("RESULTS",), {"KABAR_QUORUM": "0"}, "error: KABAR_QUORUM must be 1 or more, got '0'"),
     (("RESULTS", "--quorum", "two"), {}, "error: --quorum must be 1 or more, got 'two'"),
@@ -309,3 +309,64 @@ def test_notify_runs_after_recording_and_a_push_race_keeps_what_both_runs_sent(
         assert _history(bare, tmp_path) == _expected(0, 1, 2, 3)
         for text in (raced.stdout, raced.stderr, (out / "history" / "notified.json").read_text()):
             assert "hook-canary-51f" not in text
+
+
+def _site_files(remote: Path, branch: str, tmp_path: Path) -> dict[str, bytes]:
+    """Every file of ``branch`` on the remote, as a host that serves the branch gets them."""
+    out = tmp_path / f"served-{branch}"
+    shutil.rmtree(out, ignore_errors=True)
+    _git(tmp_path, "clone", "--quiet", "--branch", branch, str(remote), str(out),
+         env=_env(tmp_path))
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*")) if p.is_file() and ".git" not in p.parts}
+
+
+def test_publish_puts_the_built_site_on_a_branch_a_second_host_serves(
+        remote: Path, tmp_path: Path) -> None:
+    clone = _clone(remote, "runner", tmp_path)
+    env = _env(tmp_path, KABAR_SITE_BRANCH="pages")
+    site = clone / "_site"
+    (site / "api" / "v2").mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html><title>Up</title>", encoding="utf-8")
+    (site / "api" / "v2" / "status.json").write_text('{"status": {}}\n', encoding="utf-8")
+    (site / "old.html").write_text("gone next build", encoding="utf-8")
+    (clone / ".gitignore").write_text("_site/\n*.json\n", encoding="utf-8")  # never applies
+    built = {"api/v2/status.json": b'{"status": {}}\n', "index.html":
+             b"<!doctype html><title>Up</title>", "old.html": b"gone next build"}
+
+    first = _job(clone, "--publish", "_site", env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.startswith("published 3 files of _site/ to origin pages (")
+    assert _site_files(remote, "pages", tmp_path) == built
+    assert _git(clone, "status", "--porcelain", env=env) == "?? .gitignore"  # index untouched
+
+    again = _job(clone, "--publish", "_site", env=env)
+    assert (again.returncode, again.stderr) == (0, "origin pages already serves these 3 files\n")
+
+    (site / "old.html").unlink()
+    (site / "index.html").write_text("<!doctype html><title>Down</title>", encoding="utf-8")
+    third = _job(clone, "--publish", "_site", env=env)
+    assert third.returncode == 0, third.stderr
+    assert _site_files(remote, "pages", tmp_path) == {
+        "api/v2/status.json": b'{"status": {}}\n',
+        "index.html": b"<!doctype html><title>Down</title>"}
+    # One commit, no history to grow: a host serves the tip, and the tip is the site.
+    log = _git(tmp_path, "--git-dir", str(remote), "log", "--format=%s", "pages", env=env)
+    assert log == "The site as built (2 files)"
+
+
+def test_publish_and_record_in_one_run_and_its_errors(remote: Path, tmp_path: Path) -> None:
+    clone = _clone(remote, "runner", tmp_path)
+    env = _env(tmp_path)
+    done = _job(clone, _results(tmp_path, 0), "--publish", "_site", env=env)
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (
+        1, "error: --publish _site: no index.html there; run kabar build --out _site first")
+    assert _history(remote, tmp_path)["api"]  # the results were recorded before that
+    (clone / "_site").mkdir()
+    (clone / "_site" / "index.html").write_text("ok", encoding="utf-8")
+    same = _job(clone, "--publish", "_site", "--site-branch", "kabar-data", env=env)
+    assert (same.returncode, same.stderr) == (
+        1, "error: --site-branch kabar-data is the data branch; name another\n")
+    done = _job(clone, "--publish", "_site", env=env)
+    assert done.returncode == 0, done.stderr
+    assert _site_files(remote, "kabar-site", tmp_path) == {"index.html": b"ok"}

@@ -240,7 +240,7 @@ def test_with_every_component_out_of_data_every_output_says_no_data(tmp_path: Pa
     assert '<h1 class="banner i-no-data">No Recent Data</h1>' in files["index.html"].decode()
     summary = json.loads(files["api/v2/summary.json"])
     assert summary["status"] == {"indicator": "none", "description": "No Recent Data",
-                                 "data": "none"}
+                                 "data": "none", "built_at": summary["status"]["built_at"]}
     assert {(c["id"], c["status"], c["data"]) for c in summary["components"]} == {
         ("api", "operational", "none"), ("web", "operational", "none")}
     model, _ = load_model(tmp_path / "status.yaml", tmp_path / "incidents",

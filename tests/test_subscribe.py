@@ -68,7 +68,8 @@ def test_home_page_states_when_it_was_last_checked() -> None:
     local = newest.astimezone(model.config.site.zone).isoformat()
     assert re.search(rf'<p class=meta id=checked>Last checked: <time datetime="{re.escape(local)}">'
                      r"[^<]+ WIB</time> <span data-m=\"\(\{minutes\} min ago\)\" "
-                     r"data-h=\"\(\{hours\} hours ago\)\" data-d=\"\(\{days\} days ago\)\">"
+                     r"data-h=\"\(\{hours\} hours ago\)\" data-d=\"\(\{days\} days ago\)\" "
+                     r"data-l=\"15\" data-om=[^>]+>"  # three 5-minute intervals
                      r"</span></p>"
                      r"\n<script>", html)
     no_probes = replace(model, components=tuple(replace(cv, last=None)
@@ -77,14 +78,21 @@ def test_home_page_states_when_it_was_last_checked() -> None:
     assert "id=checked" not in bare and 'getElementById("checked")' not in bare
 
 
-@pytest.mark.parametrize(("ago", "said"), [
-    (timedelta(minutes=3, seconds=20), "(3 min ago)"),
-    (timedelta(minutes=119), "(119 min ago)"),
-    (timedelta(hours=5, minutes=59), "(5 hours ago)"),
-    (timedelta(days=9, hours=1), "(9 days ago)"),
-], ids=["minutes", "under-two-hours", "hours", "days"])
-def test_a_browser_adds_how_long_ago(tmp_path: Path, ago: timedelta, said: str) -> None:
-    """With JavaScript, how long ago by the reader's clock; without it, the time alone."""
+STALE = "This page may be out of date: its newest check is "
+
+
+@pytest.mark.parametrize(("ago", "said", "stale"), [
+    (timedelta(minutes=3, seconds=20), "(3 min ago)", None),
+    (timedelta(minutes=14, seconds=59), "(14 min ago)", None),
+    (timedelta(minutes=15), "(15 min ago)", f"{STALE}15 min old."),  # three intervals of 5m
+    (timedelta(minutes=119), "(119 min ago)", f"{STALE}119 min old."),
+    (timedelta(hours=5, minutes=59), "(5 hours ago)", f"{STALE}5 hours old."),
+    (timedelta(days=9, hours=1), "(9 days ago)", f"{STALE}9 days old."),
+], ids=["minutes", "just-fresh", "three-intervals", "under-two-hours", "hours", "days"])
+def test_a_browser_adds_how_long_ago_and_says_when_the_page_is_out_of_date(
+        tmp_path: Path, ago: timedelta, said: str, stale: str | None) -> None:
+    """With JavaScript, how long ago by the reader's clock, and under the banner a notice once
+    the newest check is three intervals old; without it, the time alone."""
     from playwright.sync_api import sync_playwright
 
     from tests import tools
@@ -96,7 +104,7 @@ def test_a_browser_adds_how_long_ago(tmp_path: Path, ago: timedelta, said: str) 
     with serve(tmp_path) as served, sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            texts = []
+            texts, notices = [], []
             for script in (True, False):
                 # a reader in the site's zone: no time of their own beside it
                 context = browser.new_context(java_script_enabled=script,
@@ -105,9 +113,11 @@ def test_a_browser_adds_how_long_ago(tmp_path: Path, ago: timedelta, said: str) 
                 page.clock.set_fixed_time((newest + ago).timestamp())
                 page.goto(f"{served.url}index.html")
                 texts.append(page.inner_text("#checked"))
+                notices.append(page.locator("h1.banner + p[role=status]").all_inner_texts())
                 context.close()
         finally:
             browser.close()
     with_js, without_js = texts
     assert without_js == "Last checked: 16 July 2025 09:58 WIB"
     assert with_js == f"{without_js} {said}"
+    assert notices == [[stale] if stale else [], []]

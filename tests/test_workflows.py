@@ -210,7 +210,7 @@ def test_status_runs_every_five_minutes_on_change_by_hand_and_by_dispatch() -> N
     on = _load("status.yml")["on"]
     assert on["schedule"] == [{"cron": "*/5 * * * *"}, {"cron": KEEPALIVE_CRON}]
     assert "workflow_dispatch" in on
-    assert on["repository_dispatch"] == {"types": ["kabar-probe"]}
+    assert on["repository_dispatch"] == {"types": ["kabar-probe", "kabar-watch"]}
     assert on["push"]["paths"] == ["status.yaml", "incidents/**"]
     # The several-locations workflow runs only by hand until its owner moves the triggers.
     assert _load("status-locations.yml")["on"] == {"workflow_dispatch": None}
@@ -236,7 +236,11 @@ def test_one_location_is_two_billed_jobs_a_run() -> None:
     assert runs == ["", "", 'pip install "$KABAR_PIN"',
                     "kabar probe --location default --out results/default.json",
                     "kabar job results/*.json", "", "",
-                    "kabar build --history .kabar-data/history --out _site", ""]
+                    "kabar build --history .kabar-data/history --out _site",
+                    "kabar job --publish _site", ""]
+    publish = jobs["status"]["steps"][-2]
+    assert publish["if"] == "${{ !cancelled() && env.KABAR_SITE_BRANCH != '' }}"
+    assert workflow["env"]["KABAR_SITE_BRANCH"] == ""  # off until the owner names a branch
     assert jobs["status"]["outputs"] == {"site": "${{ steps.pages.outcome }}"}
     assert jobs["deploy"]["environment"]["name"] == "github-pages"
 

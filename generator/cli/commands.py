@@ -199,12 +199,16 @@ def init(args: argparse.Namespace) -> int:
     from generator.load.checker import display_path
 
     pin = check_pin(args.pin) if args.pin else default_pin()
+    if args.ci is None:  # --upgrade keeps a GitLab site on GitLab
+        gitlab = (args.dir / ".gitlab-ci.yml").is_file() and not (
+            args.dir / ".github" / "workflows").is_dir()
+        args.ci = "gitlab" if args.upgrade and gitlab else "github"
     if not pinned(pin):
         print(f"note: {pin} names no one version, so each run installs whatever is newest; "
               "pin one (kabar==X, or a git URL ending in @TAG) to upgrade when you choose",
               file=sys.stderr)
     if args.upgrade:
-        result = upgrade_site(args.dir, pin)
+        result = upgrade_site(args.dir, pin, args.ci)
         for diff in result.diffs:
             print(diff, end="")
         for path in result.written:
@@ -217,7 +221,7 @@ def init(args: argparse.Namespace) -> int:
             print(f"the workflows now install {pin}; review the change (git diff), commit "
                   "and push it")
         return 0
-    result = init_site(args.dir, pin)
+    result = init_site(args.dir, pin, args.ci)
     for path in result.written:
         print(f"wrote {display_path(path)}")
     for path in result.kept:
@@ -227,8 +231,10 @@ def init(args: argparse.Namespace) -> int:
     steps += ["kabar validate", "kabar serve      # the page on http://127.0.0.1:8000/"]
     print(f"next: edit {config} (your site and its components), then\n"
           + "".join(f"  {step}\n" for step in steps)
-          + "and publish it: README.md, \"Run your own status page on GitHub\" (the "
-          f"workflows install {pin}).")
+          + ("and publish it: README.md, \"Run your own status page on GitHub\" (the "
+             if args.ci == "github" else
+             "and publish it: docs/operations.md, \"On GitLab\" (the ")
+          + f"workflows install {pin}).")
     return 0
 
 def schema(args: argparse.Namespace) -> int:
@@ -260,7 +266,59 @@ def job(args: argparse.Namespace) -> int:
         raise KabarError(f"--retries must be 1 or more, got {args.retries}")
     if args.retry_sleep < 0:
         raise KabarError(f"--retry-sleep must be 0 or more seconds, got {args.retry_sleep}")
-    run_job(args.files, args.config, args.incidents, JobOptions(
-        branch=branch, remote=args.remote, quorum=int(quorum_text), notify=args.notify,
-        squash=squash, retries=args.retries, retry_sleep=args.retry_sleep))
+    if not args.files and args.publish is None:
+        raise KabarError("give the results files to record (kabar job results/*.json), or "
+                         "--publish DIR to push a built site")
+    site_branch = args.site_branch or os.environ.get("KABAR_SITE_BRANCH") or "kabar-site"
+    if args.publish is not None and site_branch == branch:
+        raise KabarError(f"--site-branch {site_branch} is the data branch; name another")
+    if args.files:
+        run_job(args.files, args.config, args.incidents, JobOptions(
+            branch=branch, remote=args.remote, quorum=int(quorum_text), notify=args.notify,
+            squash=squash, retries=args.retries, retry_sleep=args.retry_sleep))
+    if args.publish is not None:
+        from generator.cli.publish import publish
+
+        publish(args.publish, site_branch, args.remote)
+    return 0
+
+
+def watch(args: argparse.Namespace) -> int:
+    import asyncio
+    import re
+
+    from generator.cli.watch import Options, Watch
+    from generator.load.config import load_config
+    from generator.probe import RETRY_PAUSE, RUN_SLACK, run_cap
+
+    every = clock.parse_duration(args.every)
+    if every is None or every.total_seconds() <= 0:
+        raise KabarError(f"--every: expected a duration such as 30s or 1m, got {args.every!r}")
+    if args.after is not None and args.after < 1:
+        raise KabarError(f"--after must be 1 or more, got {args.after}")
+    if args.rounds is not None and args.rounds < 1:
+        raise KabarError(f"--rounds must be 1 or more, got {args.rounds}")
+    token = os.environ.get("KABAR_DISPATCH_TOKEN")
+    if args.dispatch and not re.fullmatch(r"[\w.-]+/[\w.-]+", args.dispatch):
+        raise KabarError(f"--dispatch: expected OWNER/REPO, got {args.dispatch!r}")
+    if args.dispatch and not token:
+        raise KabarError("--dispatch needs a token in KABAR_DISPATCH_TOKEN (one that may "
+                         "write the repository's contents)")
+    config = load_config(args.config)
+    after = args.after or (config.notify.after if config.notify else 2)
+    api = args.api or os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    options = Options(every.total_seconds(), after, args.on_change, args.dispatch, api, token,
+                      args.verbose, args.rounds)
+    what = counted(sum(1 for c in config.components if c.probe), "component")
+    if config.upstreams:
+        what += f" and {counted(len(config.upstreams), 'upstream')}"
+    print(f"watching {what} every {args.every}; a change counts after "
+          f"{counted(after, 'round')}", flush=True)
+    probes = [c.probe for c in config.components if c.probe]
+    longest = run_cap(probes, 200, RETRY_PAUSE) - RUN_SLACK if probes else 0.0
+    if longest > options.every:
+        print(f"warning: a round may take {longest:g} s (timeout x attempts), longer than "
+              f"--every {args.every}; a round not finished when the next is due counts as "
+              "nothing: raise --every or lower timeout/retries", file=sys.stderr)
+    asyncio.run(Watch(config, options, lambda line: print(line, flush=True)).run())
     return 0

@@ -92,11 +92,16 @@ def pinned(spec: str) -> bool:
             or spec.endswith((".whl", ".tar.gz", ".zip")))
 
 
-def managed_files(pin: str) -> dict[Path, bytes]:
-    """What Kabar owns in a site and ``--upgrade`` refreshes: the workflows and schemas."""
+def managed_files(pin: str, ci: str = "github") -> dict[Path, bytes]:
+    """What Kabar owns in a site and ``--upgrade`` refreshes: the workflows (GitHub's, or
+    GitLab's one file) and schemas."""
     files: dict[Path, bytes] = {}
     source = workflows()
-    for name in SITE_WORKFLOWS:
+    if ci == "gitlab":
+        from generator.cli.gitlab import FILE, gitlab_ci
+
+        files[Path(FILE)] = gitlab_ci(pin).encode()
+    for name in SITE_WORKFLOWS if ci == "github" else ():
         text = (source / name).read_text(encoding="utf-8")
         if len(_PIN_LINE.findall(text)) != 1:
             raise KabarError(f"the packaged {name} has no KABAR_PIN line; reinstall kabar")
@@ -107,13 +112,13 @@ def managed_files(pin: str) -> dict[Path, bytes]:
     return files
 
 
-def init_site(folder: Path, pin: str) -> Written:
+def init_site(folder: Path, pin: str, ci: str = "github") -> Written:
     """Write a new site into ``folder``; raise ``KabarError`` if a file would be replaced."""
     files: dict[Path, bytes] = {
         Path("status.yaml"): STATUS_YAML.encode(),
         Path("incidents") / ".gitkeep": b"",
         Path(".gitignore"): GITIGNORE.encode(),
-        **managed_files(pin),
+        **managed_files(pin, ci),
     }
     _check_folder(folder)
     clashes, kept = [], []
@@ -140,7 +145,7 @@ def init_site(folder: Path, pin: str) -> Written:
     return Written(tuple(written), tuple(kept))
 
 
-def upgrade_site(folder: Path, pin: str) -> Written:
+def upgrade_site(folder: Path, pin: str, ci: str = "github") -> Written:
     """Rewrite the workflows and schemas of the site in ``folder`` for ``pin``."""
     _check_folder(folder)
     if not (folder / "status.yaml").is_file():
@@ -148,14 +153,14 @@ def upgrade_site(folder: Path, pin: str) -> Written:
                          "--upgrade refreshes a site, so run it in the site's folder (or "
                          "kabar init without --upgrade to start one)")
     written, kept, diffs, warnings = [], [], [], []
-    for relative, data in managed_files(pin).items():
+    for relative, data in managed_files(pin, ci).items():
         target = folder / relative
         old = target.read_bytes() if target.is_file() else None
         if old == data:
             kept.append(target)
             continue
         shown = display_path(target)
-        if old is not None and relative.suffix == ".yml":
+        if old is not None and relative.name.endswith(".yml"):
             before = old.decode("utf-8", "replace").splitlines(keepends=True)
             lines = list(difflib.unified_diff(before, data.decode().splitlines(keepends=True),
                                               f"a/{shown}", f"b/{shown}"))

@@ -123,10 +123,16 @@ def parser() -> argparse.ArgumentParser:
                  "(a channel that fails is tried again next run and never fails the job), "
                  "commit and push. A push that loses a race to another run fetches, records "
                  "again on top and retries; the branch keeps one commit per UTC day.",
-                 epilog="environment: KABAR_DATA_BRANCH, KABAR_QUORUM and KABAR_SQUASH give "
-                        "the defaults of --branch, --quorum and --squash")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                 epilog="environment: KABAR_DATA_BRANCH, KABAR_QUORUM, KABAR_SQUASH and "
+                        "KABAR_SITE_BRANCH give the defaults of --branch, --quorum, --squash "
+                        "and --site-branch")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE",
                    help="results files, one per location (kabar probe --out)")
+    p.add_argument("--publish", type=Path, metavar="DIR",
+                   help="push the built site in DIR (kabar build --out) as the whole of "
+                        "--site-branch, for a second host that serves a branch")
+    p.add_argument("--site-branch", metavar="NAME",
+                   help="the branch --publish writes (default: kabar-site)")
     p.add_argument("--config", type=Path, default=Path("status.yaml"),
                    help="the site's configuration (default: status.yaml)")
     p.add_argument("--incidents", type=Path, default=INCIDENTS,
@@ -223,6 +229,25 @@ def parser() -> argparse.ArgumentParser:
                    "follow under /<lang>/ (default: the example's first, id)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
 
+    p = _command(sub, "watch", "probe in a loop and act within rounds of a change",
+                 "Probe every component (and upstream) every --every, as kabar probe does, on "
+                 "any machine; when a component's state has held for --after rounds, run "
+                 "--on-change once (env KABAR_CHANGED: the changes as JSON) and/or send a "
+                 "repository_dispatch that starts the scheduled job now. The first round is "
+                 "the baseline. Stops on SIGTERM or Ctrl-C. Writes nothing.",
+                 epilog="environment: KABAR_DISPATCH_TOKEN (for --dispatch: a token that may "
+                        "write the repository's contents), GITHUB_API_URL (the default --api)")
+    _common(p)
+    p.add_argument("--every", default="30s", help="time between rounds (default: 30s)")
+    p.add_argument("--after", type=int,
+                   help="rounds a change must hold (default: notify.after, else 2)")
+    p.add_argument("--on-change", metavar="CMD", help="a shell command to run on each change")
+    p.add_argument("--dispatch", metavar="OWNER/REPO",
+                   help="send repository_dispatch (event_type kabar-watch) to this repository")
+    p.add_argument("--api", help="the GitHub API (default: $GITHUB_API_URL, else "
+                   "https://api.github.com; GitHub Enterprise: https://HOST/api/v3)")
+    p.add_argument("--rounds", type=int, help="stop after N rounds (default: never)")
+
     p = _command(sub, "schema", "print the JSON Schema of status.yaml or of an incident file",
                  "Print the JSON Schema that status.yaml (status) or an incident file "
                  "(incident) follows, for editors that check YAML as you type (the YAML "
@@ -248,6 +273,9 @@ def parser() -> argparse.ArgumentParser:
                         "tag (default: the version running now)")
     p.add_argument("--upgrade", action="store_true",
                    help="refresh the workflows and schemas of the site in DIR")
+    p.add_argument("--ci", choices=("github", "gitlab"),
+                   help="whose scheduler runs the job: github (.github/workflows/) or gitlab "
+                        "(.gitlab-ci.yml) (default: github; --upgrade: the one the site has)")
     p.add_argument("-v", "--verbose", action="store_true", help="show more detail")
     return top
 

@@ -30,7 +30,8 @@ from generator.probe.table import format_table
 from generator.probe.upstream import read_upstream
 from generator.reasons import part, say
 
-__all__ = ["RETRY_PAUSE", "expand_env", "format_table", "run_probes"]
+__all__ = ["RETRY_PAUSE", "RUN_SLACK", "expand_env", "format_table", "probe_round", "run_cap",
+           "run_probes"]
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,21 @@ def run_probes(config: Config, location: str = "default", *, concurrency: int = 
 
     Raises ``ProbeError`` before any probe runs when a ``${VAR}`` is not set.
     """
+    return asyncio.run(probe_round(config, location, concurrency=concurrency,
+                                   retry_pause=retry_pause, previous=previous))
+
+
+async def probe_round(config: Config, location: str = "default", *, concurrency: int = 200,
+                      retry_pause: float | None = None,
+                      previous: Mapping[str, UpstreamResult] | None = None) -> Run:
+    """``run_probes`` on the running event loop (``kabar watch`` runs one round after
+    another on one loop); cancelling it cancels every probe and closes every connection."""
     jobs = [(c.id, prepare(c, str(config.path))) for c in config.components if c.probe]
     pause = RETRY_PAUSE if retry_pause is None else retry_pause
     started, clock = _now(), time.monotonic()
-    results, answered, upstreams = asyncio.run(_run_all(
+    results, answered, upstreams = await _run_all(
         jobs, max(1, concurrency), pause, control.probes(config.control), config.upstreams,
-        previous or {}))
+        previous or {})
     took = time.monotonic() - clock
     return Run(location, started, _now(), tuple(results), took, answered, tuple(upstreams))
 
@@ -104,6 +114,8 @@ async def _run_all(jobs: list[tuple[str, Probe]], concurrency: int, pause: float
                 f"{probe.target} {outcome.state}" for probe, outcome in zip(
                     controls, outcomes, strict=True)))
     finally:
+        for task in (*tasks, *reads):  # cancelled from outside: no probe outlives its round
+            task.cancel()
         for client in net.clients.values():
             await client.close()
         lookups.shutdown(wait=False, cancel_futures=True)

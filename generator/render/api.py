@@ -16,6 +16,10 @@ data. The page's status says ``"data": "partial"`` when some components lack fre
 with nothing worse known its indicator is then ``none`` with the description "No Recent Data"
 (never "All Systems Operational" while a probed component has no fresh data).
 
+The page's status also carries ``"built_at"``: the build's time (its ``now``), written as
+Statuspage writes times, so a client can tell a page whose scheduled job stopped: its
+``updated_at`` may be old for good reasons, its ``built_at`` only when nothing rebuilt it.
+
 Ids are stable across builds: components keep their ``status.yaml`` id, incidents their file
 stem, groups get ``group-<slug of name>``, the page a hash of the site's URL, and each update a
 hash of its incident id, time and status. Files are indented by 2 (``incidents.json`` holds at
@@ -137,7 +141,7 @@ class StatuspageApi:
     def status(self) -> Json:
         indicator = self.model.indicator
         return {"indicator": indicator.statuspage, "description": self.model.description,
-                "data": self.model.data}
+                "data": self.model.data, "built_at": self.time(self.model.now)}
 
     def _components(self) -> list[Json]:
         """Groups (``group: true``) and components in page order; positions count from 1."""
