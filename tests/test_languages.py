@@ -88,7 +88,7 @@ def test_every_link_of_every_page_leads_to_a_file_of_the_site(two: Path) -> None
 def test_the_language_switch_is_a_plain_link_to_the_same_page(two: Path) -> None:
     english = (two / "en" / "components" / "chat.html").read_text(encoding="utf-8")
     assert ('<nav class=langs aria-label="Language"><a href="../../components/chat.html" '
-            'hreflang="id" lang="id">Indonesia</a></nav>') in english
+            'hreflang="id" lang="id">Bahasa Indonesia</a></nav>') in english
     home = (two / "index.html").read_text(encoding="utf-8")
     assert '<a href="en/index.html" hreflang="en" lang="en">English</a>' in home
 
@@ -96,7 +96,7 @@ def test_the_language_switch_is_a_plain_link_to_the_same_page(two: Path) -> None
 def test_the_404_page_links_absolutely_in_its_language(two: Path) -> None:
     english = (two / "en" / "404.html").read_text(encoding="utf-8")
     assert f'href="{URL}en/history.html"' in english
-    assert f'<a href="{URL}" hreflang="id" lang="id">Indonesia</a>' in english
+    assert f'<a href="{URL}" hreflang="id" lang="id">Bahasa Indonesia</a>' in english
     root = (two / "404.html").read_text(encoding="utf-8")
     assert f'href="{URL}history.html"' in root and f'href="{URL}en/"' in root
 

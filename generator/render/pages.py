@@ -30,6 +30,7 @@ from generator.model.compute import (
 from generator.render.base import RenderContext, prefix, template_globals, translation_filters
 from generator.render.brand import accent_css, image_url
 from generator.render.charts import daily_chart, recent_chart
+from generator.render.i18n import catalogue
 from generator.render.output import Output, digest
 from generator.render.palette import IMPACT_CLASS, INDICATOR_COLOUR, QUIET, STATE_CLASS
 from generator.render.templates import (
@@ -366,8 +367,10 @@ def _time(local: datetime, text: str) -> Markup:
 
 @cache
 def _language_name(language: str) -> str:
-    """A language named in itself: "English", "Indonesia"."""
-    name = Locale.parse(language).get_display_name(language) or language
+    """A language named in itself, as its catalogue says ("Bahasa Indonesia"; CLDR's own name
+    is "Indonesia"), else as CLDR names it."""
+    name = catalogue(language).get("language.name") or \
+        Locale.parse(language).get_display_name(language) or language
     return name[:1].upper() + name[1:]
 
 
