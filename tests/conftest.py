@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository's root
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -25,6 +30,22 @@ def no_internet_control(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(control, "DEFAULT", (
         Probe("tcp", f"127.0.0.1:{closed_port()}", timeout=timedelta(seconds=1), retries=0),))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian, one per test module that asks for it (skipped locally
+    without it, a failure in CI: tests/tools.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import tools
+    from tests.browser import launch
+
+    tools.chromium()
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

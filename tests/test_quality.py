@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from generator.history.record import record
 from generator.load.config import load_config
@@ -34,7 +34,6 @@ from tests.browser import (
     Served,
     axe_violations,
     describe,
-    launch,
     luminance,
     serve,
 )
@@ -170,15 +169,6 @@ def served(quality_root: Path, sites: dict[str, Built]) -> Iterator[Served]:
     """Every built site, each in its folder, over HTTP on 127.0.0.1."""
     with serve(quality_root) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    tools.chromium()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def test_every_page_passes_the_nu_html_checker(sites: dict[str, Built],

@@ -6,11 +6,10 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from generator.site.build import build
-from tests import tools
-from tests.browser import launch, serve
+from tests.browser import serve
 from tests.conftest import ROOT
 
 NOW = "2025-07-16T09:30+07:00"  # the outage is resolved: its page shows every update
@@ -26,15 +25,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
           now=NOW)
     with serve(folder / "_site") as served:
         yield served.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    tools.chromium()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _times(browser: Browser, url: str, zone: str, scripts: bool = True) -> list[str]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from generator.cli.demo_history import simulate
 from generator.history.record import record
@@ -18,8 +18,7 @@ from generator.load.config import load_config
 from generator.load.results import Result, Run, write_run
 from generator.load.site import load_site
 from generator.site.build import build
-from tests import tools
-from tests.browser import Served, launch, serve
+from tests.browser import Served, serve
 from tests.conftest import copy_example
 
 OUTAGE = "2025-07-16T07:30:00+07:00"
@@ -85,15 +84,6 @@ def sites(root: Path) -> dict[str, Path]:
 def served(root: Path, sites: dict[str, Path]) -> Iterator[Served]:
     with serve(root) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    tools.chromium()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize(("width", "days"), [(1280, 90), (360, 30)])

@@ -36,6 +36,7 @@ from pathlib import Path
 from generator import clock
 from generator.errors import KabarError, counted
 from generator.load.config import Config, load_config
+from generator.notify.sent import NAME as SENT
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def run_job(files: list[Path], config_path: Path, incidents_dir: Path,
         worktree = Path(scratch) / "data"
         git.out("worktree", "add", "--quiet", "--detach", str(worktree), "HEAD")
         try:
-            _attempts(git, worktree, Path(scratch) / "notified.json", files, config,
+            _attempts(git, worktree, Path(scratch) / SENT, files, config,
                       config_path, incidents_dir, options, shallow)
         finally:
             if git.run("worktree", "remove", "--force", str(worktree)).returncode != 0:
@@ -190,8 +191,8 @@ def _notify(config: Config, incidents_dir: Path, history: Path, sent: Path) -> N
     else:
         for line in outcome.failures:
             say(f"warning: notify: {line}")
-    if (history / "notified.json").is_file():
-        shutil.copyfile(history / "notified.json", sent)
+    if (history / SENT).is_file():
+        shutil.copyfile(history / SENT, sent)
 
 
 def _day(timestamp: int) -> str:
