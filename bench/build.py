@@ -232,7 +232,8 @@ def main() -> None:
     parser.add_argument("--skip-20k", action="store_true",
                         help="leave out the build of twice as many incidents")
     parser.add_argument("--dir", type=Path, default=None,
-                        help="where to make the temporary data (default: the system's)")
+                        help="where to make the temporary data (default: the system's; "
+                             "--dir /dev/shm/kabar for a RAM disk)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--languages", action="store_true",
                         help="also build the same site in two languages (id, en) and compare "
@@ -243,6 +244,8 @@ def main() -> None:
     args = parser.parse_args()
     incidents = 1_000 if args.quick else args.incidents
     twice = not (args.quick or args.skip_20k)
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="kabar-bench-") as temp:
         base = Path(temp)
         site = base / "site"
@@ -265,8 +268,8 @@ def main() -> None:
         bottom = compose + write
         print(f"{'floor: LibYAML compose + write':<40} {bottom:6.2f} s  (compose {compose:.2f} s"
               f", write {write:.2f} s of {written / 1e6:.1f} MB)")
-        print(f"{'fastest cold build / floor':<40} {cold.seconds / bottom:6.1f}x  (target <= 3x; "
-              f"peak target <= 300 MB)")
+        print(f"{'fastest cold build / floor':<40} {cold.seconds / bottom:6.1f}x  (target <= 2x, "
+              f"3x on a RAM disk; peak target <= 300 MB)")
 
         if twice:
             doubles = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,20 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]  # the repository's root
 FIXTURES = ROOT / "tests" / "fixtures"
 GOLDEN_SITE = FIXTURES / "site"  # the golden fixture site: inputs, results, expected output
+
+
+@pytest.fixture(autouse=True)
+def no_apprise_threads_left() -> Iterator[None]:
+    """Apprise keeps two thread pools for the life of its process. A ``kabar`` process ends
+    after sending (``kabar run`` builds first), but this one goes on to other tests, and a
+    process with threads builds without workers (``site/pool.py``): end them after each."""
+    yield
+    module = sys.modules.get("apprise.apprise")
+    for name in ("_coordinator_executor", "_shared_executor"):
+        pool = getattr(module, name, None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+            setattr(module, name, None)
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from generator.history.record import record
 from generator.load.config import load_config
-from generator.site.build import build
 from tests.conftest import GOLDEN_SITE as FIXTURE
+from tests.sitebuild import build_site
 
 EXPECTED = FIXTURE / "expected"
 NOW = "2025-07-16T10:00:00+07:00"  # just after the outage, during an API failure
@@ -26,7 +26,7 @@ def build_fixture(work: Path, out: Path) -> None:
     history = work / "history"
     for results in sorted((FIXTURE / "results").glob("*.json")):
         record(history, [results], config)
-    build(FIXTURE / "status.yaml", FIXTURE / "incidents", history, out, now=NOW)
+    build_site(FIXTURE / "status.yaml", FIXTURE / "incidents", history, out, now=NOW)
 
 
 def main() -> int:

@@ -33,9 +33,9 @@ from generator.model.states import Overall
 from generator.notify import notify
 from generator.probe import run_probes
 from generator.render.i18n import Translator
-from generator.site.build import build
 from tests.conftest import ROOT
 from tests.notify_receivers import Webhook
+from tests.sitebuild import build_site
 
 T0 = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
 TITLE = "Truth"
@@ -236,8 +236,8 @@ class Story:
         """The real build at ``minute`` into a fresh folder, after notifying as at then."""
         self.notify(minute)
         out = self.root / f"site-{minute}"
-        build(self.root / "status.yaml", self.root / "incidents", self.root / "history", out,
-              now=isoformat(at(minute)), cache=None, jobs=1)
+        build_site(self.root / "status.yaml", self.root / "incidents", self.root / "history", out,
+                   now=isoformat(at(minute)), cache=None, jobs=1)
         api_dir = out / "api" / "v2"
         api = {name: json.loads((api_dir / f"{name}.json").read_text()) for name in (
             "status", "summary", "components", "incidents", "scheduled-maintenances",

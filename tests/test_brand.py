@@ -17,16 +17,16 @@ from generator.load.brand import (
     contrast,
 )
 from generator.load.config import load_config
-from generator.site.build import build
 from tests.branding import ACCENT, HELP, brand
 from tests.conftest import ROOT
+from tests.sitebuild import build_site
 
 NOW = "2025-07-16T12:00:00+07:00"
 
 
 def _build(config: Path, out: Path, cache: Path | None = None) -> str:
-    report = build(config, config.parent / "incidents", config.parent / "history", out,
-                   now=NOW, cache=cache).report
+    report = build_site(config, config.parent / "incidents", config.parent / "history", out,
+                        now=NOW, cache=cache).report
     return f"{len(report.written)} written, {len(report.removed)} removed"
 
 

@@ -24,9 +24,10 @@ from generator.render import output as output_module
 from generator.render import pages
 from generator.site import cache as cache_module
 from generator.site import pool as pool_module
-from generator.site.build import BuildResult, build
+from generator.site.build import BuildResult
 from tests.conftest import GOLDEN_SITE as FIXTURE
 from tests.conftest import ROOT
+from tests.sitebuild import build_site
 
 NOW = "2025-07-16T10:00:00+07:00"
 LATER = "2025-07-16T10:05:00+07:00"
@@ -55,8 +56,8 @@ def _age(root: Path) -> None:
 
 def _build(out: str = "_site", now: str = NOW, cache: str | None = ".kabar-cache",
            ) -> BuildResult:
-    return build(Path("status.yaml"), Path("incidents"), Path("history"), Path(out), now=now,
-                 cache=Path(cache) if cache else None)
+    return build_site(Path("status.yaml"), Path("incidents"), Path("history"), Path(out), now=now,
+                      cache=Path(cache) if cache else None)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -264,11 +265,11 @@ def test_many_incidents_use_a_worker_and_build_the_same(
 
 def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cold build renders Markdown ahead on a second core; when the build stops (here on
-    a warning under --strict) that worker stops with it."""
+    """A cold build parses incident files on two workers; when the build stops (here on a
+    warning under --strict) they have ended, and nothing of the site is left."""
     shutil.copy(FIXTURE / "status.yaml", tmp_path / "status.yaml")
     (tmp_path / "incidents").mkdir()
-    for n in range(600):  # above pool.MINIMUM messages: rendered ahead
+    for n in range(600):  # above pool.MINIMUM files: parsed by workers
         (tmp_path / "incidents" / f"i-{n:03d}.yaml").write_text(
             f"title: Incident {n}\ncomponents: {{api: major_outage}}\nupdates:\n"
             f"  - {{at: 2025-07-{1 + n % 15:02d} {n % 24:02d}:00, status: investigating, "
@@ -287,9 +288,9 @@ def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
 
     monkeypatch.setattr(pool_module, "Pool", Spy)
     with pytest.raises(BuildError, match=r"1 warning and --strict is on"):
-        build(Path("status.yaml"), Path("incidents"), Path("history"), Path("_site"),
-              now=NOW, strict=True, cache=Path(".kabar-cache"))
-    assert len(started) == 4 and os.getpid() not in started  # parsing, then Markdown ahead
+        build_site(Path("status.yaml"), Path("incidents"), Path("history"), Path("_site"),
+                   now=NOW, strict=True, cache=Path(".kabar-cache"))
+    assert len(started) == 2 and os.getpid() not in started  # the two that parsed
     assert multiprocessing.active_children() == []
     for pid in started:
         with pytest.raises(ProcessLookupError):

@@ -33,13 +33,13 @@ from jsonschema import Draft202012Validator
 
 from generator.render import api, feeds
 from generator.render.base import context
-from generator.site.build import build
 from tests import rendering, tools
 from tests.conftest import FIXTURES, ROOT
 from tests.feed_rules import A, atom_messages, rss_messages
 from tests.golden import EXPECTED
 from tests.golden import NOW as GOLDEN_NOW
 from tests.servers import serving
+from tests.sitebuild import build_site
 from tests.test_standards import _models
 
 SCHEMA = json.loads((FIXTURES / "statuspage-types" / "public-api.schema.json").read_text())
@@ -85,8 +85,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Site]:
                             _tree(EXPECTED), EXPECTED)}
     for moment, now in MOMENTS.items():
         work = tmp_path_factory.mktemp(moment)
-        build(ROOT / "status.yaml", ROOT / "incidents", work / "history", work / "site",
-              now=now)
+        build_site(ROOT / "status.yaml", ROOT / "incidents", work / "history", work / "site",
+                   now=now)
         found[f"example-{moment}"] = Site("https://status.nusa.example/",
                                           datetime.fromisoformat(now),
                                           _tree(work / "site"), work / "site")

@@ -19,7 +19,7 @@ import feedparser
 import pytest
 import yaml
 
-from generator.site.build import build
+from tests.sitebuild import build_site
 from tests.tools import ROOT
 
 NOW = "2025-07-16T10:00:00+07:00"
@@ -74,7 +74,7 @@ def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
     write_site(root)
     out = root / "_site"
-    build(root / "status.yaml", root / "incidents", root / "history", out, now=NOW)
+    build_site(root / "status.yaml", root / "incidents", root / "history", out, now=NOW)
     return out
 
 

@@ -270,3 +270,39 @@ def test_init_for_gitlab_writes_one_pipeline_gitlab_accepts(tmp_path: Path) -> N
     assert again.returncode == 0, again.stderr
     assert "updated .gitlab-ci.yml" in again.stdout and not (tmp_path / ".github").exists()
     assert 'KABAR_PIN: "kabar==10.0.0"' in pipeline.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("record", "pin"), [
+    # What pip writes into direct_url.json (PEP 610) for each way of installing Kabar.
+    ('{"url": "https://github.com/acme/kabar", "vcs_info": {"vcs": "git", '
+     '"requested_revision": "v0.3.0", "commit_id": "1b8c5bc61a86f377fea47b4276c8c8a5842d2220"}}',
+     "git+https://github.com/acme/kabar@v0.3.0"),
+    ('{"url": "https://github.com/acme/kabar", "vcs_info": {"vcs": "git", '
+     '"commit_id": "1b8c5bc61a86f377fea47b4276c8c8a5842d2220"}}',
+     "git+https://github.com/acme/kabar@1b8c5bc61a86f377fea47b4276c8c8a5842d2220"),
+    ('{"url": "https://files.example.com/kabar-0.3.0-py3-none-any.whl", '
+     '"archive_info": {"hashes": {"sha256": "2dc6"}}}',
+     "https://files.example.com/kabar-0.3.0-py3-none-any.whl"),
+    ('{"url": "file:///home/me/kabar", "dir_info": {"editable": true}}', PIN),
+    ('{"url": "file:///tmp/kabar-0.1.0-py3-none-any.whl", "archive_info": {}}', PIN),
+    ("not json", PIN),
+])
+def test_init_pins_the_kabar_that_is_running(record: str, pin: str) -> None:
+    """Issue 20: the pin was always a tag of our repository; now a site's workflows install
+    the Kabar its owner installed: the same git URL and tag, the same wheel, or the same
+    version from PyPI. A local folder means nothing on a runner: the version's tag."""
+    from generator.cli.init import default_pin
+
+    assert default_pin(record) == pin
+
+
+def test_init_pins_a_version_from_the_index_when_pip_kept_no_url(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.cli.init as init
+
+    class FromIndex:
+        def read_text(self, name: str) -> None:
+            return None  # pip writes direct_url.json only for a URL or a folder
+
+    monkeypatch.setattr(init, "distribution", lambda name: FromIndex())
+    assert init.default_pin() == f"kabar=={__version__}"

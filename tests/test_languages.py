@@ -8,15 +8,15 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from generator.site.build import build
+from tests.sitebuild import build_site
 
 NOW = "2025-07-16T07:30+07:00"
 URL = "https://status.nusa.example/"
 
 
 def _build(site: Path, out: str = "_site", cache: str | None = None) -> Path:
-    build(site / "status.yaml", site / "incidents", site / "history", site / out, now=NOW,
-          cache=site / cache if cache else None)
+    build_site(site / "status.yaml", site / "incidents", site / "history", site / out, now=NOW,
+               cache=site / cache if cache else None)
     return site / out
 
 
@@ -116,14 +116,14 @@ def test_a_site_of_one_language_has_no_folder_and_no_switch(example_site: Path) 
 
 
 def test_an_unchanged_rebuild_in_two_languages_writes_nothing(example_site: Path) -> None:
-    first = build(example_site / "status.yaml", example_site / "incidents",
-                  example_site / "history", example_site / "_site", now=NOW,
-                  cache=example_site / ".cache")
+    first = build_site(example_site / "status.yaml", example_site / "incidents",
+                       example_site / "history", example_site / "_site", now=NOW,
+                       cache=example_site / ".cache")
     assert any(path.startswith("en/") for path in first.report.written)
     (example_site / "incidents" / "2025-07-16-login-errors.yaml").touch()
-    again = build(example_site / "status.yaml", example_site / "incidents",
-                  example_site / "history", example_site / "_site", now=NOW,
-                  cache=example_site / ".cache")
+    again = build_site(example_site / "status.yaml", example_site / "incidents",
+                       example_site / "history", example_site / "_site", now=NOW,
+                       cache=example_site / ".cache")
     assert again.report.written == () and again.report.removed == ()
 
 
@@ -191,8 +191,8 @@ def test_a_missing_translation_falls_back_marked_and_is_warned(example_site: Pat
     assert '<div class=msg><div lang="id"><p>Pengguna tertahan.</p>\n</div></div>' in english
     assert "<h1>Login failures</h1>" in english
     with pytest.raises(BuildError, match="--strict"):
-        build(example_site / "status.yaml", example_site / "incidents",
-              example_site / "history", example_site / "strict", now=NOW, strict=True)
+        build_site(example_site / "status.yaml", example_site / "incidents",
+                   example_site / "history", example_site / "strict", now=NOW, strict=True)
     assert not (example_site / "strict").exists()
 
 

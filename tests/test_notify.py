@@ -11,8 +11,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -279,21 +277,6 @@ def test_test_sends_one_message_to_every_channel(site: Site,
     assert site.received("discord.com") == [expected]
     assert site.emails() == [expected]
     assert not (site.root / "history" / "notified.json").exists()
-
-
-def test_sending_leaves_no_thread_behind(site: Site,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    """Apprise keeps worker threads for the process's life; a process with threads never
-    forks, so ``kabar run`` would build on one core after notifying."""
-    before = {thread.ident for thread in threading.enumerate()}
-    assert site.notify(0, capsys, "--test") == 0
-    assert site.received(f"127.0.0.1:{site.hook.port}")
-    # The receivers' own request threads may take a moment to finish; apprise's pools never do.
-    deadline = time.monotonic() + 5
-    while (left := [thread.name for thread in threading.enumerate()
-                    if thread.ident not in before]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert left == []
 
 
 def test_merge_adds_what_a_racing_run_sent(site: Site, capsys: pytest.CaptureFixture[str]

@@ -22,10 +22,10 @@ from generator.files import prefetch
 from generator.render.base import context
 from generator.render.outputs import outputs
 from generator.site import output as output_module
-from generator.site.build import build
 from generator.site.pool import MINIMUM, Pool, split_map, workers
 from tests.conftest import ROOT
 from tests.factories import sample_model
+from tests.sitebuild import build_site
 
 COUNT = 40  # chunks
 
@@ -168,7 +168,7 @@ def scratch(big_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _build(out: Path) -> tuple[frozenset[int], dict[str, bytes]]:
-    result = build(Path("status.yaml"), Path("incidents"), Path("history"), out, now=NOW)
+    result = build_site(Path("status.yaml"), Path("incidents"), Path("history"), out, now=NOW)
     files = {p.relative_to(out).as_posix(): p.read_bytes()
              for p in sorted(out.rglob("*")) if p.is_file()}
     return result.workers, files

@@ -26,10 +26,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.history.record import record
-from generator.load.config import load_config
+from generator.load.config import check_config, load_config
 from generator.model.compute import BAR_DAYS, NO_DATA, Indicator, SiteModel
 from generator.render.i18n import Translator
-from generator.site.build import build, load_model
+from generator.site.build import load_model
+from tests.sitebuild import build_site
 
 NOW = datetime(2025, 7, 16, 3, 0, tzinfo=UTC)
 ZONES = ("Asia/Jakarta", "Europe/Berlin", "America/New_York", "UTC")
@@ -208,11 +209,12 @@ def test_any_valid_site_builds_the_same_bytes_and_says_one_truth(site: Site) -> 
         root = Path(work)
         write(site, root)
         now = NOW.isoformat()
-        build(root / "status.yaml", root / "incidents", root / "history", root / "a", now=now)
-        build(root / "status.yaml", root / "incidents", root / "history", root / "b", now=now)
+        build_site(root / "status.yaml", root / "incidents", root / "history", root / "a", now=now)
+        build_site(root / "status.yaml", root / "incidents", root / "history", root / "b", now=now)
         files = tree(root / "a")
         assert files == tree(root / "b")  # building twice gives the same bytes
-        model, _ = load_model(root / "status.yaml", root / "incidents", root / "history", NOW)
+        model, _ = load_model(check_config(root / "status.yaml"), root / "incidents",
+                              root / "history", NOW)
     today = NOW.astimezone(model.config.site.zone).date()
     for view in model.components:
         assert all(v is None or 0 <= v <= 100 for v in view.uptime.values()), view.uptime
@@ -231,8 +233,8 @@ def test_with_every_component_out_of_data_every_output_says_no_data(tmp_path: Pa
                              {"id": "web", "name": "Web", "probe": {"http": "https://w.example/"}}]}
     site = Site(status, {}, [(NOW - timedelta(hours=2), {"api": "up", "web": "up"})])
     write(site, tmp_path)
-    build(tmp_path / "status.yaml", tmp_path / "incidents", tmp_path / "history",
-          tmp_path / "_site", now=NOW.isoformat())
+    build_site(tmp_path / "status.yaml", tmp_path / "incidents", tmp_path / "history",
+               tmp_path / "_site", now=NOW.isoformat())
     files = tree(tmp_path / "_site")
     badge = ET.fromstring(files["badge.svg"])
     assert [t.text for t in badge.iter(f"{SVG}text") if t.get("aria-hidden") != "true"] == [
@@ -243,7 +245,7 @@ def test_with_every_component_out_of_data_every_output_says_no_data(tmp_path: Pa
                                  "data": "none", "built_at": summary["status"]["built_at"]}
     assert {(c["id"], c["status"], c["data"]) for c in summary["components"]} == {
         ("api", "operational", "none"), ("web", "operational", "none")}
-    model, _ = load_model(tmp_path / "status.yaml", tmp_path / "incidents",
+    model, _ = load_model(check_config(tmp_path / "status.yaml"), tmp_path / "incidents",
                           tmp_path / "history", NOW)
     assert model.indicator is Indicator.NO_DATA
     agree(model, files)

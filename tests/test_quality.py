@@ -25,7 +25,7 @@ from generator.history.record import record
 from generator.load.config import load_config
 from generator.load.results import Result, Run, write_run
 from generator.render.i18n import Translator
-from generator.site.build import BuildResult, build
+from generator.site.build import BuildResult
 from tests import tools
 from tests.branding import brand, png
 from tests.browser import (
@@ -38,6 +38,7 @@ from tests.browser import (
     serve,
 )
 from tests.conftest import ROOT
+from tests.sitebuild import build_site
 
 OUTAGE = "2025-07-16T07:30:00+07:00"  # the login incident is open
 RESOLVED = "2025-07-16T12:00:00+07:00"
@@ -93,7 +94,7 @@ def sites(quality_root: Path) -> dict[str, Built]:
         if probed:
             probe_runs(quality_root, history, around(now))
         out = quality_root / name
-        result = build(ROOT / "status.yaml", ROOT / "incidents", history, out, now=now)
+        result = build_site(ROOT / "status.yaml", ROOT / "incidents", history, out, now=now)
         built[name] = Built(name, out, result)
     # the example with a logo (its own in the dark theme), a favicon, an accent, a link
     folder = quality_root / "branded-input"
@@ -103,8 +104,8 @@ def sites(quality_root: Path) -> dict[str, Built]:
     history.mkdir()
     probe_runs(quality_root, history, around(OUTAGE))
     out = quality_root / "branded"
-    built["branded"] = Built("branded", out, build(config, ROOT / "incidents", history, out,
-                                                   now=OUTAGE))
+    built["branded"] = Built("branded", out, build_site(config, ROOT / "incidents", history, out,
+                                                        now=OUTAGE))
     return built
 
 
@@ -161,7 +162,7 @@ def big_site(quality_root: Path) -> Built:
         write_run(Run("default", at, at + timedelta(seconds=2), tuple(results)), path)
         record(history, [path], config)
     out = quality_root / "big"
-    return Built("big", out, build(config_path, ROOT / "incidents", history, out, now=OUTAGE))
+    return Built("big", out, build_site(config_path, ROOT / "incidents", history, out, now=OUTAGE))
 
 
 @pytest.fixture(scope="module")
@@ -376,7 +377,7 @@ def test_inlined_images_of_the_largest_size_keep_the_home_page_in_the_first_roun
     config.write_text(config.read_text().replace("logo.svg", "logo.png").replace(
         "logo-dark.svg", "logo-dark.png"))
     out = quality_root / "big-worst"
-    build(config, ROOT / "incidents", folder / "history", out, now=OUTAGE)
+    build_site(config, ROOT / "incidents", folder / "history", out, now=OUTAGE)
     data = (out / "index.html").read_bytes()
     assert data.count(b"data:image/png;base64,") == 3  # all three inlined
     assert not (out / "assets").exists()

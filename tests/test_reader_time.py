@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from generator.site.build import build
 from tests.browser import serve
 from tests.conftest import ROOT
+from tests.sitebuild import build_site
 
 NOW = "2025-07-16T09:30+07:00"  # the outage is resolved: its page shows every update
 PAGE = "incidents/2025-07-16-login-errors.html"
@@ -21,8 +21,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("time")
     shutil.copy(ROOT / "status.yaml", folder / "status.yaml")
     shutil.copytree(ROOT / "incidents", folder / "incidents")
-    build(folder / "status.yaml", folder / "incidents", folder / "history", folder / "_site",
-          now=NOW)
+    build_site(folder / "status.yaml", folder / "incidents", folder / "history", folder / "_site",
+               now=NOW)
     with serve(folder / "_site") as served:
         yield served.url
 

@@ -17,9 +17,9 @@ from generator.history.record import record
 from generator.load.config import load_config
 from generator.load.results import Result, Run, write_run
 from generator.load.site import load_site
-from generator.site.build import build
 from tests.browser import Served, serve
 from tests.conftest import copy_example
+from tests.sitebuild import build_site
 
 OUTAGE = "2025-07-16T07:30:00+07:00"
 IN_WINDOW = "2026-12-10T01:06:00+07:00"  # six minutes into a maintenance of Nusa Chat
@@ -44,7 +44,7 @@ def _example(folder: Path, incidents: bool = True) -> Path:
 
 
 def _build(config: Path, out: Path, now: str) -> Path:
-    build(config, config.parent / "incidents", config.parent / "history", out, now=now)
+    build_site(config, config.parent / "incidents", config.parent / "history", out, now=now)
     return out
 
 

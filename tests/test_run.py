@@ -133,8 +133,7 @@ def test_run_reads_status_yaml_once_for_its_stages(tmp_path: Path, service: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 16: `kabar run` loaded status.yaml four times (probe, record, notify, build),
     calling each command's handler with a made-up Namespace. Now the stages are library
-    calls on one loaded config; the build reads its inputs once more itself (it keys its
-    cache by them)."""
+    calls on one checked config, which the build takes too."""
     from generator.cli.main import main
     from generator.load import config, site
 
@@ -155,5 +154,39 @@ components:
 notify: {{channels: [{{url: "json://127.0.0.1:9/"}}]}}
 """)
     assert main(["run", "--no-cache"]) == 0
-    assert len(reads) == 2, reads
+    assert reads == [Path("status.yaml")]
     assert (tmp_path / "_site" / "index.html").is_file()
+
+
+def test_run_builds_on_workers_then_notifies(tmp_path: Path, service: int) -> None:
+    """Issue 16: `kabar run` notified before building; apprise keeps threads for the life
+    of the process, and a process with threads builds without workers, so notify had to
+    shut apprise's pools down itself. Now the page is built first, on workers, and then
+    subscribers are told of the outage, which the page already shows."""
+    from tests.notify_receivers import webhook
+
+    def config(path: str) -> None:
+        (tmp_path / "status.yaml").write_text(f"""\
+site: {{title: Acme Status, url: "https://status.acme.test/", timezone: UTC, language: en}}
+components:
+  - {{id: api, name: API, probe: {{http: "http://127.0.0.1:{service}{path}", retries: 0}}}}
+notify: {{channels: [{{url: "json://127.0.0.1:{hook.port}/"}}]}}
+""")
+
+    (tmp_path / "incidents").mkdir()
+    for n in range(600):  # enough files for the build to share them among workers
+        (tmp_path / "incidents" / f"old-{n:03d}.yaml").write_text(
+            f"title: Old {n}\ncomponents: {{api: partial_outage}}\nupdates:\n"
+            f"  - {{at: 2025-01-01 {n % 24:02d}:00, status: resolved, message: Done.}}\n")
+    with webhook() as hook:
+        for path in ("/", "/broken", "/broken"):  # up, then down twice: a message is due
+            config(path)
+            result = kabar("run", "-v", "--no-cache", cwd=tmp_path,
+                           env={"KABAR_WORKERS": "2"})
+            assert result.returncode == 0, result.stderr
+        assert [r.json()["title"] for r in hook.received] == ["Acme Status: API down"]
+    assert "built with 4 worker processes" in result.stderr  # 2 parsed, 2 rendered
+    built = result.stdout.index("built _site/")
+    assert result.stdout.index("channel 1 (json): sent 1 message") > built
+    page = re.sub(r"<[^>]+>", "", (tmp_path / "_site" / "index.html").read_text())
+    assert "Major outage on API since " in page  # what the message's link will show

@@ -13,7 +13,7 @@ import pytest
 from generator.history.record import record
 from generator.load.config import load_config
 from generator.load.results import Result, Run, UpstreamResult, write_run
-from generator.site.build import build
+from tests.sitebuild import build_site
 from tests.test_consumers import RESPONSES, schema_errors
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -47,8 +47,8 @@ def site(tmp_path: Path, language: str, stack: list[str | None]) -> Path:
                                           Result("web", at, "up", 50.0)),
                       upstreams=(github, vendor)), tmp_path / "r.json")
         record(tmp_path / "history", [tmp_path / "r.json"], config)
-    build(tmp_path / "status.yaml", tmp_path / "incidents", tmp_path / "history",
-          tmp_path / "_site", now=(T0 + len(stack) * STEP).isoformat())
+    build_site(tmp_path / "status.yaml", tmp_path / "incidents", tmp_path / "history",
+               tmp_path / "_site", now=(T0 + len(stack) * STEP).isoformat())
     return tmp_path / "_site"
 
 

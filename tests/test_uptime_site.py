@@ -19,8 +19,9 @@ from generator.load.config import load_config
 from generator.load.results import Result, Run, write_run
 from generator.model.compute import compute
 from generator.model.uptime import Tally
-from generator.site.build import BuildResult, build
+from generator.site.build import BuildResult
 from tests.conftest import ROOT
+from tests.sitebuild import build_site
 
 NOW = "2025-07-20T12:00:00+07:00"
 HEADER = ("date,observed_minutes,counted_minutes,major_minutes,partial_minutes,"
@@ -52,7 +53,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     start = datetime(2025, 7, 18, 12, tzinfo=UTC)
     runs(folder, history, start, 4 * 48, down=range(34, 36))
     out = folder / "site"
-    return out, build(ROOT / "status.yaml", ROOT / "incidents", history, out, now=NOW)
+    return out, build_site(ROOT / "status.yaml", ROOT / "incidents", history, out, now=NOW)
 
 
 class FigureLinks(HTMLParser):

@@ -12,7 +12,7 @@ from generator import clock
 from generator.errors import KabarError, counted
 
 if TYPE_CHECKING:
-    from generator.load.config import Config
+    from generator.load.config import Config, ConfigCheck
 
 
 def _github() -> bool:
@@ -81,10 +81,17 @@ def _record(config: Config, history: Path, files: list[Path], quorum: int) -> No
 
 
 def build(args: argparse.Namespace) -> int:
+    from generator.load.config import check_config
+
+    return _build(check_config(args.config), args)
+
+
+def _build(config: ConfigCheck, args: argparse.Namespace) -> int:
+    from generator.site.build import BuildOptions
     from generator.site.build import build as build_site
 
-    result = build_site(args.config, args.incidents, args.history, args.out,
-                        now=args.now, strict=args.strict, cache=args.cache, jobs=args.jobs)
+    result = build_site(config, BuildOptions(args.out, args.incidents, args.history, args.now,
+                                             args.strict, args.cache, args.jobs))
     _print_warnings(result.warnings)
     report = result.report
     total = report.unchanged + len(report.written)
@@ -97,21 +104,32 @@ def build(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The scheduled job on this machine: the stages as library calls, on one loaded config."""
-    from generator.load.config import load_config
-    from generator.notify import notify as send_due
+    """The scheduled job on this machine: probe, record, build, then notify, as library
+    calls on one checked config. The page is built before anyone is told to look at it; a
+    message that cannot be sent never keeps the page from building, nor a failed build the
+    messages from going."""
+    from generator.load.config import check_config
 
-    config = load_config(args.config)
+    checked = check_config(args.config)
+    config = checked.loaded(warn=False)  # the build reports its warnings, once
     out = Path("results") / f"{args.location}.json"
     _probe(config, args.location, args.history, out)
     _record(config, args.history, [out], 1)
-    try:  # a message that cannot be sent never keeps the page from building
-        outcome = send_due(config, args.incidents, args.history, clock.now(args.now))
+    try:
+        return _build(checked, args)
+    finally:
+        _notify_due(config, args.incidents, args.history, args.now)
+
+
+def _notify_due(config: Config, incidents: Path, history: Path, now: str | None) -> None:
+    from generator.notify import notify as send_due
+
+    try:
+        outcome = send_due(config, incidents, history, clock.now(now))
         for line in outcome.failures:
             print(f"notify: {line}", file=sys.stderr)
     except KabarError as exc:
         print(f"notify: error: {exc}", file=sys.stderr)
-    return build(args)
 
 
 def new(args: argparse.Namespace) -> int:

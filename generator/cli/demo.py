@@ -152,8 +152,9 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
     clock, a simulated incident of yesterday joins the example's, so the page has a recent
     story to tell.
     """
+    from generator.load.config import check_config
     from generator.probe import format_table, run_probes
-    from generator.site.build import build
+    from generator.site.build import BuildOptions, build
 
     if rounds < 1:
         raise KabarError(f"--rounds {rounds}: expected 1 or more")
@@ -183,7 +184,8 @@ def run_demo(out: Path, rounds: int = 3, serve: bool = False, port: int = 8000,
                 print(warning, file=sys.stderr)
             print(f"live round {n} of {rounds}, recorded as at {isoformat(slot)}:\n"
                   f"{format_table(run)}", flush=True)
-        result = build(config_path, incidents_dir, history, out, now=isoformat(at), cache=None)
+        result = build(check_config(config_path),
+                       BuildOptions(out, incidents_dir, history, isoformat(at)))
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     seconds = time.perf_counter() - started

@@ -15,6 +15,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from generator import SOURCE, __version__
@@ -64,9 +65,34 @@ history/
 """
 
 
-def default_pin() -> str:
-    """The Kabar that is running, as pip installs it: the git tag of this version."""
-    return f"git+{SOURCE}@v{__version__}"
+def default_pin(direct_url: str | None = None) -> str:
+    """The Kabar that is running, as pip would install it again in CI.
+
+    Pip records where it installed a package from (``direct_url.json``, PEP 610; given as
+    ``direct_url`` to test): from a git URL, the same URL at the same tag or commit; from a
+    URL of a wheel or an archive, that URL; from an index (no record), ``kabar==<version>``.
+    A local folder or file means nothing on a CI runner, so an editable or local install,
+    or a checkout run without installing, pins the git tag of this version in ``SOURCE``.
+    """
+    tag = f"git+{SOURCE}@v{__version__}"
+    if direct_url is None:
+        try:
+            direct_url = distribution("kabar").read_text("direct_url.json")
+        except PackageNotFoundError:
+            return tag
+        if direct_url is None:
+            return f"kabar=={__version__}"
+    try:
+        record = json.loads(direct_url)
+        url, vcs = str(record["url"]), record.get("vcs_info")
+    except (ValueError, KeyError, TypeError):
+        return tag
+    if url.startswith("file:"):
+        return tag
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
+        revision = vcs.get("requested_revision") or vcs.get("commit_id")
+        return f"git+{url}@{revision}" if revision else f"git+{url}"
+    return url if "archive_info" in record else tag
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from generator.errors import KabarError, ValidationError, counted
 from generator.files import StatKey, input_files
-from generator.site.build import build
+from generator.load.config import check_config
+from generator.site.build import BuildOptions, build
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +91,12 @@ def snapshot(config: Path, incidents: Path, history: Path) -> dict[str, StatKey 
     return {name: key for name, (_, key) in input_files(config, incidents, history).items()}
 
 
-def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | None,
-            strict: bool, say: Callable[[str], None], cache: Path | None = None,
+def rebuild(config: Path, options: BuildOptions, say: Callable[[str], None],
             notes: list[str] | None = None) -> bool:
     """Build once; report the outcome through ``say`` (and into ``notes``, which the pages
     served show); never raise for a user's mistake."""
     try:
-        result = build(config, incidents, history, out, now=now, strict=strict, cache=cache)
+        result = build(check_config(config), options)
     except (ValidationError, KabarError) as exc:
         shown = [str(p) for p in exc.problems] if isinstance(exc, ValidationError) \
             else [f"error: {exc}"]
@@ -107,7 +107,7 @@ def rebuild(config: Path, incidents: Path, history: Path, out: Path, now: str | 
     for line in shown:
         say(line)
     if ok:
-        say(f"rebuilt {out}/: {counted(len(result.report.written), 'file')} changed")
+        say(f"rebuilt {options.out}/: {counted(len(result.report.written), 'file')} changed")
     if notes is not None:
         notes[:] = shown
     return ok
@@ -126,7 +126,8 @@ def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
     server = static_server(out, port)  # before the build: a busy port fails at once
     notes: list[str] = []
     server.notes = notes  # type: ignore[attr-defined]  # shown on every page served
-    rebuild(config, incidents, history, out, now, strict, speak, cache, notes)
+    options = BuildOptions(out, incidents, history, now, strict, cache)
+    rebuild(config, options, speak, notes)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     speak(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
@@ -137,7 +138,7 @@ def serve(config: Path, incidents: Path, history: Path, out: Path, port: int,
             current = snapshot(config, incidents, history)
             if current != seen:
                 seen = current
-                rebuild(config, incidents, history, out, now, strict, speak, cache, notes)
+                rebuild(config, options, speak, notes)
     except KeyboardInterrupt:
         pass
     finally:

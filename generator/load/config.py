@@ -103,16 +103,21 @@ class ConfigCheck:
     # the components are unreadable.
     component_ids: frozenset[str] | None
     zone: ZoneInfo  # the site's, or UTC when it is missing or not valid
+    path: Path = Path("status.yaml")  # the file read
+
+    def loaded(self, warn: bool = True) -> Config:
+        """The config; ``ValidationError`` with every problem when it has an error. Its
+        warnings are logged unless ``warn`` is false."""
+        if self.config is None:
+            raise ValidationError(list(self.problems))
+        for problem in self.problems if warn else ():
+            log.warning("%s", problem)
+        return self.config
 
 
 def load_config(path: Path) -> Config:
     """Load and validate ``status.yaml``; raise ``ValidationError`` with every problem."""
-    checked = check_config(path)
-    if checked.config is None:
-        raise ValidationError(list(checked.problems))
-    for problem in checked.problems:
-        log.warning("%s", problem)
-    return checked.config
+    return check_config(path).loaded()
 
 
 def check_config(path: Path) -> ConfigCheck:
@@ -121,11 +126,11 @@ def check_config(path: Path) -> ConfigCheck:
     if yamlsource.escapes(path, path.parent):
         return ConfigCheck(None, (Problem(display_path(path), 1, 1, "a symbolic link to a file "
                                           "outside its folder; put the file itself there"),),
-                           None, ZoneInfo("UTC"))
+                           None, ZoneInfo("UTC"), path)
     try:
         source = yamlsource.load(path, display_path(path))
     except ValidationError as exc:
-        return ConfigCheck(None, tuple(exc.problems), None, ZoneInfo("UTC"))
+        return ConfigCheck(None, tuple(exc.problems), None, ZoneInfo("UTC"), path)
     check = Checker(source, problems)
     root: dict[str, Any] | None = None
     if source.data is None:
@@ -155,7 +160,7 @@ def check_config(path: Path) -> ConfigCheck:
     config = None
     if site and components is not None and not check.failures:
         config = Config(site, components, path, **extra)
-    return ConfigCheck(config, tuple(problems), ids, zone)
+    return ConfigCheck(config, tuple(problems), ids, zone, path)
 
 
 def _control(check: Checker, value: Any) -> tuple[Probe, ...] | None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from generator.errors import Problem, ValidationError
 from generator.load.ahead import ahead_warnings
-from generator.load.config import Config, check_config
+from generator.load.config import Config, ConfigCheck, check_config
 from generator.load.incidents import Incident, check_incidents
 from generator.load.languages import language_problems
 
@@ -20,17 +20,19 @@ IncidentLoader = Callable[[Path, "frozenset[str] | None", ZoneInfo],
 
 
 def load_site(
-    config_path: Path, incidents_dir: Path, now: datetime | None = None,
+    config: Path | ConfigCheck, incidents_dir: Path, now: datetime | None = None,
     incidents_loader: IncidentLoader = check_incidents,
 ) -> tuple[Config, tuple[Incident, ...], tuple[Problem, ...]]:
-    """Load ``status.yaml`` and every incident; raise one ``ValidationError`` for all errors.
+    """Load ``status.yaml`` (``config``: its path, or what ``check_config`` found in it) and
+    every incident; raise one ``ValidationError`` for all errors.
 
     Returns the config, the incidents (by id) and the warnings, which never fail a load.
     Incidents are checked even when ``status.yaml`` is broken, against what did parse.
     With ``now``, updates dated more than a day after it are warned about
     (``generator/load/ahead.py``).
     """
-    checked = check_config(config_path)
+    checked = config if isinstance(config, ConfigCheck) else check_config(config)
+    config_path = checked.path
     incidents, incident_problems = incidents_loader(
         incidents_dir, checked.component_ids, checked.zone)
     problems = [*checked.problems, *incident_problems]

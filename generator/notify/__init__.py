@@ -36,7 +36,7 @@ from generator.model.states import EventKind
 from generator.notify import sent as sent_file
 from generator.notify.events import Event, due_events
 from generator.notify.messages import Message, compose, test_message
-from generator.notify.send import deliver, release_threads
+from generator.notify.send import deliver
 
 Print = Callable[[str], None]
 
@@ -95,19 +95,9 @@ _FAILED = ("not sent", "it is tried again on the next run")
 
 
 def _run(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]],
-         dry_run: bool, out: Print,
-         took: Callable[[Channel, tuple[Message, ...]], None] | None = None,
-         failed: tuple[str, str] = _FAILED) -> Outcome:
-    try:
-        return _each(channels, due, dry_run, out, took, failed)
-    finally:
-        release_threads()
-
-
-def _each(channels: tuple[Channel, ...], due: Callable[[Channel], list[Message]],
           dry_run: bool, out: Print,
-          took: Callable[[Channel, tuple[Message, ...]], None] | None,
-          failed: tuple[str, str]) -> Outcome:
+          took: Callable[[Channel, tuple[Message, ...]], None] | None = None,
+          failed: tuple[str, str] = _FAILED) -> Outcome:
     count = 0
     failures: list[str] = []
     for channel in channels:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -61,21 +60,6 @@ def deliver(channel: Channel, messages: Sequence[Message],
                     return Delivery(tuple(sent), f"sending failed{_reason(lines)}")
                 sent.append(message)
     return Delivery(tuple(sent), None)
-
-
-def release_threads() -> None:
-    """End the worker threads apprise keeps for the life of the process once sending is done.
-
-    A process with threads never forks (``site.pool.workers``), so ``kabar run`` would
-    otherwise build on one core after notifying. Apprise's pools are module globals it makes
-    again when next needed; an apprise without them is left alone.
-    """
-    module = sys.modules.get("apprise.apprise")
-    for name in ("_coordinator_executor", "_shared_executor"):
-        pool = getattr(module, name, None)
-        if pool is not None:
-            pool.shutdown(wait=True)
-            setattr(module, name, None)
 
 
 def _asset(apprise: Any) -> Any:
