@@ -28,6 +28,7 @@ from generator.site.output import Placed, Staging, WriteReport, recover
 from generator.site.static import static_files, static_folder, static_outputs
 
 if TYPE_CHECKING:
+    from generator.history import History
     from generator.load.config import ConfigCheck
     from generator.model.compute import SiteModel
     from generator.render.output import Output
@@ -126,7 +127,8 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
                cache: Cache | None = None, jobs: int = 1, pids: set[int] | None = None,
                ) -> tuple[SiteModel, tuple[str, ...]]:
     """Load the incidents and the history and compute the model at ``now``, with the
-    warnings; ``jobs`` workers parse the incident files (``pids`` gets who parsed them)."""
+    warnings. ``jobs`` workers parse the incident files (``pids`` gets who parsed them)
+    while this process reads the history."""
     from generator.history.read import read_history
     from generator.load.site import load_site
     from generator.model.compute import compute
@@ -136,11 +138,16 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
     # them (about 1 s of CPU on the bench's cold build).
     collecting = gc.isenabled()
     gc.disable()
+    history: list[History] = []
+
+    def read() -> None:  # with a status.yaml that has errors, load_site raises next
+        if config.config is not None:
+            history.append(read_history(history_dir, config.config, now))
+
     try:
         loaded, incidents, problems = load_site(config, incidents_dir, now, partial(
-            cached_incidents, cache, jobs=jobs, pids=pids))
-        history = read_history(history_dir, loaded, now)
-        model = compute(loaded, incidents, history, now)
+            cached_incidents, cache, jobs=jobs, pids=pids, meanwhile=read))
+        model = compute(loaded, incidents, history[0], now)
     finally:
         if collecting:
             gc.enable()

@@ -40,13 +40,13 @@ log = logging.getLogger(__name__)
 
 
 def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozenset[str] | None,
-                     zone: ZoneInfo, parsed: Callable[[tuple[Incident, ...]], None] | None = None,
-                     jobs: int = 1, pids: set[int] | None = None,
+                     zone: ZoneInfo, jobs: int = 1, pids: set[int] | None = None,
+                     meanwhile: Callable[[], object] = lambda: None,
                      ) -> tuple[tuple[Incident, ...], list[Problem]]:
     """``load.incidents.check_incidents``, reading and parsing only what changed since the
-    last build that used ``cache`` (None: no cache). ``parsed`` is called with the incidents
-    as soon as they are known without error, before the cache is saved. ``jobs`` workers
-    parse the files when there are many (``pids`` gets the processes that did)."""
+    last build that used ``cache`` (None: no cache). ``jobs`` workers parse the files when
+    there are many (``pids`` gets the processes that did), while this process calls
+    ``meanwhile()``; it is called in any case."""
     listing = incident_files(directory)
     names = listing.names
     started = time.time_ns()
@@ -70,7 +70,7 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
         parse = partial(_check_files, component_ids, zone)
         files = [(listing.path(name), listing.shown(name), stem(name),
                   entry[2] if (entry := known.get(name)) is not None else "") for name in todo]
-        parsed_files = split_map(parse, files, jobs=jobs, pids=pids)
+        parsed_files = split_map(parse, files, jobs=jobs, pids=pids, meanwhile=meanwhile)
         for name, (sha, checked) in zip(todo, parsed_files, strict=True):
             cached = _decode(known[name][3:], sha) if checked is None else checked
             if cached is None:  # damaged after all: parse it here
@@ -78,9 +78,9 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
                     (listing.path(name), listing.shown(name), stem(name), "")])[0]
                 assert cached is not None
             results[name], digests[name] = cached, sha
+    else:
+        meanwhile()
     incidents, problems = collect(listing, [results[name] for name in names])
-    if parsed is not None and not any(p.severity == "error" for p in problems):
-        parsed(incidents)
     if cache is not None and (todo or len(known) != len(names)):
         # A file changed within RACY_NS of being read might change again unseen by its
         # stat key: it is saved without one, so its bytes are compared next time.

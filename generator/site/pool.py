@@ -130,15 +130,19 @@ def chunked(func: Callable[[Sequence[T]], list[R]], items: Sequence[T],
 
 
 def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs: int = 1,
-              chunk: int = 250, pids: set[int] | None = None) -> list[R]:
+              chunk: int = 250, pids: set[int] | None = None,
+              meanwhile: Callable[[], object] = lambda: None) -> list[R]:
     """``func(items)``, one result per item in order, shared among ``jobs`` workers when
-    there are ``MINIMUM`` items or more; ``pids`` gets the processes that did the work."""
+    there are ``MINIMUM`` items or more; ``pids`` gets the processes that did the work.
+    This process calls ``meanwhile()`` while the workers work (else before ``func``)."""
     if jobs < 2 or len(items) < MINIMUM:
         if pids is not None:
             pids.add(os.getpid())
+        meanwhile()
         return func(items)
     work, count = chunked(func, items, chunk)
     with Pool(work, count, jobs) as pool:
+        meanwhile()
         parts = pool.results()
     if pids is not None:
         pids.update(pool.pids)
