@@ -10,7 +10,6 @@ from generator.history import (
     History,
     Observed,
     Sample,
-    Span,
     UpstreamHistory,
     UpstreamSample,
 )
@@ -22,7 +21,7 @@ from generator.history.files import (
     raw_files,
     raw_runs,
 )
-from generator.history.spans import merge_spans, spans_of, upstream_spans
+from generator.history.spans import Triple, merge_spans, spans_of, upstream_spans
 from generator.load.config import Config
 from generator.load.results import UpstreamResult
 
@@ -49,8 +48,8 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
     runs.sort(key=lambda run: run.at)
 
     vendor_ids = [upstream.id for upstream in config.upstreams]
-    vendor_spans: dict[str, list[Span]] = {key: [] for key in vendor_ids}
-    spans: dict[str, list[Span]] = {key: [] for key in ids}
+    vendor_spans: dict[str, list[Triple]] = {key: [] for key in vendor_ids}
+    spans: dict[str, list[Triple]] = {key: [] for key in ids}
     latency: dict[str, dict[date, float]] = {key: {} for key in ids}
     for month, path in sorted(daily_files(directory).items()):
         if not first.replace(day=1) <= month <= last:
@@ -67,14 +66,10 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
                     continue
                 if entry.latency_ms is not None:
                     latency[key][record.day] = entry.latency_ms
-                for begin, end, state in entry.spans:
-                    span = Span(start + timedelta(seconds=begin),
-                                min(start + timedelta(seconds=end), now), state)
-                    if span.start < span.end:
-                        spans[key].append(span)
+                spans[key] += _spans(start, entry.spans, now)
 
     for key, found in spans_of(runs, config.site.interval, end=now).items():
-        spans[key] += found
+        spans[key] += ((span.start, span.end, span.state) for span in found)
     recent: dict[str, list[Sample]] = {key: [] for key in ids}
     sums: dict[tuple[str, date], list[float]] = {}  # (component, day) -> [total ms, count]
     for run in runs:
@@ -90,7 +85,7 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
 
     for key, found in upstream_spans(runs, config.site.interval, end=now).items():
         if key in vendor_spans:
-            vendor_spans[key] += found
+            vendor_spans[key] += ((span.start, span.end, span.state) for span in found)
     upstreams = {key: UpstreamHistory(tuple(merge_spans(vendor_spans[key])),
                                       *_latest(runs, key)) for key in vendor_ids}
     components = {
@@ -106,10 +101,11 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
 
 
 def _spans(start: datetime, offsets: tuple[tuple[int, int, Observed], ...],
-           now: datetime) -> list[Span]:
-    spans = [Span(start + timedelta(seconds=begin), min(start + timedelta(seconds=end), now),
-                  state) for begin, end, state in offsets]
-    return [span for span in spans if span.start < span.end]
+           now: datetime) -> list[Triple]:
+    """A daily line's spans (seconds from ``start``), up to ``now``."""
+    spans = [(start + timedelta(seconds=begin), min(start + timedelta(seconds=end), now),
+              state) for begin, end, state in offsets]
+    return [span for span in spans if span[0] < span[1]]
 
 
 def _latest(runs: list[RawRun], key: str) -> tuple[UpstreamSample | None, UpstreamSample | None]:
