@@ -71,17 +71,20 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
     for key, found in spans_of(runs, config.site.interval, end=now).items():
         spans[key] += ((span.start, span.end, span.state) for span in found)
     recent: dict[str, list[Sample]] = {key: [] for key in ids}
-    sums: dict[tuple[str, date], list[float]] = {}  # (component, day) -> [total ms, count]
+    sums: dict[date, dict[str, list[float]]] = {}  # day -> component -> [total ms, count]
     for run in runs:
-        day = run.at.date()
+        day_sums = sums.setdefault(run.at.date(), {})
         for key, sample in run.samples.items():
             recent[key].append(sample)
             if sample.latency_ms is not None:
-                pair = sums.setdefault((key, day), [0.0, 0.0])
+                pair = day_sums.get(key)
+                if pair is None:
+                    pair = day_sums[key] = [0.0, 0.0]
                 pair[0] += sample.latency_ms
                 pair[1] += 1
-    for (key, day), (total, count) in sums.items():
-        latency[key][day] = round(total / count, 1)
+    for day, day_sums in sums.items():
+        for key, (total, count) in day_sums.items():
+            latency[key][day] = round(total / count, 1)
 
     for key, found in upstream_spans(runs, config.site.interval, end=now).items():
         if key in vendor_spans:

@@ -26,16 +26,21 @@ def spans_of(runs: Sequence[RawRun], interval: timedelta, end: datetime | None =
     made: dict[str, list[list[Any]]] = {}  # [start, end, state], merged as they come
 
     def close(key: str, sample: Sample, until: datetime) -> None:
-        stop = min(until, sample.at + reach)
+        at = sample.at
+        stop = at + reach
+        if until <= stop:  # as min(until, stop) chooses
+            stop = until
         if end is not None and end < stop:
             stop = end
-        if stop <= sample.at or (started_before is not None and sample.at >= started_before):
+        if stop <= at or (started_before is not None and at >= started_before):
             return
-        spans = made.setdefault(key, [])
-        if spans and spans[-1][1] == sample.at and spans[-1][2] == sample.state:
+        spans = made.get(key)  # once for every sample of the recent days: no setdefault([])
+        if spans is None:
+            made[key] = [[at, stop, sample.state]]
+        elif spans[-1][1] == at and spans[-1][2] == sample.state:
             spans[-1][1] = stop
         else:
-            spans.append([sample.at, stop, sample.state])
+            spans.append([at, stop, sample.state])
 
     for run in runs:
         if run.unknown is not None:
