@@ -224,12 +224,13 @@ def report(segments: Sequence[Grid], probes: Sequence[tuple[int, int]],
                 break
             if bounds[k + 1] > a:
                 touching[k].append(incident_id)
-    observed = [(k, max(bounds[k], first), min(bounds[k + 1], now)) for k in range(len(days))]
-    observed = [(k, low, high) for k, low, high in observed if high > low]
-    rows = minutes(segments, probes, [(low, high) for _, low, high in observed])
+    rows = minutes(segments, probes, [(max(bounds[k], first), min(bounds[k + 1], now))
+                                      for k in range(len(days))])
     by_month: dict[date, tuple[list[Period], list[Minutes]]] = {}
     alike: dict[Minutes, tuple[Tally, float | None]] = {}  # most days are like many others
-    for (k, _, _), row in zip(observed, rows, strict=True):
+    for k, row in enumerate(rows):
+        if not row[0]:  # not observed: before the component's first minute, or after now
+            continue
         known = alike.get(row)
         if known is None:
             each = Tally(*row)
