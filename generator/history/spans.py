@@ -59,6 +59,7 @@ def spans_of(runs: Sequence[RawRun], interval: timedelta, end: datetime | None =
 
 
 Triple = tuple[datetime, datetime, Any]  # start, end, state: a span before it is merged
+_START_END = itemgetter(0, 1)
 
 
 def merge_spans(spans: Iterable[Triple]) -> list[Span]:
@@ -85,9 +86,6 @@ def merge_spans(spans: Iterable[Triple]) -> list[Span]:
                 continue
         merged.append([start, end, state])
     return [Span(*span) for span in merged]
-
-
-_START_END = itemgetter(0, 1)
 
 
 UNREAD = ComponentState.NO_DATA  # an upstream reading that could not read the page: ends the
