@@ -61,12 +61,16 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
             for key, offsets in record.upstreams.items():
                 if key in vendor_spans:
                     vendor_spans[key] += _spans(start, offsets, now)
+            alike: dict[tuple[tuple[int, int, Observed], ...], list[Triple]] = {}
             for key, entry in record.components.items():
                 if key not in wanted:
                     continue
                 if entry.latency_ms is not None:
                     latency[key][record.day] = entry.latency_ms
-                spans[key] += _spans(start, entry.spans, now)
+                same = alike.get(entry.spans)  # most components spend a day alike: all up
+                if same is None:
+                    same = alike[entry.spans] = _spans(start, entry.spans, now)
+                spans[key] += same
 
     for key, found in spans_of(runs, config.site.interval, end=now).items():
         spans[key] += ((span.start, span.end, span.state) for span in found)
