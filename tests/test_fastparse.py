@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from generator.load import yamlsource
 from generator.load.incidents import Incident, check_incidents, check_text
@@ -86,3 +89,32 @@ def test_a_typo_gives_the_messages_the_positioned_parse_gave(
     assert problems == expected
     assert problems  # the typo was found, at a line and column of its own
     assert incidents == (() if incident is None else (incident,))
+
+
+# YAML 1.1 plain scalars that are not text, and look-alikes that are (times stay text: Kabar
+# reads them in the site's zone; so do clock times like 17:24, which YAML 1.1 makes numbers).
+SCALARS = """\
+a: yes
+b: No
+c: on
+d: ~
+e: null
+f:
+g: 0x1F
+h: 012
+i: 1_000
+j: -.inf
+k: 1.5e3
+l: 1e3
+m: '12'
+n: "true"
+o: yess
+"""
+
+
+@pytest.mark.parametrize("load", [yamlsource.loads, yamlsource.loads_fast],
+                         ids=["positioned", "fast"])
+def test_values_are_typed_as_pyyaml_types_them(load: Callable[[str, str], Any]) -> None:
+    assert load(SCALARS, "x.yaml").data == yaml.safe_load(SCALARS)
+    assert load("at: 2025-07-16 06:15\nclock: 17:24\n", "x.yaml").data == {
+        "at": "2025-07-16 06:15", "clock": "17:24"}

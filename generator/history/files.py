@@ -29,6 +29,7 @@ _STATES = {state.value: state for state in ProbeState}  # the file's word -> the
 _LATENCY = frozenset({float, int, type(None)})
 _ERROR = frozenset({str, type(None)})
 _VENDOR = frozenset(VENDOR_STATES)
+_VENDOR_STATES = {state: ComponentState(state) for state in VENDOR_STATES}
 
 
 @dataclass(frozen=True)
@@ -275,26 +276,33 @@ def decode_day(value: object) -> DayRecord:
         raise ValueError("'components' is missing")
     decoded: dict[str, DayComponent] = {}
     for key, entry in components.items():
-        spans = entry.get("spans") if isinstance(entry, dict) else None
-        if not (isinstance(entry, dict) and isinstance(entry.get("n"), int)
-                and _number_or_none(entry.get("ms")) and isinstance(spans, list)
-                and all(_is_span(span) for span in spans)):
+        spans = _day_spans(entry.get("spans"), _STATES) if isinstance(entry, dict) else None
+        if spans is None or not (isinstance(entry.get("n"), int)
+                                 and _number_or_none(entry.get("ms"))):
             raise ValueError(f"bad entry for {key!r}")
         ms = entry.get("ms")
-        decoded[key] = DayComponent(entry["n"], None if ms is None else float(ms),
-                                    tuple((s[0], s[1], _STATES[s[2]]) for s in spans))
+        decoded[key] = DayComponent(entry["n"], None if ms is None else float(ms), spans)
     vendors = value.get("upstreams") or {}
-    if not isinstance(vendors, dict) or not all(
-            isinstance(spans, list) and all(_is_span(span, _VENDOR) for span in spans)
-            for spans in vendors.values()):
+    found = {key: _day_spans(spans, _VENDOR_STATES) for key, spans in vendors.items()} \
+        if isinstance(vendors, dict) else None
+    if found is None or None in found.values():
         raise ValueError("bad 'upstreams'")
-    return DayRecord(day, decoded, {key: tuple((s[0], s[1], ComponentState(s[2])) for s in spans)
-                                    for key, spans in vendors.items()})
+    return DayRecord(day, decoded, {key: spans for key, spans in found.items()
+                                    if spans is not None})
 
 
-def _is_span(value: object, states: Container[str] = _STATES) -> bool:
-    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int)
-            and isinstance(value[1], int) and value[0] < value[1] and value[2] in states)
+def _day_spans(value: object, states: Mapping[str, Observed],
+               ) -> tuple[tuple[int, int, Observed], ...] | None:
+    """A daily line's ``[[begin, end, state], …]``, states by name; None when it is not."""
+    if not isinstance(value, list):
+        return None
+    spans = []
+    for span in value:  # in one pass: a year of days has about 40,000 of them
+        if not (isinstance(span, list) and len(span) == 3 and isinstance(span[0], int)
+                and isinstance(span[1], int) and span[0] < span[1] and span[2] in states):
+            return None
+        spans.append((span[0], span[1], states[span[2]]))
+    return tuple(spans)
 
 
 def _number_or_none(value: object) -> bool:

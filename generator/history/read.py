@@ -10,7 +10,6 @@ from generator.history import (
     History,
     Observed,
     Sample,
-    Span,
     UpstreamHistory,
     UpstreamSample,
 )
@@ -22,7 +21,7 @@ from generator.history.files import (
     raw_files,
     raw_runs,
 )
-from generator.history.spans import merge_spans, spans_of, upstream_spans
+from generator.history.spans import Triple, merge_spans, spans_of, upstream_spans
 from generator.load.config import Config
 from generator.load.results import UpstreamResult
 
@@ -49,8 +48,8 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
     runs.sort(key=lambda run: run.at)
 
     vendor_ids = [upstream.id for upstream in config.upstreams]
-    vendor_spans: dict[str, list[Span]] = {key: [] for key in vendor_ids}
-    spans: dict[str, list[Span]] = {key: [] for key in ids}
+    vendor_spans: dict[str, list[Triple]] = {key: [] for key in vendor_ids}
+    spans: dict[str, list[Triple]] = {key: [] for key in ids}
     latency: dict[str, dict[date, float]] = {key: {} for key in ids}
     for month, path in sorted(daily_files(directory).items()):
         if not first.replace(day=1) <= month <= last:
@@ -62,35 +61,38 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
             for key, offsets in record.upstreams.items():
                 if key in vendor_spans:
                     vendor_spans[key] += _spans(start, offsets, now)
+            alike: dict[tuple[tuple[int, int, Observed], ...], list[Triple]] = {}
             for key, entry in record.components.items():
                 if key not in wanted:
                     continue
                 if entry.latency_ms is not None:
                     latency[key][record.day] = entry.latency_ms
-                for begin, end, state in entry.spans:
-                    span = Span(start + timedelta(seconds=begin),
-                                min(start + timedelta(seconds=end), now), state)
-                    if span.start < span.end:
-                        spans[key].append(span)
+                same = alike.get(entry.spans)  # most components spend a day alike: all up
+                if same is None:
+                    same = alike[entry.spans] = _spans(start, entry.spans, now)
+                spans[key] += same
 
     for key, found in spans_of(runs, config.site.interval, end=now).items():
-        spans[key] += found
+        spans[key] += ((span.start, span.end, span.state) for span in found)
     recent: dict[str, list[Sample]] = {key: [] for key in ids}
-    sums: dict[tuple[str, date], list[float]] = {}  # (component, day) -> [total ms, count]
+    sums: dict[date, dict[str, list[float]]] = {}  # day -> component -> [total ms, count]
     for run in runs:
-        day = run.at.date()
+        day_sums = sums.setdefault(run.at.date(), {})
         for key, sample in run.samples.items():
             recent[key].append(sample)
             if sample.latency_ms is not None:
-                pair = sums.setdefault((key, day), [0.0, 0.0])
+                pair = day_sums.get(key)
+                if pair is None:
+                    pair = day_sums[key] = [0.0, 0.0]
                 pair[0] += sample.latency_ms
                 pair[1] += 1
-    for (key, day), (total, count) in sums.items():
-        latency[key][day] = round(total / count, 1)
+    for day, day_sums in sums.items():
+        for key, (total, count) in day_sums.items():
+            latency[key][day] = round(total / count, 1)
 
     for key, found in upstream_spans(runs, config.site.interval, end=now).items():
         if key in vendor_spans:
-            vendor_spans[key] += found
+            vendor_spans[key] += ((span.start, span.end, span.state) for span in found)
     upstreams = {key: UpstreamHistory(tuple(merge_spans(vendor_spans[key])),
                                       *_latest(runs, key)) for key in vendor_ids}
     components = {
@@ -106,10 +108,11 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
 
 
 def _spans(start: datetime, offsets: tuple[tuple[int, int, Observed], ...],
-           now: datetime) -> list[Span]:
-    spans = [Span(start + timedelta(seconds=begin), min(start + timedelta(seconds=end), now),
-                  state) for begin, end, state in offsets]
-    return [span for span in spans if span.start < span.end]
+           now: datetime) -> list[Triple]:
+    """A daily line's spans (seconds from ``start``), up to ``now``."""
+    spans = [(start + timedelta(seconds=begin), min(start + timedelta(seconds=end), now),
+              state) for begin, end, state in offsets]
+    return [span for span in spans if span[0] < span[1]]
 
 
 def _latest(runs: list[RawRun], key: str) -> tuple[UpstreamSample | None, UpstreamSample | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from generator.history import Sample, Span
@@ -25,16 +26,21 @@ def spans_of(runs: Sequence[RawRun], interval: timedelta, end: datetime | None =
     made: dict[str, list[list[Any]]] = {}  # [start, end, state], merged as they come
 
     def close(key: str, sample: Sample, until: datetime) -> None:
-        stop = min(until, sample.at + reach)
+        at = sample.at
+        stop = at + reach
+        if until <= stop:  # as min(until, stop) chooses
+            stop = until
         if end is not None and end < stop:
             stop = end
-        if stop <= sample.at or (started_before is not None and sample.at >= started_before):
+        if stop <= at or (started_before is not None and at >= started_before):
             return
-        spans = made.setdefault(key, [])
-        if spans and spans[-1][1] == sample.at and spans[-1][2] == sample.state:
+        spans = made.get(key)  # once for every sample of the recent days: no setdefault([])
+        if spans is None:
+            made[key] = [[at, stop, sample.state]]
+        elif spans[-1][1] == at and spans[-1][2] == sample.state:
             spans[-1][1] = stop
         else:
-            spans.append([sample.at, stop, sample.state])
+            spans.append([at, stop, sample.state])
 
     for run in runs:
         if run.unknown is not None:
@@ -52,25 +58,34 @@ def spans_of(runs: Sequence[RawRun], interval: timedelta, end: datetime | None =
     return {key: [Span(*span) for span in spans] for key, spans in made.items()}
 
 
-def merge_spans(spans: Iterable[Span]) -> list[Span]:
-    """Sort, merge touching spans of one state, and trim overlaps (the later one wins)."""
-    merged: list[Span] = []
-    for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        if merged and span.start <= merged[-1].end:
+Triple = tuple[datetime, datetime, Any]  # start, end, state: a span before it is merged
+_START_END = itemgetter(0, 1)
+
+
+def merge_spans(spans: Iterable[Triple]) -> list[Span]:
+    """Sort, merge touching spans of one state, and trim overlaps (the later one wins).
+
+    Spans come as triples and are made at the end: a year of daily spans merges into a few
+    hundred, and making each one first cost a third of reading the history.
+    """
+    merged: list[list[Any]] = []  # [start, end, state]
+    for start, end, state in sorted(spans, key=_START_END):
+        if merged and start <= merged[-1][1]:
             last = merged[-1]
-            if span.state == last.state:
-                merged[-1] = Span(last.start, max(last.end, span.end), last.state)
+            last_start, last_end, last_state = last
+            if state == last_state:
+                last[1] = max(last_end, end)
                 continue
-            if span.start > last.start:
-                merged[-1] = Span(last.start, span.start, last.state)
+            if start > last_start:
+                last[1] = start
             else:
                 merged.pop()
-            if span.end < last.end:  # a span inside another: the rest of the outer one stays
-                merged.append(span)
-                merged.append(Span(span.end, last.end, last.state))
+            if end < last_end:  # a span inside another: the rest of the outer one stays
+                merged.append([start, end, state])
+                merged.append([end, last_end, last_state])
                 continue
-        merged.append(span)
-    return merged
+        merged.append([start, end, state])
+    return [Span(*span) for span in merged]
 
 
 UNREAD = ComponentState.NO_DATA  # an upstream reading that could not read the page: ends the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -60,22 +60,26 @@ def label(keypath: KeyPath) -> str:
 
 def parse_time(text: str, tz: tzinfo) -> datetime | None:
     """Parse ``2025-07-16 06:15[:00]`` (in ``tz``) or with ``Z``/``+07:00``; aware UTC or None."""
+    parsed = _parse_time(text, tz)
+    return None if parsed is None else parsed[0]
+
+
+def _parse_time(text: str, tz: tzinfo) -> tuple[datetime, datetime | None] | None:
+    """``parse_time``, and the wall-clock time in ``tz`` when ``text`` has no offset."""
     match = _TIME.fullmatch(text)
     if not match:
         return None
     day, clock, zulu, sign, hours, minutes = match.groups()
     try:
-        value = datetime.fromisoformat(f"{day}T{clock}")
-        if zulu:
-            value = value.replace(tzinfo=UTC)
-        elif sign:
-            offset = timedelta(hours=int(hours), minutes=int(minutes))
-            value = value.replace(tzinfo=timezone(-offset if sign == "-" else offset))
+        if zulu or sign:  # "Z" is +00:00, whose zone is UTC itself
+            offset = f"{sign}{hours}:{minutes}" if sign else "+00:00"
+            value = datetime.fromisoformat(f"{day}T{clock}{offset}")
+            local = None
         else:
-            value = value.replace(tzinfo=tz)
+            value = local = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=tz)
     except ValueError:
         return None
-    return value.astimezone(UTC)
+    return value.astimezone(UTC), local
 
 
 class Checker:
@@ -164,12 +168,12 @@ class Checker:
         return None
 
     def time(self, keypath: KeyPath, value: Any, tz: tzinfo, tzname: str) -> datetime | None:
-        parsed = parse_time(value, tz) if isinstance(value, str) else None
-        if parsed is None:
+        both = _parse_time(value, tz) if isinstance(value, str) else None
+        if both is None:
             self.expected(keypath, f"a time like 2025-07-16 06:15 (in {tzname}) "
                                    "or 2025-07-16T06:15+07:00", value, _time_hint(value))
             return None
-        local = _local_time(value, tz)
+        parsed, local = both
         if local is None:
             return parsed
         first, second = (local.replace(fold=fold) for fold in (0, 1))
@@ -187,14 +191,6 @@ class Checker:
                   f"went back); it is taken as the first, {_offset(before)}; write "
                   f"{local:%Y-%m-%dT%H:%M}{_offset(after)} for the second")
         return parsed
-
-
-def _local_time(value: str, tz: tzinfo) -> datetime | None:
-    """``value`` as a wall-clock time in ``tz`` when it has no offset of its own, else None."""
-    match = _TIME.fullmatch(value)
-    if match is None or match.group(3) or match.group(4):
-        return None
-    return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}").replace(tzinfo=tz)
 
 
 def _offset(delta: timedelta) -> str:

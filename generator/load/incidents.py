@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # The model's names, as the files spell them.
 IMPACTS = tuple(impact.value for impact in Impact)
 COMPONENT_STATES = tuple(state.value for state in INCIDENT_STATES)
+_COMPONENT_STATE = {state.value: state for state in INCIDENT_STATES}  # cheaper than calling
 INCIDENT_STATUSES = tuple(status.value for status in IncidentStatus)
 MAINTENANCE_STATUSES = tuple(status.value for status in MaintenanceStatus)
 INCIDENT_KEYS = ("title", "impact", "components", "updates", "postmortem", "maintenance")
@@ -311,7 +312,7 @@ def _affected(check: Checker, value: Any,
                         f"{did_you_mean(component_id, component_ids)}", key=True)
         checked = check.choice(("components", component_id), state, COMPONENT_STATES)
         if checked:
-            affected[component_id] = ComponentState(checked)
+            affected[component_id] = _COMPONENT_STATE[checked]
     return affected
 
 

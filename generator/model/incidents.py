@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from operator import attrgetter
 
 from generator.load.incidents import Incident, Update
 from generator.model.states import (
     INDICATOR_OF,
     STARTED,
-    ComponentState,
     IncidentStatus,
     Indicator,
     Status,
@@ -58,7 +58,8 @@ class IncidentView:
 
 def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
     """The incident as known at ``now``; None when nothing of it is known yet."""
-    known = sorted((u for u in incident.updates if u.at <= now), key=lambda u: u.at)
+    known = [u for u in incident.updates if u.at <= now]
+    known.sort(key=_AT)
     window = incident.maintenance
     if window is None:
         if not known:
@@ -80,11 +81,14 @@ def incident_view(incident: Incident, now: datetime) -> IncidentView | None:
             now.astimezone(UTC).date(), time(), UTC))
     # As declared, else the indicator its worst state raises ("maintenance" included).
     impact = incident.impact or INDICATOR_OF.get(
-        ComponentState(worst(incident.components.values())), Indicator.NONE).value
+        worst(incident.components.values()), Indicator.NONE).value
     duration = None if is_open or end is None else end - start
     return IncidentView(incident=incident, status=status, impact=impact, start=start, end=end,
                         updated=updated, duration=duration, is_open=is_open,
                         updates=tuple(reversed(known)))
+
+
+_AT = attrgetter("at")
 
 
 def _with_lifecycle(known: list[Update], status: Status, start: datetime,

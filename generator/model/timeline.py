@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
 from generator.history import ComponentHistory, Sample, Span
@@ -86,7 +86,9 @@ def sweep(intervals: Iterable[Segment]) -> list[Segment]:
             i += 1
         if not active or i == n:
             continue
-        rank = next(r for r, count in enumerate(counts) if count)
+        rank = 0  # the worst state with an interval open
+        while not counts[rank]:
+            rank += 1
         following = events[i][0]
         if segments and segments[-1].rank == rank and segments[-1].end == at:
             segments[-1] = Segment(segments[-1].start, following, rank)
@@ -186,8 +188,9 @@ def day_bars(segments: Sequence[Segment], touches: Iterable[Touch], days: Sequen
 def latency_points(recent: Sequence[Sample], now: datetime) -> tuple[tuple[datetime, float], ...]:
     """Raw (at, ms) points of the 24 hours before ``now``, oldest first."""
     since = now - timedelta(hours=24)
-    return tuple((s.at, s.latency_ms) for s in recent
-                 if s.latency_ms is not None and since <= s.at <= now)
+    first = bisect_left(recent, since, key=lambda sample: sample.at)  # oldest first
+    return tuple((s.at, s.latency_ms) for s in recent[first:]
+                 if s.latency_ms is not None and s.at <= now)
 
 
 def daily_latency(recent: Sequence[Sample], daily: Mapping[date, float], days: Sequence[date],
@@ -196,21 +199,20 @@ def daily_latency(recent: Sequence[Sample], daily: Mapping[date, float], days: S
 
     ``daily`` is kept per UTC day; a local day takes the UTC day of the same date.
     """
-    covered_from = recent[0].at.timestamp() if recent else float("inf")
+    # Compared as datetimes: a sample's timestamp() cost more than the rest of the loop.
+    midnights = [datetime.fromtimestamp(bound, UTC) for bound in bounds]
     totals = [0.0] * len(days)
     counts = [0] * len(days)
-    now_ts = now.timestamp()
     for sample in recent:
-        at = sample.at.timestamp()
-        if sample.latency_ms is None or at > now_ts:
+        if sample.latency_ms is None or sample.at > now:
             continue
-        k = bisect_right(bounds, at) - 1
+        k = bisect_right(midnights, sample.at) - 1
         if 0 <= k < len(days):
             totals[k] += sample.latency_ms
             counts[k] += 1
     points: list[tuple[date, float]] = []
     for k, day in enumerate(days):
-        whole = bounds[k] >= covered_from
+        whole = bool(recent) and midnights[k] >= recent[0].at
         if counts[k] and (whole or day not in daily):
             points.append((day, totals[k] / counts[k]))
         elif day in daily:

@@ -15,10 +15,11 @@ over the whole report when it has none. Observation ends at ``now``.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from generator.load.policy import UptimePolicy
 from generator.model.states import STATES, ComponentState
@@ -46,7 +47,10 @@ class Tally:
     probed: int = 0  # with a probe result (a probed component's figure needs some)
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Tally)))
+        return Tally(self.observed + other.observed, self.major + other.major,
+                     self.partial + other.partial, self.degraded + other.degraded,
+                     self.maintenance + other.maintenance, self.no_data + other.no_data,
+                     self.probed + other.probed)
 
     @property
     def operational(self) -> int:
@@ -156,22 +160,42 @@ def minute(when: datetime) -> int:
 def tally(segments: Sequence[Grid], probes: Sequence[tuple[int, int]], low: int,
           high: int) -> Tally:
     """The tally of ``[low, high)`` (minutes); ``segments`` and ``probes`` sorted, disjoint."""
-    if high <= low:
-        return Tally()
-    counts = [0] * len(STATES)
-    k = bisect_right(segments, low, key=lambda s: s[1])
-    while k < len(segments) and segments[k][0] < high:
-        start, end, rank = segments[k]
-        counts[rank] += min(end, high) - max(start, low)
-        k += 1
-    probed = 0
-    k = bisect_right(probes, low, key=lambda s: s[1])
-    while k < len(probes) and probes[k][0] < high:
-        probed += min(probes[k][1], high) - max(probes[k][0], low)
-        k += 1
-    observed = high - low
-    return Tally(observed, counts[_MAJOR], counts[_PARTIAL], counts[_DEGRADED],
-                 counts[_MAINTENANCE], observed - sum(counts), probed)
+    return Tally(*minutes(segments, probes, [(low, high)])[0])
+
+
+Minutes = tuple[int, int, int, int, int, int, int]  # a Tally's fields, in order
+
+
+def minutes(segments: Sequence[Grid], probes: Sequence[tuple[int, int]],
+            ranges: Sequence[tuple[int, int]]) -> list[Minutes]:
+    """The fields of the tally of each ``[low, high)`` of ``ranges`` (sorted, disjoint), in
+    one pass over ``segments`` and ``probes`` (sorted, disjoint): a year of days reads each
+    segment once."""
+    result: list[Minutes] = []
+    j = p = 0  # the first segment (probe) that ends after the range's start
+    for low, high in ranges:
+        if high <= low:
+            result.append((0, 0, 0, 0, 0, 0, 0))
+            continue
+        counts = [0] * len(STATES)
+        while j < len(segments) and segments[j][1] <= low:
+            j += 1
+        k = j
+        while k < len(segments) and segments[k][0] < high:
+            start, end, rank = segments[k]
+            counts[rank] += min(end, high) - max(start, low)
+            k += 1
+        while p < len(probes) and probes[p][1] <= low:
+            p += 1
+        probed = 0
+        k = p
+        while k < len(probes) and probes[k][0] < high:
+            probed += min(probes[k][1], high) - max(probes[k][0], low)
+            k += 1
+        observed = high - low
+        result.append((observed, counts[_MAJOR], counts[_PARTIAL], counts[_DEGRADED],
+                       counts[_MAINTENANCE], observed - sum(counts), probed))
+    return result
 
 
 def probe_minutes(segments: Iterable[tuple[float, float, int]]) -> list[tuple[int, int]]:
@@ -190,10 +214,7 @@ def report(segments: Sequence[Grid], probes: Sequence[tuple[int, int]],
            tz: tzinfo, policy: UptimePolicy, probed: bool) -> Report:
     """Each day from ``first`` (a minute) to ``now``, in the months of the report."""
     start = report_start(today)
-    count = (today - start).days + 1
-    days = [start + timedelta(days=k) for k in range(count)]
-    bounds = [minute(datetime.combine(day, time(), tz)) for day in days]
-    bounds.append(minute(datetime.combine(today + timedelta(days=1), time(), tz)))
+    days, firsts, bounds = _calendar(today, tz)
     touching: list[list[str]] = [[] for _ in days]
     for low, high, incident_id in sorted(touches):
         a, b = round(low / 60), round(high / 60)
@@ -203,27 +224,46 @@ def report(segments: Sequence[Grid], probes: Sequence[tuple[int, int]],
                 break
             if bounds[k + 1] > a:
                 touching[k].append(incident_id)
-    months: list[MonthReport] = []
-    by_month: dict[date, list[Period]] = {}
-    for k, day in enumerate(days):
-        low, high = max(bounds[k], first), min(bounds[k + 1], now)
-        if high <= low:
+    rows = minutes(segments, probes, [(max(bounds[k], first), min(bounds[k + 1], now))
+                                      for k in range(len(days))])
+    by_month: dict[date, tuple[list[Period], list[Minutes]]] = {}
+    alike: dict[Minutes, tuple[Tally, float | None]] = {}  # most days are like many others
+    for k, row in enumerate(rows):
+        if not row[0]:  # not observed: before the component's first minute, or after now
             continue
-        counted = tally(segments, probes, low, high)
-        by_month.setdefault(day.replace(day=1), []).append(
-            Period(day, counted, counted.percent(policy, probed),
-                   tuple(dict.fromkeys(touching[k]))))
-    for month, periods in by_month.items():
-        total = _total(month, periods, policy, probed)
+        known = alike.get(row)
+        if known is None:
+            each = Tally(*row)
+            known = alike[row] = (each, each.percent(policy, probed))
+        periods, month_rows = by_month.setdefault(firsts[k], ([], []))
+        periods.append(Period(days[k], *known, tuple(dict.fromkeys(touching[k]))))
+        month_rows.append(row)
+    months: list[MonthReport] = []
+    for month, (periods, month_rows) in by_month.items():
+        total = _period(month, Tally(*map(sum, zip(*month_rows, strict=True))), periods,
+                        policy, probed)
         if total.tally.no_data < total.tally.observed:  # a month with data
             months.append(MonthReport(total, tuple(periods)))
-    year = _total(start, [m.month for m in months], policy, probed)
+    year = _period(start, sum((m.month.tally for m in months), Tally()),
+                   [m.month for m in months], policy, probed)
     return Report(tuple(months), year)
 
 
-def _total(start: date, periods: Sequence[Period], policy: UptimePolicy,
-           probed: bool) -> Period:
-    total = sum((period.tally for period in periods), Tally())
+@lru_cache(maxsize=4)
+def _calendar(today: date, tz: tzinfo,
+              ) -> tuple[tuple[date, ...], tuple[date, ...], tuple[int, ...]]:
+    """The report's days, the first of each one's month, and their midnights (minutes; one
+    more for today's end): the same for every component, so made once."""
+    start = report_start(today)
+    days = tuple(start + timedelta(days=k) for k in range((today - start).days + 1))
+    bounds = [minute(datetime.combine(day, time(), tz)) for day in days]
+    bounds.append(minute(datetime.combine(today + timedelta(days=1), time(), tz)))
+    return days, tuple(day.replace(day=1) for day in days), tuple(bounds)
+
+
+def _period(start: date, total: Tally, periods: Sequence[Period], policy: UptimePolicy,
+            probed: bool) -> Period:
+    """The period from ``start`` made of ``periods``, whose tallies add up to ``total``."""
     incidents = tuple(dict.fromkeys(i for period in periods for i in period.incidents))
     return Period(start, total, total.percent(policy, probed), incidents)
 
@@ -240,6 +280,7 @@ def windows(grid: Sequence[Grid], probes: Sequence[tuple[int, int]], report: Rep
     today = now.astimezone(tz).date()
     figures: dict[str, float | None] = {}
     short: dict[str, timedelta] = {}
+    days = [day for month in report.months for day in month.days]  # oldest first
     for key, span in UPTIME_WINDOWS.items():
         if key == "24h":
             low = end - 1440
@@ -247,7 +288,8 @@ def windows(grid: Sequence[Grid], probes: Sequence[tuple[int, int]], report: Rep
         else:
             since = today - timedelta(days=span.days - 1)
             low = minute(datetime.combine(since, time(), tz))
-            counted = sum((day.tally for day in report.days if day.start >= since), Tally())
+            last = days[bisect_left(days, since, key=lambda day: day.start):]
+            counted = sum((day.tally for day in last), Tally())
         figures[key] = counted.percent(policy, probed)
         if probed and counted.probed < 0.99 * (end - low):
             short[key] = timedelta(minutes=counted.probed)
