@@ -120,6 +120,8 @@ INCIDENTS: dict[str, list[str]] = {
                 "go to 23, minutes to 59)"],
     "impossible-date": [f"4:9: error: 'at': {TIME}; got '2025-02-29 06:15' (there is no "
                         "2025-02-29)"],
+    "year-one": [f"4:9: error: 'at': {TIME}; got '0001-01-01T00:00+05:00' (in UTC that falls "
+                 "outside the years 1 to 9999; check the year)"],
     "incident-status-in-maintenance": ["5:36: error: 'status': expected one of scheduled, "
                                        "in_progress, verifying, completed; got 'investigating'"],
     "maintenance-ends-before-start": ["2:45: error: 'end': expected a time after start "

@@ -77,9 +77,9 @@ def _parse_time(text: str, tz: tzinfo) -> tuple[datetime, datetime | None] | Non
             local = None
         else:
             value = local = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=tz)
-    except ValueError:
+        return value.astimezone(UTC), local
+    except (ValueError, OverflowError):  # no such day; or, in UTC, before year 1 or after 9999
         return None
-    return value.astimezone(UTC), local
 
 
 class Checker:
@@ -220,6 +220,8 @@ def _time_hint(value: Any) -> str:
             datetime(year, month, day)
         except ValueError:
             return f" (there is no {date.group(0)})"
+        if year in (1, 9999):
+            return " (in UTC that falls outside the years 1 to 9999; check the year)"
         clock = _CLOCK.search(text, date.end())
         if clock and (int(clock.group(1)) > 23 or int(clock.group(2)) > 59):
             return f" (there is no {clock.group(0)}: hours go to 23, minutes to 59)"

@@ -1,14 +1,14 @@
 """The build's worker processes: one ``concurrent.futures`` pool, forked, given work by index.
 
-Kabar runs on Linux and macOS. Three stages of a build use workers when there is enough
-to share (``MINIMUM`` items): parsing the incident files (``site/inputs.py``), rendering
-the Markdown while this process computes the model, and making and writing the stale
-outputs (``site/build.py``). Sphinx's ``sphinx/util/parallel.py`` is the model:
+Kabar runs on Linux and macOS. Two stages of a build use workers when there is enough to
+share (``MINIMUM`` items): parsing the incident files (``site/inputs.py``), while this process
+reads the history, and making and writing the stale outputs (``site/build.py``). Sphinx's
+``sphinx/util/parallel.py`` is the model:
 
 - The work is ``work(n)`` for each chunk index ``n``. It reaches the workers through
   ``_work``, a module global set just before the pool forks them, so a worker starts with
-  everything this process has built (the model, the compiled templates, the rendered
-  Markdown) and nothing is pickled on the way in; only each chunk's result comes back.
+  everything this process has built (the model, the compiled templates) and nothing is
+  pickled on the way in; only each chunk's result comes back.
 - Fork, not forkserver or spawn: on the 10,000-incident bench site those would send the
   model to each worker (pickling it 0.3 s here, unpickling it 0.9 s and declaring the
   outputs again 1.2 s in each worker: about 2 s more per cold build), where forking two
