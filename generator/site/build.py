@@ -89,30 +89,33 @@ def build(config: ConfigCheck, options: BuildOptions) -> BuildResult:
 
     jobs = workers(options.jobs)
     pids: set[int] = set()
-    model, warnings = load_model(config, options.incidents, options.history, at,
-                                 store if store.enabled else None, jobs, pids)
-    _check_strict(strict, warnings)
-    static = static_outputs(static_files(static_dir), started_ns)
-    assets = _assets(model, config.path)
-    if store.enabled and assets != last.assets:
-        inputs = input_files(config.path, options.incidents, options.history, static_dir,
-                             assets)
-
-    def fresh(output: Output) -> bool:
-        """Whether the last build wrote this output from the same key, and it is still
-        there."""
-        stamp = last.manifest.get(output.path)
-        return (output.key is not None and last.outputs.get(output.path) == output.key
-                and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
-
-    staging = Staging(out, last.manifest, current)
     try:
-        placed, keys = render(model, staging, fresh if store.enabled else None, jobs, pids,
-                              static)
-        report = staging.finish(placed)
-    except BaseException:
-        staging.discard()  # after the workers have stopped writing into it
-        raise
+        model, warnings = load_model(config, options.incidents, options.history, at,
+                                     store if store.enabled else None, jobs, pids)
+        _check_strict(strict, warnings)
+        static = static_outputs(static_files(static_dir), started_ns)
+        assets = _assets(model, config.path)
+        if store.enabled and assets != last.assets:
+            inputs = input_files(config.path, options.incidents, options.history, static_dir,
+                                 assets)
+
+        def fresh(output: Output) -> bool:
+            """Whether the last build wrote this output from the same key, and it is still
+            there."""
+            stamp = last.manifest.get(output.path)
+            return (output.key is not None and last.outputs.get(output.path) == output.key
+                    and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
+
+        staging = Staging(out, last.manifest, current)
+        try:
+            placed, keys = render(model, staging, fresh if store.enabled else None, jobs,
+                                  pids, static, meanwhile=store.flush)
+            report = staging.finish(placed)
+        except BaseException:
+            staging.discard()  # after the workers have stopped writing into it
+            raise
+    finally:
+        store.flush()  # the incidents parsed are kept for next time, even after a failure
     save_build(store, out, LastBuild(params, None, dict(report.manifest), keys, warnings,
                                      assets), started_ns, inputs)
     helpers = pids - {os.getpid()}
@@ -156,12 +159,14 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
 
 def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] | None = None,
            jobs: int = 1, pids: set[int] | None = None, static: Sequence[Output] = (),
+           meanwhile: Callable[[], object] = lambda: None,
            ) -> tuple[dict[str, Placed | None], dict[str, str]]:
     """Every output of the site, each stale one made and put into ``staging`` as soon as it
     is made (by ``jobs`` workers when there are many); ``None`` for one that ``fresh`` says
     the last build already wrote. With the outputs' keys, for the next build. ``pids`` gets
     the worker processes that did some of the work; ``static``: the files of ``static/``,
-    which may take the place of no other output."""
+    which may take the place of no other output. This process calls ``meanwhile()``
+    while the workers work (else after making the outputs)."""
     from generator.render.base import contexts
     from generator.render.outputs import site_outputs
     from generator.site.pool import MINIMUM, Pool, chunked
@@ -182,11 +187,13 @@ def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] |
 
     if jobs > 1 and len(stale) >= MINIMUM:
         with Pool(*chunked(make, stale, OUTPUTS), jobs) as pool:
+            meanwhile()
             placed = [each for part in pool.results() for each in part]
         found.update(pool.pids)
     else:
         found.add(os.getpid())
         placed = make(stale)
+        meanwhile()
     made = dict(zip((output.path for output in stale), placed, strict=True))
     keys = {output.path: output.key for output in declared if output.key is not None}
     return {output.path: made.get(output.path) for output in declared}, keys

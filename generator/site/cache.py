@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -62,6 +62,7 @@ class Cache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        self._later: dict[str, Callable[[], Any]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -84,6 +85,18 @@ class Cache:
             log.debug("%s: ignoring a cache file from another Kabar or template set", path)
             return None
         return document.get("data")
+
+    def save_later(self, name: str, make: Callable[[], Any]) -> None:
+        """Save ``make()`` as ``name`` at the next ``flush``: the build does it while its
+        workers make the pages (the incidents' entries take 0.1 s to encode on the bench)."""
+        if self.folder is not None:
+            self._later[name] = make
+
+    def flush(self) -> None:
+        """Save what ``save_later`` was given."""
+        while self._later:
+            name, make = self._later.popitem()
+            self.save(name, make())
 
     def save(self, name: str, data: Any) -> None:
         """Save ``data`` as ``name``; a failure only logs, the build goes on."""

@@ -84,7 +84,7 @@ def cached_incidents(cache: Cache | None, directory: Path, component_ids: frozen
     if cache is not None and (todo or len(known) != len(names)):
         # A file changed within RACY_NS of being read might change again unseen by its
         # stat key: it is saved without one, so its bytes are compared next time.
-        cache.save("incidents", {"deps": deps, "files": {
+        cache.save_later("incidents", lambda: {"deps": deps, "files": {
             name: [*(key if not racy((key,), started) else (0, 0)), digests[name],
                    *_encode(results[name])]
             for name in names if (key := keys[name]) is not None}})
