@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache, partial
+from operator import attrgetter
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from generator.model.compute import IncidentView, SiteModel
+from generator.model.compute import ComponentView, IncidentView, SiteModel
+from generator.model.uptime import Period, Report, Tally
 from generator.render.i18n import Translator
 from generator.render.markdown import render_markdown
 from generator.render.output import digest, templates_digest
@@ -26,6 +28,7 @@ class RenderContext:
     env: jinja2.Environment
     prefix: str = ""  # where this language's pages live: "" for the first, "en/" for others
     _view_keys: dict[str, str] = field(default_factory=dict)  # a memo of the keys below
+    _report_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def site_key(self) -> str:
@@ -57,6 +60,14 @@ class RenderContext:
             self._view_keys[view.id] = key
         return key
 
+    def report_key(self, cv: ComponentView) -> str:
+        """A digest of the figures of a component's uptime report: each month's and day's
+        minutes by state and percent (what the exports show; not which incidents)."""
+        key = self._report_keys.get(cv.id)
+        if key is None:
+            key = self._report_keys[cv.id] = digest(_report_figures(cv.report))
+        return key
+
     @property
     def base_url(self) -> str:
         return self.model.config.site.url
@@ -76,6 +87,22 @@ class RenderContext:
     def language_url(self, language: str, path: str) -> str:
         """The absolute URL of ``path`` in ``language``'s pages."""
         return self.base_url + prefix(self.model.config.site.languages, language) + path
+
+
+_tally = attrgetter(*(f.name for f in fields(Tally)))
+
+
+def _report_figures(report: Report | None) -> object:
+    """A report's figures as plain tuples: a dataclass's repr costs 20 times a tuple's, and a
+    site of 100 components has 36,000 days."""
+    if report is None:
+        return None
+
+    def period(p: Period) -> tuple[object, ...]:
+        return p.start, _tally(p.tally), p.percent
+
+    return (period(report.year),
+            [(period(m.month), [period(d) for d in m.days]) for m in report.months])
 
 
 @cache

@@ -47,11 +47,12 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
     """The JSON of every component and a CSV per component, keyed by what they show."""
     model = ctx.model
     policy = model.config.uptime
-    reports = [(cv.id, cv.component.name, cv.report) for cv in model.components]
+    reports = [(cv.id, cv.component.name, ctx.report_key(cv)) for cv in model.components]
     yield Output(f"{PREFIX}uptime.json", digest("uptime.json", policy, reports),
                  partial(uptime_json, model.components, policy))
     for cv in model.components:
-        yield Output(f"{PREFIX}uptime/{cv.id}.csv", digest("uptime.csv", policy, cv.report),
+        yield Output(f"{PREFIX}uptime/{cv.id}.csv",
+                     digest("uptime.csv", policy, ctx.report_key(cv)),
                      partial(uptime_csv, cv, policy))
 
 
