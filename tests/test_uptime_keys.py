@@ -1,18 +1,19 @@
-"""The keys of the uptime exports: a build remakes such a file only when its key changes
-(``generator/site/build.py``), so whatever changes a file's bytes must change its key."""
+"""The keys of the uptime exports and report pages: a build remakes such a file only when
+its key changes (``generator/site/build.py``), so whatever changes a file's bytes must change
+its key, and what none of them shows (``now``, another incident) must not."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from generator.model.compute import ComponentView, SiteModel
 from generator.model.uptime import MonthReport, Period, Report, Tally
-from generator.render import uptime
+from generator.render import pages, uptime
 from generator.render.base import context
 from generator.site.build import load_model
 from tests.conftest import ROOT
@@ -31,10 +32,12 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> SiteModel:
     return made
 
 
-def made(model: SiteModel) -> dict[str, tuple[str | None, bytes]]:
-    """Each uptime export's key and bytes."""
-    return {output.path: (output.key, output.make())
-            for output in uptime.outputs(context(model))}
+def made(model: SiteModel, exports_only: bool = False) -> dict[str, tuple[str | None, bytes]]:
+    """Each uptime export's and report page's key and bytes."""
+    ctx = context(model)
+    outputs = [*uptime.outputs(ctx), *(() if exports_only else (
+        output for output in pages.outputs(ctx) if output.path.startswith("uptime/")))]
+    return {output.path: (output.key, output.make()) for output in outputs}
 
 
 def _component(model: SiteModel, change: Callable[[ComponentView], ComponentView],
@@ -81,6 +84,14 @@ MUTATIONS: dict[str, Mutation] = {
     **{f"a month's {name}": _last_month(lambda m, n=name: replace(m, month=_tally(n)(m.month)))
        for name in SHOWN_TALLY},
     "a month's percent": _last_month(lambda m: replace(m, month=_percent(m.month))),
+    "a day's incidents": _day(lambda p: replace(p, incidents=("2025-07-16-login-errors",))),
+    "a month's incidents": _last_month(lambda m: replace(m, month=replace(
+        m.month, incidents=()))),
+    "the year's percent": _report(lambda r: replace(r, year=_percent(r.year))),
+    "no report": lambda model: _component(model, lambda cv: replace(cv, report=None)),
+    "the title of an incident a report names": lambda model: replace(model, incidents=tuple(
+        replace(v, incident=replace(v.incident, title="Login gagal"))
+        if v.id == "2025-07-16-login-errors" else v for v in model.incidents)),
     "a component's name": lambda model: _component(
         model, lambda cv: replace(cv, component=replace(cv.component, name="Obrolan"))),
     "the policy": lambda model: replace(model, config=replace(
@@ -88,12 +99,37 @@ MUTATIONS: dict[str, Mutation] = {
 }
 
 
+def _changed_under_one_key(before: SiteModel, after: SiteModel) -> list[str]:
+    """The files whose bytes differ between two models though their key does not."""
+    old, new = made(before), made(after)
+    assert all(key is not None for key, _ in old.values())
+    changed = [path for path in old if old[path][1] != new[path][1]]
+    assert changed  # the change shows in some file
+    return [path for path in changed if old[path][0] == new[path][0]]
+
+
 @pytest.mark.parametrize("mutate", MUTATIONS.values(), ids=MUTATIONS.keys())
 def test_a_file_whose_bytes_change_gets_a_new_key(model: SiteModel, mutate: Mutation) -> None:
-    before, after = made(model), made(mutate(model))
-    changed = [path for path in before if before[path][1] != after[path][1]]
-    assert changed  # the change shows in some file
-    assert [path for path in changed if before[path][0] == after[path][0]] == []
+    assert _changed_under_one_key(model, mutate(model)) == []
+
+
+def test_the_zone_named_at_now_is_in_the_key(model: SiteModel) -> None:
+    """The report's intro names the zone's abbreviation at ``now``: CEST in July, CET in
+    January, with the same figures."""
+    site = replace(model.config.site, timezone="Europe/Berlin")
+    summer = replace(model, config=replace(model.config, site=site))
+    winter = replace(summer, now=datetime(2026, 1, 20, 5, tzinfo=UTC))
+    assert _changed_under_one_key(summer, winter) == []
+    assert b"CEST" in made(summer)["uptime/index.html"][1]
+
+
+def test_what_no_report_shows_keeps_every_key(model: SiteModel) -> None:
+    """A later ``now`` (the same figures) and an incident that no report names: the pages
+    and exports are the same, and their keys say so, so a build does not remake them."""
+    view = model.incident("2025-07-16-login-errors")
+    added = replace(view, incident=replace(view.incident, id="2025-07-19-other"))
+    later = replace(model, now=NOW + timedelta(hours=1), incidents=(added, *model.incidents))
+    assert made(later) == made(model)
 
 
 @pytest.mark.parametrize("name", [f.name for f in fields(Tally)] + ["start", "percent"])
@@ -112,7 +148,7 @@ def test_the_key_of_a_report_holds_every_figure(model: SiteModel, name: str) -> 
 def test_the_exports_are_keyed_by_their_figures_not_their_incidents(model: SiteModel) -> None:
     """Which incidents touched a day is shown on the report page, not in the exports."""
     other = _day(lambda p: replace(p, incidents=()))(model)
-    assert made(other) == made(model)
+    assert made(other, exports_only=True) == made(model, exports_only=True)
 
 
 def test_the_test_site_has_what_these_tests_change(model: SiteModel) -> None:

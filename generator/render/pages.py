@@ -43,7 +43,7 @@ from generator.render.templates import (
     ReportContext,
     TemplateContext,
 )
-from generator.render.uptime import intro, policy_sentence, weeks
+from generator.render.uptime import intro, page_keys, policy_sentence, weeks
 from generator.resources import site_templates
 
 REPORT = "uptime/index.html"  # the uptime report; its #policy states how figures are counted
@@ -54,8 +54,8 @@ TEMPLATES = ("base.html", "macros.html", "index.html", "incident.html", "compone
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:
-    """Every page of the site. Incident and month pages are keyed by all they show (not
-    ``now``), so a build remakes them only when that changes."""
+    """Every page of the site. Incident, month and uptime report pages are keyed by all they
+    show (not ``now``), so a build remakes them only when that changes."""
     pages = _Pages(ctx)
     yield Output("index.html", None, pages.index)
     for view in ctx.model.incidents:
@@ -64,9 +64,11 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
         yield Output(f"components/{component.id}.html", None,
                      partial(pages.component, component))
     yield from pages.history()
-    yield Output(REPORT, None, pages.report)
+    report_keys = page_keys(ctx)
+    yield Output(REPORT, report_keys[None], pages.report)
     for component in ctx.model.components:
-        yield Output(f"uptime/{component.id}.html", None, partial(pages.report, component))
+        yield Output(f"uptime/{component.id}.html", report_keys[component.id],
+                     partial(pages.report, component))
     yield Output("404.html", None, pages.not_found)
 
 

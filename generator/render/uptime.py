@@ -31,9 +31,9 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.load.policy import EXCLUDE, POLICY_KEYS, UptimePolicy
-from generator.model.compute import ComponentView
+from generator.model.compute import ComponentView, SiteModel
 from generator.model.states import ComponentState
-from generator.model.uptime import REPORT_MONTHS, MonthReport, Period
+from generator.model.uptime import REPORT_MONTHS, MonthReport, Period, Report
 from generator.render.base import RenderContext
 from generator.render.i18n import Translator
 from generator.render.output import Output, digest
@@ -113,6 +113,29 @@ def policy_sentence(t: Translator, policy: UptimePolicy) -> str:
              degraded=t.decimal(policy.degraded_performance),
              maintenance=optional("maintenance", policy.maintenance),
              no_data=optional(ComponentState.NO_DATA, policy.no_data))
+
+
+def page_keys(ctx: RenderContext) -> dict[str | None, str]:
+    """A digest of all each report page shows, by component id (None: ``uptime/index.html``,
+    which shows them all): not ``now``, but the zone's abbreviation at ``now`` that its intro
+    names."""
+    model = ctx.model
+    shared = (ctx.site_key, policy_sentence(ctx.t, model.config.uptime), ctx.t.zone(model.now))
+    keys: dict[str | None, str] = {
+        cv.id: digest("uptime page", *shared, cv.id, repr(cv.component.name),
+                      ctx.report_key(cv), _incidents(model, cv.report))
+        for cv in model.components}
+    keys[None] = digest("uptime index", *shared, list(keys.values()))
+    return keys
+
+
+def _incidents(model: SiteModel, report: Report | None) -> object:
+    """Which incidents each month and day of a report names, and their titles."""
+    if report is None:
+        return None
+    periods = [p.incidents for m in report.months for p in (m.month, *m.days)]
+    ids = dict.fromkeys(i for named in periods for i in named)
+    return periods, [(i, repr(model.incident(i).incident.title)) for i in ids]
 
 
 def intro(t: Translator, root: str, zone: str) -> Markup:
