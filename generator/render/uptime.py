@@ -39,6 +39,7 @@ from generator.render.i18n import Translator
 from generator.render.output import Output, digest
 
 PREFIX = "api/kabar/v1/"
+Cell = tuple[date | None, Period | None, ComponentState | None]  # a calendar's day
 COLUMNS = ("observed_minutes", "counted_minutes", "major_minutes", "partial_minutes",
            "degraded_minutes", "maintenance_minutes", "no_data_minutes")
 
@@ -143,16 +144,18 @@ def intro(t: Translator, root: str, zone: str) -> Markup:
     return t.markup("uptime.intro", months=REPORT_MONTHS, zone=zone, json=link)
 
 
-def weeks(t: Translator, month: MonthReport) -> list[list[tuple[date | None, Period | None]]]:
-    """The month as calendar rows: each cell a day (with its period when observed) or None."""
+def weeks(t: Translator, month: MonthReport) -> list[list[Cell]]:
+    """The month as calendar rows: each cell a day (with its period and state when observed)
+    or None."""
     first = month.month.start
     by_day = {period.start: period for period in month.days}
     order = [weekday for weekday, _ in t.weekdays()]
     lead = order.index(first.weekday())
-    cells: list[tuple[date | None, Period | None]] = [(None, None)] * lead
+    cells: list[Cell] = [(None, None, None)] * lead
     day = first
     while day.month == first.month:
-        cells.append((day, by_day.get(day)))
+        period = by_day.get(day)
+        cells.append((day, period, None if period is None else period.tally.state))
         day += timedelta(days=1)
-    cells += [(None, None)] * (-len(cells) % 7)
+    cells += [(None, None, None)] * (-len(cells) % 7)
     return [cells[k:k + 7] for k in range(0, len(cells), 7)]
