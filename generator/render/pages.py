@@ -129,6 +129,9 @@ class _Pages:
         macros: Any = self.templates["macros.html"].module
         self.env.globals["m"] = formats.macros = macros
         self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
+        # What an incident page shows of a component it names: where, its id and its name.
+        self.shown = {cv.id: repr((n, cv.id, cv.component.name))
+                      for n, cv in enumerate(ctx.model.components)}
         self.site_feeds: tuple[Feed, ...] = (
             Feed("application/rss+xml", ctx.url("history.rss"),
                  self.t("page.feed_rss", title=site.title)),
@@ -200,7 +203,9 @@ class _Pages:
 
     def incident_key(self, view: IncidentView) -> str:
         """A digest of all an incident page shows: not ``now``, nor the overall state."""
-        affected = [(cv.id, repr(cv.component.name), state) for cv, state in self.affected(view)]
+        shown = self.shown
+        affected = [(shown[c], str(state)) for c, state in view.incident.components.items()
+                    if c in shown]
         return digest("incident", self.ctx.site_key, self.ctx.view_key(view), affected)
 
     def incident(self, view: IncidentView) -> bytes:
