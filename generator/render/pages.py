@@ -121,7 +121,8 @@ class _Pages:
         self.env.globals = {**ctx.env.globals, **shared}
         self.env.filters = {**ctx.env.filters, **translation_filters(self.t),
                             "when": formats.when, "state": formats.state,
-                            "minutes": formats.minutes}
+                            "minutes": formats.minutes,
+                            "incident_title": formats.incident_title}
         # compiled once here, not in each process that makes pages
         self.templates = {name: self.env.get_template(name) for name in TEMPLATES}
         # The macros, made once, are the global ``m``: an ``{% import %}`` in each template
