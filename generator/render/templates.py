@@ -37,10 +37,8 @@ class PageContext(TypedDict):
     page_title: str
     description: str
     canonical: str | None
-    feeds: tuple[Feed, ...]
-    favicon: str
-    logo: str | None  # the logo's URL; logo_dark: the dark theme's, when it has its own
-    logo_dark: str | None
+    head: Markup  # the feeds' links, the icon, the style (macros.html's ``head``)
+    brand: Markup  # the site's name (and logo) and links in the header (``brand``)
 
 
 class IndexContext(PageContext):
