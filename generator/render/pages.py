@@ -184,8 +184,9 @@ class _Pages:
         }
 
     def once(self, macro: str, *args: Any) -> Markup:
-        """What a macro of macros.html makes of ``args``, made once (a page's frame is the
-        same on every page of a depth: a tenth of an incident page's time)."""
+        """What a macro of macros.html makes of ``args``, made once: a page's frame is the
+        same on every page of a depth (a tenth of an incident page's time), a component's row
+        on every incident page that names it in the same state."""
         key = (macro, *args)
         html = self._once.get(key)
         if html is None:
@@ -226,7 +227,8 @@ class _Pages:
         context: IncidentContext = {
             **self.frame(view.path, self.t.text(inc.title),
                          self.t("page.incident_description", title=inc.title, status=status)),
-            "v": view, "affected": self.affected(view),
+            "v": view, "affected": [self.once("affected_row", cv.id, cv.component.name, state)
+                                    for cv, state in self.affected(view)],
             "impact_class": IMPACT_CLASS.get(view.impact, "n")}
         return self.render("incident.html", context)
 

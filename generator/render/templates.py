@@ -48,7 +48,7 @@ class IndexContext(PageContext):
 
 class IncidentContext(PageContext):
     v: IncidentView
-    affected: list[tuple[ComponentView, str]]  # with its state during the incident
+    affected: list[Markup]  # each component it names with its state (``affected_row``)
     impact_class: str
 
 
