@@ -149,8 +149,7 @@ class Translator:
         return _unit(count, unit, self.language)
 
     def number(self, value: float, digits: int = 2) -> str:
-        return format_decimal(value, format=f"0.{'0' * digits}" if digits else "0",
-                              locale=self.language)
+        return _number(value, digits, self.language)
 
     def decimal(self, value: float) -> str:
         """``0,3``: as many digits as it has (a weight of the uptime policy)."""
@@ -207,6 +206,11 @@ def _duration(minutes: int, language: str) -> str:
 @lru_cache(maxsize=1024)
 def _unit(count: int, unit: str, language: str) -> str:
     return format_unit(count, unit, length="long", locale=language)
+
+
+@lru_cache(maxsize=16384)
+def _number(value: float, digits: int, language: str) -> str:
+    return format_decimal(value, format=f"0.{'0' * digits}" if digits else "0", locale=language)
 
 
 @lru_cache(maxsize=16384)

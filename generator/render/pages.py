@@ -122,7 +122,8 @@ class _Pages:
         self.env.filters = {**ctx.env.filters, **translation_filters(self.t),
                             "when": formats.when, "state": formats.state,
                             "minutes": formats.minutes,
-                            "incident_title": formats.incident_title}
+                            "incident_title": formats.incident_title,
+                            "incident_row": self.incident_row}
         # compiled once here, not in each process that makes pages
         self.templates = {name: self.env.get_template(name) for name in TEMPLATES}
         # The macros, made once, are the global ``m``: an ``{% import %}`` in each template
@@ -140,6 +141,14 @@ class _Pages:
             Feed("application/atom+xml", ctx.url("history.atom"),
                  self.t("page.feed_atom", title=site.title)),
         )
+
+    def incident_row(self, view: IncidentView, root: str) -> Markup:
+        """``{{ v|incident_row(root) }}``: the macro's row, once for an incident and a depth."""
+        key = ("incident_row", view.id, root)
+        html = self._once.get(key)
+        if html is None:
+            html = self._once[key] = self.macros.incident_row(view, root)
+        return html
 
     def frame(self, path: str, title: str, description: str, feeds: Sequence[Feed] = (),
               colour: str = "#0969da", root: str | None = None) -> PageContext:

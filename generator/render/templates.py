@@ -3,7 +3,8 @@
 Besides these, every template sees the names of ``_Pages``'s shared globals (the model, the
 site, the formatting helpers, and ``m``, the macros of ``macros.html``) and its filters (``t``
 for the site's words, ``when``, ``date``, ``datetime``, ``duration``, ``month``, ``zone``,
-``state`` for a state's badge, ``minutes`` for a tally's, ``incident_title`` for an id's).
+``state`` for a state's badge, ``minutes`` for a tally's, ``incident_title`` for an id's,
+``incident_row`` for an incident in a list).
 """
 
 from __future__ import annotations
