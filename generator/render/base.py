@@ -90,7 +90,7 @@ class RenderContext:
         return self.base_url + prefix(self.model.config.site.languages, language) + path
 
 
-_tally = attrgetter(*(f.name for f in fields(Tally)))
+tally_figures = attrgetter(*(f.name for f in fields(Tally)))  # a Tally's fields, in order
 
 
 def _report_figures(report: Report | None) -> object:
@@ -100,7 +100,7 @@ def _report_figures(report: Report | None) -> object:
         return None
 
     def period(p: Period) -> tuple[object, ...]:
-        return p.start.toordinal(), *_tally(p.tally), p.percent
+        return p.start.toordinal(), *tally_figures(p.tally), p.percent
 
     return (period(report.year),
             [(period(m.month), [period(d) for d in m.days]) for m in report.months])

@@ -7,20 +7,17 @@ times over: each is made once, on first use.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import datetime, timedelta
-from operator import attrgetter
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from generator.model.compute import ComponentView, Detection, SiteModel
 from generator.model.uptime import Tally
+from generator.render.base import tally_figures
 from generator.render.i18n import Translator
 
 REPORT = "uptime/index.html"  # the uptime report; its #policy states how figures are counted
-
-_figures = attrgetter(*(field.name for field in fields(Tally)))  # what decides Tally.by_state
 
 
 class Formats:
@@ -57,7 +54,7 @@ class Formats:
     def minutes(self, tally: Tally) -> Markup:
         """``Gangguan besar 2 jam · Tanpa data 5 menit``: a tally's minutes in each state but
         operational, worst first; each distinct tally once (a report shows 36,000)."""
-        key = _figures(tally)
+        key = tally_figures(tally)
         html = self._minutes.get(key)
         if html is None:
             t = self.t
