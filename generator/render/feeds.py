@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
@@ -117,12 +118,20 @@ def _feed(ctx: RenderContext, spec: FeedSpec, kind: str, updated: datetime) -> F
 
 def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind: str,
               bodies: Bodies) -> None:
+    """An incident's item: one entry of each kind, shared by every feed that shows it."""
+    entry = bodies.entries.get((kind, view.id))
+    if entry is None:
+        entry = bodies.entries[kind, view.id] = _entry(ctx, view, kind, bodies)
+    feed.add_entry(entry, order="append")
+
+
+def _entry(ctx: RenderContext, view: IncidentView, kind: str, bodies: Bodies) -> FeedEntry:
     url = ctx.url(view.path)
     title = ctx.t.text(view.incident.title)
     if view.incident.is_maintenance:
         title = f"{ctx.t('feed.maintenance_prefix')} {title}"
     body = bodies.of(view)
-    entry = feed.add_entry(order="append")
+    entry = FeedEntry()
     entry.title(plain(title, kind))
     entry.id(url)
     entry.guid(url, permalink=True)
@@ -131,6 +140,7 @@ def _add_item(ctx: RenderContext, feed: FeedGenerator, view: IncidentView, kind:
     entry.updated(view.updated)
     # feedgen keeps one date for RSS pubDate and Atom published; each format gets its own.
     entry.published(view.updated if kind == "rss" else view.published)
+    return entry
 
 
 def plain(text: str, kind: str) -> str:
@@ -172,12 +182,14 @@ def _add_detection(ctx: RenderContext, feed: FeedGenerator, detection: Detection
 
 
 class Bodies:
-    """Item bodies, made once per incident and shared by every feed that shows it."""
+    """Item bodies and entries, made once per incident and shared by every feed that shows
+    it (an incident names two or three components, each with its feeds)."""
 
     def __init__(self, ctx: RenderContext) -> None:
         self.ctx = ctx
         self.names = {c.id: ctx.t.text(c.name) for c in ctx.model.config.components}
         self._made: dict[str, str] = {}
+        self.entries: dict[tuple[str, str], FeedEntry] = {}  # by kind and incident
 
     def of(self, view: IncidentView) -> str:
         body = self._made.get(view.id)

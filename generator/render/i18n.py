@@ -96,7 +96,7 @@ class Translator:
             for name, value in values.items()})
 
     def local(self, value: dt.datetime) -> dt.datetime:
-        return value.astimezone(self.tz)
+        return value if value.tzinfo is self.tz else value.astimezone(self.tz)
 
     def zone(self, value: dt.datetime) -> str:
         """The zone's abbreviation at ``value`` ("WIB"), or its offset when it has none."""
@@ -105,9 +105,7 @@ class Translator:
     def datetime(self, value: dt.datetime) -> str:
         """``16 Juli 2025 06.15 WIB``."""
         local = self.local(value)
-        return (f"{_date(local.date(), 'd MMMM y', self.language)} "
-                f"{_clock(local.hour, local.minute, self.language)} "
-                f"{_zone_name(local.tzname())}")
+        return _datetime(local.date(), local.hour, local.minute, local.tzname(), self.language)
 
     def time(self, value: dt.datetime) -> str:
         """``06.15 WIB``."""
@@ -149,8 +147,7 @@ class Translator:
         return _unit(count, unit, self.language)
 
     def number(self, value: float, digits: int = 2) -> str:
-        return format_decimal(value, format=f"0.{'0' * digits}" if digits else "0",
-                              locale=self.language)
+        return _number(value, digits, self.language)
 
     def decimal(self, value: float) -> str:
         """``0,3``: as many digits as it has (a weight of the uptime policy)."""
@@ -174,6 +171,11 @@ class Translator:
 @lru_cache(maxsize=16384)
 def _date(day: dt.date, pattern: str, language: str) -> str:
     return format_date(day, pattern, locale=language)
+
+
+@lru_cache(maxsize=65536)
+def _datetime(day: dt.date, hour: int, minute: int, zone: str | None, language: str) -> str:
+    return f"{_date(day, 'd MMMM y', language)} {_clock(hour, minute, language)} {_zone_name(zone)}"
 
 
 @lru_cache(maxsize=4096)
@@ -207,6 +209,11 @@ def _duration(minutes: int, language: str) -> str:
 @lru_cache(maxsize=1024)
 def _unit(count: int, unit: str, language: str) -> str:
     return format_unit(count, unit, length="long", locale=language)
+
+
+@lru_cache(maxsize=16384)
+def _number(value: float, digits: int, language: str) -> str:
+    return format_decimal(value, format=f"0.{'0' * digits}" if digits else "0", locale=language)
 
 
 @lru_cache(maxsize=16384)

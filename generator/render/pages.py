@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 from urllib.parse import quote
 
 from babel import Locale
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from generator.model.compute import (
     RECENT_DAYS,
     STATES,
     UPTIME_WINDOWS,
     ComponentView,
-    Detection,
     IncidentView,
     Month,
 )
 from generator.render.base import RenderContext, prefix, template_globals, translation_filters
 from generator.render.brand import accent_css, image_url
 from generator.render.charts import daily_chart, recent_chart
+from generator.render.formats import REPORT, Formats, as_minutes
 from generator.render.i18n import catalogue
 from generator.render.output import Output, digest
 from generator.render.palette import IMPACT_CLASS, INDICATOR_COLOUR, QUIET, STATE_CLASS
@@ -43,10 +42,9 @@ from generator.render.templates import (
     ReportContext,
     TemplateContext,
 )
-from generator.render.uptime import intro, policy_sentence, weeks
+from generator.render.uptime import intro, page_keys, policy_sentence, weeks
 from generator.resources import site_templates
 
-REPORT = "uptime/index.html"  # the uptime report; its #policy states how figures are counted
 HISTORY_MONTHS = 3  # months shown in full on history.html; older ones are linked
 COMPONENT_INCIDENTS = 25  # newest incidents listed on a component page
 TEMPLATES = ("base.html", "macros.html", "index.html", "incident.html", "component.html",
@@ -54,8 +52,8 @@ TEMPLATES = ("base.html", "macros.html", "index.html", "incident.html", "compone
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:
-    """Every page of the site. Incident and month pages are keyed by all they show (not
-    ``now``), so a build remakes them only when that changes."""
+    """Every page of the site. Incident, month and uptime report pages are keyed by all they
+    show (not ``now``), so a build remakes them only when that changes."""
     pages = _Pages(ctx)
     yield Output("index.html", None, pages.index)
     for view in ctx.model.incidents:
@@ -64,9 +62,11 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
         yield Output(f"components/{component.id}.html", None,
                      partial(pages.component, component))
     yield from pages.history()
-    yield Output(REPORT, None, pages.report)
+    report_keys = page_keys(ctx)
+    yield Output(REPORT, report_keys[None], pages.report)
     for component in ctx.model.components:
-        yield Output(f"uptime/{component.id}.html", None, partial(pages.report, component))
+        yield Output(f"uptime/{component.id}.html", report_keys[component.id],
+                     partial(pages.report, component))
     yield Output("404.html", None, pages.not_found)
 
 
@@ -94,6 +94,7 @@ class _Pages:
         self.t = ctx.t
         site = ctx.model.config.site
         css = (site_templates() / "style.css").read_text(encoding="utf-8")
+        formats = Formats(ctx.t, ctx.model)
         shared: dict[str, Any] = template_globals(ctx) | {
             # our own file, and colours the loader checked: not user input
             "css": Markup(minify_css(css) + accent_css(site.accent)),  # noqa: S704
@@ -102,11 +103,11 @@ class _Pages:
             "quiet": QUIET,
             "windows": tuple(UPTIME_WINDOWS),
             "recent_days": RECENT_DAYS,
-            "span": self.span,
-            "mins": _minutes,
-            "uptime_label": self.uptime_label,
-            "uptime_value": self.uptime_value,
-            "notice": self.notice,
+            "span": formats.span,
+            "mins": as_minutes,
+            "uptime_label": formats.uptime_label,
+            "uptime_value": formats.uptime_value,
+            "notice": formats.notice,
             "affected": self.affected,
             "said": self.t.reason,
             "weeks": partial(weeks, self.t),
@@ -119,14 +120,21 @@ class _Pages:
         self.env = ctx.env.overlay(cache_size=64, auto_reload=False)
         self.env.globals = {**ctx.env.globals, **shared}
         self.env.filters = {**ctx.env.filters, **translation_filters(self.t),
-                            "when": self.when}
-        for name in TEMPLATES:  # compiled once here, not in each process that makes pages
-            self.env.get_template(name)
+                            "when": formats.when, "state": formats.state,
+                            "minutes": formats.minutes,
+                            "incident_title": formats.incident_title,
+                            "incident_row": self.incident_row}
+        # compiled once here, not in each process that makes pages
+        self.templates = {name: self.env.get_template(name) for name in TEMPLATES}
         # The macros, made once, are the global ``m``: an ``{% import %}`` in each template
         # would check the whole context against the macros' globals on every page.
-        self.env.globals["m"] = self.env.get_template("macros.html").module
+        macros: Any = self.templates["macros.html"].module
+        self.env.globals["m"] = self.macros = formats.macros = macros
+        self._once: dict[tuple[Any, ...], Markup] = {}
         self.position = {cv.id: n for n, cv in enumerate(ctx.model.components)}
-        self._when: dict[datetime, Markup] = {}
+        # What an incident page shows of a component it names: where, its id and its name.
+        self.shown = {cv.id: repr((n, cv.id, cv.component.name))
+                      for n, cv in enumerate(ctx.model.components)}
         self.site_feeds: tuple[Feed, ...] = (
             Feed("application/rss+xml", ctx.url("history.rss"),
                  self.t("page.feed_rss", title=site.title)),
@@ -134,78 +142,13 @@ class _Pages:
                  self.t("page.feed_atom", title=site.title)),
         )
 
-    def when(self, value: datetime) -> Markup:
-        """``<time datetime="2025-07-16T06:15:00+07:00">16 Juli 2025 06.15 WIB</time>``; each
-        instant once (an incident's start and end are also its first and last update's)."""
-        html = self._when.get(value)
+    def incident_row(self, view: IncidentView, root: str) -> Markup:
+        """``{{ v|incident_row(root) }}``: the macro's row, once for an incident and a depth."""
+        key = ("incident_row", view.id, root)
+        html = self._once.get(key)
         if html is None:
-            local = self.t.local(value)
-            stamp = local.isoformat()  # digits and "-:+T" only
-            html = self._when[value] = Markup(
-                f'<time datetime="{stamp}">{escape(self.t.datetime(local))}</time>')
+            html = self._once[key] = self.macros.incident_row(view, root)
         return html
-
-    def span(self, start: datetime, end: datetime | None) -> Markup:
-        """``20 Juli 2025 01.00 – 03.00 WIB``, each end a ``<time>``; the date once when both
-        ends share it."""
-        t = self.t
-        if end is None:
-            return self.when(start)
-        if t.date(start) == t.date(end) and t.zone(start) == t.zone(end):
-            head = t.datetime(start).removesuffix(" " + t.zone(start))
-            return t.markup("page.range", start=_time(t.local(start), head),
-                            end=_time(t.local(end), t.time(end)))
-        return t.markup("page.range", start=self.when(start), end=self.when(end))
-
-    @staticmethod
-    def _rests_on(cv: ComponentView, key: str) -> timedelta | None:
-        """The data an uptime figure rests on, when the model found it short of its window."""
-        return None if cv.uptime_data is None else cv.uptime_data.get(key)
-
-    def uptime_label(self, cv: ComponentView, days: int, key: str = "90d") -> str:
-        """``99,89% (90 hari)``, or ``99.2% uptime over 3 hours of data`` for a new probe."""
-        percent = cv.uptime.get(key)
-        if percent is None:
-            return self.t("page.uptime_maintenance" if key in cv.maintenance_only
-                          else "page.no_uptime")
-        span = self._rests_on(cv, key)
-        if span is not None:
-            return self.t("page.uptime_over", percent=self.t.percent(percent),
-                          span=self.t.about(span))
-        return self.t("page.uptime_days", percent=self.t.percent(percent), days=days)
-
-    def uptime_value(self, cv: ComponentView, key: str) -> Markup:
-        """One window's figure on a component page, with its span when that is short."""
-        percent = cv.uptime.get(key)
-        if percent is None and key in cv.maintenance_only:
-            return Markup("{} <small>{}</small>").format(
-                self.t.percent(None), self.t("page.maintenance_only"))
-        if percent is None:
-            return escape(self.t.percent(percent))
-        figure = Markup('<a href="../{}#policy">{}</a>').format(REPORT, self.t.percent(percent))
-        span = self._rests_on(cv, key)
-        if span is None:
-            return figure
-        return Markup("{} <small>{}</small>").format(
-            figure, self.t("page.data_over", span=self.t.about(span)))
-
-    def notice(self, detection: Detection, root: str) -> Markup:
-        """An outage seen by monitoring: since when, for how long, linking its component."""
-        t, now = self.t, self.ctx.model.now
-        cv = self.ctx.model.component(detection.component_id)
-        since = detection.since
-        shown = t.time(since) if t.date(since) == t.date(now) else t.datetime(since)
-        link = Markup('<a href="{}components/{}.html">{}</a>').format(
-            root, cv.id, self.t.html(cv.component.name))
-        stamp = t.local(since).isoformat()  # digits and "-:+T" only
-        time = Markup(f'<time datetime="{stamp}">{escape(shown)}</time>')
-        values = {"state": t(f"state.{detection.state}"), "component": link, "time": time,
-                  "duration": t.duration(now - since)}
-        resolved = detection.resolved
-        if resolved is None or resolved.end is None:
-            return t.markup("page.detected_since", **values)
-        return t.markup("page.detected_since_resolved", **values,
-                        incident=resolved.incident.title, resolved=t.datetime(resolved.end))
 
     def frame(self, path: str, title: str, description: str, feeds: Sequence[Feed] = (),
               colour: str = "#0969da", root: str | None = None) -> PageContext:
@@ -231,25 +174,43 @@ class _Pages:
             top + prefix(site.languages, lang) + (path if found else "index.html"))
             if "://" not in top else ctx.language_url(lang, ""))
             for lang in site.languages if lang != ctx.language)
+        # index.html, not "./": from file:// a folder opens as a listing.
+        home = root if "://" in root else f"{root}index.html"
         return {
             "root": root,
             "top": top,
             "lang": ctx.language,
-            # index.html, not "./": from file:// a folder opens as a listing.
-            "home": root if "://" in root else f"{root}index.html",
+            "home": home,
             "page_title": title if title == site.title else f"{title} · {site.title}",
             "description": description or site.title,
             "canonical": ctx.url(shown) if found else None,
             "alternates": alternates,
             "switch": switch,
-            "feeds": (*self.site_feeds, *feeds),
-            "favicon": image_url(site.favicon, top) if site.favicon else favicon(colour),
-            "logo": image_url(logo.light, top) if logo else None,
-            "logo_dark": image_url(logo.dark, top) if logo and logo.dark else None,
+            "head": self.once("head", (*self.site_feeds, *feeds),
+                              image_url(site.favicon, top) if site.favicon else favicon(colour)),
+            "brand": self.once("brand", home, root, image_url(logo.light, top) if logo else None,
+                               image_url(logo.dark, top) if logo and logo.dark else None),
         }
 
+    def once(self, macro: str, *args: Any) -> Markup:
+        """What a macro of macros.html makes of ``args``, made once: a page's frame is the
+        same on every page of a depth (a tenth of an incident page's time), a component's row
+        on every incident page that names it in the same state."""
+        key = (macro, *args)
+        html = self._once.get(key)
+        if html is None:
+            html = self._once[key] = getattr(self.macros, macro)(*args)
+        return html
+
     def render(self, template: str, context: TemplateContext) -> bytes:
-        return self.env.get_template(template).render(context).encode("utf-8")
+        # Template.render copies the globals into each page's context from a ChainMap, a key
+        # at a time (a tenth of an incident page's time): they are merged here instead.
+        page = self.templates[template]
+        names = {**self.env.globals, **context}
+        try:
+            return "".join(page.root_render_func(page.new_context(names, shared=True))).encode()
+        except Exception:
+            self.env.handle_exception()
 
     def index(self) -> bytes:
         model = self.ctx.model
@@ -264,7 +225,9 @@ class _Pages:
 
     def incident_key(self, view: IncidentView) -> str:
         """A digest of all an incident page shows: not ``now``, nor the overall state."""
-        affected = [(cv.id, repr(cv.component.name), state) for cv, state in self.affected(view)]
+        shown = self.shown
+        affected = [(shown[c], str(state)) for c, state in view.incident.components.items()
+                    if c in shown]
         return digest("incident", self.ctx.site_key, self.ctx.view_key(view), affected)
 
     def incident(self, view: IncidentView) -> bytes:
@@ -273,7 +236,8 @@ class _Pages:
         context: IncidentContext = {
             **self.frame(view.path, self.t.text(inc.title),
                          self.t("page.incident_description", title=inc.title, status=status)),
-            "v": view, "affected": self.affected(view),
+            "v": view, "affected": [self.once("affected_row", cv.id, cv.component.name, state)
+                                    for cv, state in self.affected(view)],
             "impact_class": IMPACT_CLASS.get(view.impact, "n")}
         return self.render("incident.html", context)
 
@@ -361,10 +325,6 @@ class _Pages:
                                                   root=self.ctx.url("")))
 
 
-def _time(local: datetime, text: str) -> Markup:
-    return Markup(f'<time datetime="{local.isoformat()}">{escape(text)}</time>')
-
-
 @cache
 def _language_name(language: str) -> str:
     """A language named in itself, as its catalogue says ("Bahasa Indonesia"; CLDR's own name
@@ -373,6 +333,3 @@ def _language_name(language: str) -> str:
         Locale.parse(language).get_display_name(language) or language
     return name[:1].upper() + name[1:]
 
-
-def _minutes(count: int) -> timedelta:
-    return timedelta(minutes=count)

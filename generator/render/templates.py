@@ -2,7 +2,9 @@
 
 Besides these, every template sees the names of ``_Pages``'s shared globals (the model, the
 site, the formatting helpers, and ``m``, the macros of ``macros.html``) and its filters (``t``
-for the site's words, ``when``, ``date``, ``datetime``, ``duration``, ``month``, ``zone``).
+for the site's words, ``when``, ``date``, ``datetime``, ``duration``, ``month``, ``zone``,
+``state`` for a state's badge, ``minutes`` for a tally's, ``incident_title`` for an id's,
+``incident_row`` for an incident in a list).
 """
 
 from __future__ import annotations
@@ -36,10 +38,8 @@ class PageContext(TypedDict):
     page_title: str
     description: str
     canonical: str | None
-    feeds: tuple[Feed, ...]
-    favicon: str
-    logo: str | None  # the logo's URL; logo_dark: the dark theme's, when it has its own
-    logo_dark: str | None
+    head: Markup  # the feeds' links, the icon, the style (macros.html's ``head``)
+    brand: Markup  # the site's name (and logo) and links in the header (``brand``)
 
 
 class IndexContext(PageContext):
@@ -49,7 +49,7 @@ class IndexContext(PageContext):
 
 class IncidentContext(PageContext):
     v: IncidentView
-    affected: list[tuple[ComponentView, str]]  # with its state during the incident
+    affected: list[Markup]  # each component it names with its state (``affected_row``)
     impact_class: str
 
 

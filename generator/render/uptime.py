@@ -25,20 +25,21 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from markupsafe import Markup
 
 from generator.load.policy import EXCLUDE, POLICY_KEYS, UptimePolicy
-from generator.model.compute import ComponentView
+from generator.model.compute import ComponentView, SiteModel
 from generator.model.states import ComponentState
-from generator.model.uptime import REPORT_MONTHS, MonthReport, Period
-from generator.render.base import RenderContext
+from generator.model.uptime import REPORT_MONTHS, MonthReport, Period, Report, Tally
+from generator.render.base import RenderContext, tally_figures
 from generator.render.i18n import Translator
 from generator.render.output import Output, digest
 
 PREFIX = "api/kabar/v1/"
+Cell = tuple[date | None, Period | None, ComponentState | None]  # a calendar's day
 COLUMNS = ("observed_minutes", "counted_minutes", "major_minutes", "partial_minutes",
            "degraded_minutes", "maintenance_minutes", "no_data_minutes")
 
@@ -47,11 +48,12 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
     """The JSON of every component and a CSV per component, keyed by what they show."""
     model = ctx.model
     policy = model.config.uptime
-    reports = [(cv.id, cv.component.name, cv.report) for cv in model.components]
+    reports = [(cv.id, cv.component.name, ctx.report_key(cv)) for cv in model.components]
     yield Output(f"{PREFIX}uptime.json", digest("uptime.json", policy, reports),
                  partial(uptime_json, model.components, policy))
     for cv in model.components:
-        yield Output(f"{PREFIX}uptime/{cv.id}.csv", digest("uptime.csv", policy, cv.report),
+        yield Output(f"{PREFIX}uptime/{cv.id}.csv",
+                     digest("uptime.csv", policy, ctx.report_key(cv)),
                      partial(uptime_csv, cv, policy))
 
 
@@ -114,21 +116,52 @@ def policy_sentence(t: Translator, policy: UptimePolicy) -> str:
              no_data=optional(ComponentState.NO_DATA, policy.no_data))
 
 
+def page_keys(ctx: RenderContext) -> dict[str | None, str]:
+    """A digest of all each report page shows, by component id (None: ``uptime/index.html``,
+    which shows them all): not ``now``, but the zone's abbreviation at ``now`` that its intro
+    names."""
+    model = ctx.model
+    shared = (ctx.site_key, policy_sentence(ctx.t, model.config.uptime), ctx.t.zone(model.now))
+    keys: dict[str | None, str] = {
+        cv.id: digest("uptime page", *shared, cv.id, repr(cv.component.name),
+                      ctx.report_key(cv), _incidents(model, cv.report))
+        for cv in model.components}
+    keys[None] = digest("uptime index", *shared, list(keys.values()))
+    return keys
+
+
+def _incidents(model: SiteModel, report: Report | None) -> object:
+    """Which incidents each month and day of a report names, and their titles."""
+    if report is None:
+        return None
+    periods = [p.incidents for m in report.months for p in (m.month, *m.days)]
+    ids = dict.fromkeys(i for named in periods for i in named)
+    return periods, [(i, repr(model.incident(i).incident.title)) for i in ids]
+
+
 def intro(t: Translator, root: str, zone: str) -> Markup:
     link = Markup('<a href="{}{}uptime.json">uptime.json</a>').format(root, PREFIX)
     return t.markup("uptime.intro", months=REPORT_MONTHS, zone=zone, json=link)
 
 
-def weeks(t: Translator, month: MonthReport) -> list[list[tuple[date | None, Period | None]]]:
-    """The month as calendar rows: each cell a day (with its period when observed) or None."""
+def weeks(t: Translator, month: MonthReport) -> list[list[Cell]]:
+    """The month as calendar rows: each cell a day (with its period and state when observed)
+    or None."""
     first = month.month.start
     by_day = {period.start: period for period in month.days}
     order = [weekday for weekday, _ in t.weekdays()]
     lead = order.index(first.weekday())
-    cells: list[tuple[date | None, Period | None]] = [(None, None)] * lead
+    cells: list[Cell] = [(None, None, None)] * lead
     day = first
     while day.month == first.month:
-        cells.append((day, by_day.get(day)))
+        period = by_day.get(day)
+        cells.append((day, period, None if period is None else _state(tally_figures(period.tally))))
         day += timedelta(days=1)
-    cells += [(None, None)] * (-len(cells) % 7)
+    cells += [(None, None, None)] * (-len(cells) % 7)
     return [cells[k:k + 7] for k in range(0, len(cells), 7)]
+
+
+@lru_cache(maxsize=4096)
+def _state(figures: tuple[int, ...]) -> ComponentState:
+    """A tally's state, once for each distinct tally (most days are alike)."""
+    return Tally(*figures).state
