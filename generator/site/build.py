@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from generator.model.compute import SiteModel
     from generator.render.output import Output
 
+# Outputs are dealt out to the workers in chunks of this many.
+OUTPUTS = 100
+
 log = logging.getLogger(__name__)
 
 
@@ -104,10 +107,6 @@ def build(config: ConfigCheck, options: BuildOptions) -> BuildResult:
                     and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
         staging = Staging(out, last.manifest, current)
-        # The model's million objects live to the end of the build: a collection would
-        # only scan them (the first full one took 0.6 s on the bench site, and in a forked
-        # worker it writes to every page of them). Frozen, collections skip them.
-        gc.freeze()
         try:
             placed, keys = render(model, staging, fresh if store.enabled else None, jobs,
                                   pids, static, meanwhile=store.flush)
@@ -115,8 +114,6 @@ def build(config: ConfigCheck, options: BuildOptions) -> BuildResult:
         except BaseException:
             staging.discard()  # after the workers have stopped writing into it
             raise
-        finally:
-            gc.unfreeze()
     finally:
         store.flush()  # the incidents parsed are kept for next time, even after a failure
     save_build(store, out, LastBuild(params, None, dict(report.manifest), keys, warnings,
@@ -165,54 +162,41 @@ def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] |
            meanwhile: Callable[[], object] = lambda: None,
            ) -> tuple[dict[str, Placed | None], dict[str, str]]:
     """Every output of the site, each stale one made and put into ``staging`` as soon as it
-    is made; ``None`` for one that ``fresh`` says the last build already wrote. With the
-    outputs' keys, for the next build. ``static``: the files of ``static/``, which may take
-    the place of no other output.
-
-    With ``jobs`` workers (and a site of ``MINIMUM`` incidents or more), each worker
-    declares the outputs itself and makes every ``jobs``-th one from its own offset, so
-    that declaring them (0.4 s on the bench site) is not done here first, on one core.
-    ``pids`` gets the processes that made some; this process calls ``meanwhile()`` while
-    they work (else after making the outputs)."""
-    from generator.site.pool import MINIMUM, Pool
-
-    found = pids if pids is not None else set()
-
-    def share(offset: int, every: int = 1) -> list[tuple[str, str | None, Placed | None]]:
-        """Path, key and (if stale) what was made, of every ``every``-th output from
-        ``offset``."""
-        mine = _declared(model, static)[offset::every]
-        with _template_errors():  # in whichever process makes it
-            return [(output.path, output.key, None if fresh is not None and fresh(output)
-                     else staging.put(output.path, output.make())) for output in mine]
-
-    if jobs > 1 and len(model.incidents) >= MINIMUM:
-        staging.begin()
-        with Pool(partial(share, every=jobs), jobs, jobs) as pool:
-            meanwhile()
-            shares = pool.results()
-        found.update(pool.pids)
-        count = sum(map(len, shares))
-        outputs = [shares[n % jobs][n // jobs] for n in range(count)]
-    else:
-        found.add(os.getpid())
-        outputs = share(0)
-        meanwhile()
-    keys = {path: key for path, key, _ in outputs if key is not None}
-    return {path: made for path, _, made in outputs}, keys
-
-
-def _declared(model: SiteModel, static: Sequence[Output]) -> list[Output]:
-    """Every output of the site, the files of ``static/`` last; an error when one of those
-    would take the place of one of Kabar's."""
+    is made (by ``jobs`` workers when there are many); ``None`` for one that ``fresh`` says
+    the last build already wrote. With the outputs' keys, for the next build. ``pids`` gets
+    the worker processes that did some of the work; ``static``: the files of ``static/``,
+    which may take the place of no other output. This process calls ``meanwhile()``
+    while the workers work (else after making the outputs)."""
     from generator.render.base import contexts
     from generator.render.outputs import site_outputs
+    from generator.site.pool import MINIMUM, Pool, chunked
     from generator.site.static import check_clashes
 
+    found = pids if pids is not None else set()
     with _template_errors():
         declared = list(site_outputs(contexts(model)))
     check_clashes((output.path for output in static), (output.path for output in declared))
-    return declared + list(static)
+    declared += static
+    stale = [output for output in declared if fresh is None or not fresh(output)]
+    if stale:
+        staging.open(output.path for output in stale)  # the folders, before forking
+
+    def make(chunk: Sequence[Output]) -> list[Placed]:
+        with _template_errors():  # in whichever process makes it
+            return [staging.put(output.path, output.make()) for output in chunk]
+
+    if jobs > 1 and len(stale) >= MINIMUM:
+        with Pool(*chunked(make, stale, OUTPUTS), jobs) as pool:
+            meanwhile()
+            placed = [each for part in pool.results() for each in part]
+        found.update(pool.pids)
+    else:
+        found.add(os.getpid())
+        placed = make(stale)
+        meanwhile()
+    made = dict(zip((output.path for output in stale), placed, strict=True))
+    keys = {output.path: output.key for output in declared if output.key is not None}
+    return {output.path: made.get(output.path) for output in declared}, keys
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,10 +77,10 @@ Placed = tuple[FileStamp, bool]  # a made file's stamp, and whether it was writt
 class Staging:
     """The new site, assembled in a folder beside ``out`` as its files are made.
 
-    ``put`` writes a made file there unless ``out`` already holds the same bytes, making its
-    folders as needed; any process may call it (a forked worker writes its own files).
-    ``finish`` hard-links the files it did not write from the old site (so they keep their
-    inode and time) and swaps the folders, or removes the staging folder when nothing
+    ``put`` writes a made file there unless ``out`` already holds the same bytes; any
+    process may call it once ``open`` has made the folders (a forked worker writes its own
+    files). ``finish`` hard-links the files it did not write from the old site (so they keep
+    their inode and time) and swaps the folders, or removes the staging folder when nothing
     changed; ``discard`` removes it after a failure, leaving ``out`` as it was.
     """
 
@@ -95,9 +95,14 @@ class Staging:
         self.current = current
         self.folder: str | None = None
 
-    def begin(self) -> None:
-        """Make the staging folder now, before forking: every worker writes into this one."""
-        self._folder()
+    def open(self, names: Iterable[str]) -> None:
+        """Make the staging folder and the folders ``names`` go into (before forking)."""
+        folder = self._folder()
+        try:
+            for name in sorted({os.path.dirname(name) for name in names} - {""}):
+                os.makedirs(os.path.join(folder, name), exist_ok=True)
+        except OSError as exc:
+            raise self._error(exc) from None
 
     def put(self, name: str, data: bytes) -> Placed:
         """Stage ``name`` with ``data``: written, unless ``out`` holds those bytes already."""
