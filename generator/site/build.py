@@ -107,6 +107,10 @@ def build(config: ConfigCheck, options: BuildOptions) -> BuildResult:
                     and stamp is not None and tuple(stamp[:2]) == current.get(output.path))
 
         staging = Staging(out, last.manifest, current)
+        # The model's million objects live to the end of the build: a collection would
+        # only scan them, and in a forked worker write to every page they are on. Frozen,
+        # collections skip them.
+        gc.freeze()
         try:
             placed, keys = render(model, staging, fresh if store.enabled else None, jobs,
                                   pids, static, meanwhile=store.flush)
@@ -114,6 +118,8 @@ def build(config: ConfigCheck, options: BuildOptions) -> BuildResult:
         except BaseException:
             staging.discard()  # after the workers have stopped writing into it
             raise
+        finally:
+            gc.unfreeze()
     finally:
         store.flush()  # the incidents parsed are kept for next time, even after a failure
     save_build(store, out, LastBuild(params, None, dict(report.manifest), keys, warnings,
