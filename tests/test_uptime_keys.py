@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from generator.load.config import check_config
 from generator.model.compute import ComponentView, SiteModel
 from generator.model.uptime import MonthReport, Period, Report, Tally
 from generator.render import pages, uptime
@@ -28,7 +29,7 @@ Mutation = Callable[[SiteModel], SiteModel]
 def model(tmp_path_factory: pytest.TempPathFactory) -> SiteModel:
     """The example site at NOW, without probe history: its incidents make the reports."""
     empty = tmp_path_factory.mktemp("history")
-    made, _ = load_model(ROOT / "status.yaml", ROOT / "incidents", empty, NOW)
+    made, _ = load_model(check_config(ROOT / "status.yaml"), ROOT / "incidents", empty, NOW)
     return made
 
 
