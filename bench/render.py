@@ -40,10 +40,12 @@ def once(site: Path) -> dict[str, float]:
     """Seconds to declare every output and to make each kind, in this process."""
     from generator.render.base import contexts
     from generator.render.outputs import site_outputs
+    from generator.load.config import check_config
     from generator.site.build import load_model
 
     gc.disable()
-    model, _ = load_model(site / "status.yaml", site / "incidents", site / "history", NOW)
+    model, _ = load_model(check_config(site / "status.yaml"), site / "incidents",
+                          site / "history", NOW)
     gc.enable()
     gc.freeze()  # as the build does: the model lives to the end
     start = time.perf_counter()
