@@ -38,9 +38,9 @@ def kind(path: str) -> str:
 
 def once(site: Path) -> dict[str, float]:
     """Seconds to declare every output and to make each kind, in this process."""
+    from generator.load.config import check_config
     from generator.render.base import contexts
     from generator.render.outputs import site_outputs
-    from generator.load.config import check_config
     from generator.site.build import load_model
 
     gc.disable()

@@ -163,7 +163,7 @@ def test_version_and_module_entry_point(tmp_path: Path) -> None:
 
 def test_top_help_names_every_step_of_run(tmp_path: Path) -> None:
     result = kabar("--help", cwd=tmp_path)
-    assert "probe, record, notify and build, on this machine" in result.stdout
+    assert "probe, record, build and notify, on this machine" in result.stdout
 
 
 def test_usage_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
@@ -187,7 +187,8 @@ def test_usage_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
     ("serve", ["Build the site, serve it on http://127.0.0.1:PORT/", "(default: 8000)"]),
     ("init", ["minimal status.yaml", "never overwritten"]),
     ("validate", ["Check status.yaml and every file in incidents/"]),
-    ("run", ["record the results into history/, send what is due to the notify: channels"]),
+    ("run", ["record the results into history/, build the site, then send what is due to "
+             "the notify: channels"]),
 ], ids=["new", "demo", "serve", "init", "validate", "run"])
 def test_help_says_what_a_command_does_and_its_values(command: str, shown: list[str],
                                                        tmp_path: Path) -> None:

@@ -107,9 +107,9 @@ def parser() -> argparse.ArgumentParser:
     _cache_options(p)
     _jobs_option(p)
 
-    p = _command(sub, "run", "probe, record, notify and build, on this machine",
-                 "Probe every component, record the results into history/, send what is due "
-                 "to the notify: channels and build the site, all in this folder.")
+    p = _command(sub, "run", "probe, record, build and notify, on this machine",
+                 "Probe every component, record the results into history/, build the site, "
+                 "then send what is due to the notify: channels, all in this folder.")
     _common(p)
     _build_options(p)
     _cache_options(p)
