@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import cache, partial
-from operator import attrgetter
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from generator.model.compute import ComponentView, IncidentView, SiteModel
-from generator.model.uptime import Period, Report, Tally
+from generator.model.uptime import Period, Report
 from generator.render.i18n import Translator
 from generator.render.markdown import render_markdown
 from generator.render.output import digest, templates_digest
@@ -90,9 +89,6 @@ class RenderContext:
         return self.base_url + prefix(self.model.config.site.languages, language) + path
 
 
-tally_figures = attrgetter(*(f.name for f in fields(Tally)))  # a Tally's fields, in order
-
-
 def _report_figures(report: Report | None) -> object:
     """A report's figures as tuples of numbers: a dataclass's repr costs 20 times as much,
     and a site of 100 components has 36,000 days."""
@@ -100,7 +96,7 @@ def _report_figures(report: Report | None) -> object:
         return None
 
     def period(p: Period) -> tuple[object, ...]:
-        return p.start.toordinal(), *tally_figures(p.tally), p.percent
+        return p.start.toordinal(), *p.tally.figures, p.percent
 
     return (period(report.year),
             [(period(m.month), [period(d) for d in m.days]) for m in report.months])

@@ -14,7 +14,6 @@ from markupsafe import Markup, escape
 
 from generator.model.compute import ComponentView, Detection, SiteModel
 from generator.model.uptime import Tally
-from generator.render.base import tally_figures
 from generator.render.i18n import Translator
 
 REPORT = "uptime/index.html"  # the uptime report; its #policy states how figures are counted
@@ -54,7 +53,7 @@ class Formats:
     def minutes(self, tally: Tally) -> Markup:
         """``Gangguan besar 2 jam · Tanpa data 5 menit``: a tally's minutes in each state but
         operational, worst first; each distinct tally once (a report shows 36,000)."""
-        key = tally_figures(tally)
+        key = tally.figures
         html = self._minutes.get(key)
         if html is None:
             t = self.t

@@ -144,11 +144,7 @@ class _Pages:
 
     def incident_row(self, view: IncidentView, root: str) -> Markup:
         """``{{ v|incident_row(root) }}``: the macro's row, once for an incident and a depth."""
-        key = ("incident_row", view.id, root)
-        html = self._once.get(key)
-        if html is None:
-            html = self._once[key] = self.macros.incident_row(view, root)
-        return html
+        return self.once("incident_row", view, root, key=(view.id, root))
 
     def frame(self, path: str, title: str, description: str, feeds: Sequence[Feed] = (),
               colour: str = "#0969da", root: str | None = None) -> PageContext:
@@ -192,14 +188,15 @@ class _Pages:
                                image_url(logo.dark, top) if logo and logo.dark else None),
         }
 
-    def once(self, macro: str, *args: Any) -> Markup:
-        """What a macro of macros.html makes of ``args``, made once: a page's frame is the
-        same on every page of a depth (a tenth of an incident page's time), a component's row
-        on every incident page that names it in the same state."""
-        key = (macro, *args)
-        html = self._once.get(key)
+    def once(self, macro: str, *args: Any, key: tuple[Any, ...] | None = None) -> Markup:
+        """What a macro of macros.html makes of ``args`` (or of what ``key`` stands for),
+        made once: a page's frame is the same on every page of a depth (a tenth of an
+        incident page's time), a component's row on every incident page that names it in
+        the same state, an incident's row in every list at a depth."""
+        memo = (macro, *(args if key is None else key))
+        html = self._once.get(memo)
         if html is None:
-            html = self._once[key] = getattr(self.macros, macro)(*args)
+            html = self._once[memo] = getattr(self.macros, macro)(*args)
         return html
 
     def render(self, template: str, context: TemplateContext) -> bytes:

@@ -25,7 +25,7 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
@@ -33,8 +33,8 @@ from markupsafe import Markup
 from generator.load.policy import EXCLUDE, POLICY_KEYS, UptimePolicy
 from generator.model.compute import ComponentView, SiteModel
 from generator.model.states import ComponentState
-from generator.model.uptime import REPORT_MONTHS, MonthReport, Period, Report, Tally
-from generator.render.base import RenderContext, tally_figures
+from generator.model.uptime import REPORT_MONTHS, MonthReport, Period, Report
+from generator.render.base import RenderContext
 from generator.render.i18n import Translator
 from generator.render.output import Output, digest
 
@@ -155,13 +155,8 @@ def weeks(t: Translator, month: MonthReport) -> list[list[Cell]]:
     day = first
     while day.month == first.month:
         period = by_day.get(day)
-        cells.append((day, period, None if period is None else _state(tally_figures(period.tally))))
+        cells.append((day, period, None if period is None else period.tally.state))
         day += timedelta(days=1)
     cells += [(None, None, None)] * (-len(cells) % 7)
     return [cells[k:k + 7] for k in range(0, len(cells), 7)]
 
-
-@lru_cache(maxsize=4096)
-def _state(figures: tuple[int, ...]) -> ComponentState:
-    """A tally's state, once for each distinct tally (most days are alike)."""
-    return Tally(*figures).state

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING
 from generator import clock
 from generator.errors import BuildError, counted
 from generator.files import input_files, tree_keys
-from generator.site.cache import Cache, LastBuild, build_params, last_build, save_build
+from generator.site.cache import (
+    Cache,
+    LastBuild,
+    build_params,
+    input_entries,
+    last_build,
+    save_build,
+)
 from generator.site.output import Placed, Staging, WriteReport, recover
 from generator.site.static import static_files, static_folder, static_outputs
 
@@ -122,8 +129,8 @@ def build(config: ConfigCheck, options: BuildOptions) -> BuildResult:
             gc.unfreeze()
     finally:
         store.flush()  # the incidents parsed are kept for next time, even after a failure
-    save_build(store, out, LastBuild(params, None, dict(report.manifest), keys, warnings,
-                                     assets), started_ns, inputs)
+    save_build(store, out, LastBuild(params, input_entries(inputs, started_ns),
+                                     dict(report.manifest), keys, warnings, assets))
     helpers = pids - {os.getpid()}
     log.debug("built with %s", counted(len(helpers), "worker process", "worker processes")
               if helpers else "no worker process")

@@ -115,7 +115,7 @@ class LastBuild:
     """What the last build into a folder saved; empty when there is none."""
 
     params: str | None = None
-    inputs: Any = None  # name -> [mtime_ns, size, digest]: see ``input_entries``
+    inputs: Any = None  # name -> [mtime_ns, size, digest] (``input_entries``)
     manifest: dict[str, FileStamp] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)  # path -> the key it was made from
     warnings: tuple[str, ...] = ()
@@ -153,12 +153,10 @@ def last_build(store: Cache, out: Path) -> LastBuild:
         return LastBuild()
 
 
-def save_build(store: Cache, out: Path, made: LastBuild, started_ns: int,
-               inputs: Inputs) -> None:
-    """Save ``made`` as the last build into ``out``; ``inputs`` as read from ``started_ns``."""
+def save_build(store: Cache, out: Path, made: LastBuild) -> None:
+    """Save ``made`` as the last build into ``out``."""
     store.save("build", {
-        "out": str(out.resolve()), "params": made.params,
-        "inputs": _input_entries(inputs, started_ns),
+        "out": str(out.resolve()), "params": made.params, "inputs": made.inputs,
         "manifest": {path: list(stamp) for path, stamp in made.manifest.items()},
         "outputs": made.outputs, "warnings": list(made.warnings), "assets": list(made.assets)})
 
@@ -187,8 +185,9 @@ def _same_inputs(stored: Any, inputs: Inputs) -> bool:
     return True
 
 
-def _input_entries(inputs: Inputs, started_ns: int) -> dict[str, list[Any]]:
-    """What ``_same_inputs`` compares next time. A file changed within RACY_NS of this build
+def input_entries(inputs: Inputs, started_ns: int) -> dict[str, list[Any]]:
+    """What ``LastBuild.inputs`` keeps of ``inputs`` read from ``started_ns``, for
+    ``_same_inputs`` to compare next time. A file changed within RACY_NS of this build
     might change again without its stat key showing it: its bytes are kept to compare."""
     entries: dict[str, list[Any]] = {}
     for name, (path, key) in inputs.items():
