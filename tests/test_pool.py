@@ -278,6 +278,31 @@ for pid in left:  # a failed test leaves nothing running either
 """
 
 
+def test_a_cold_build_s_workers_make_the_keys_the_next_build_trusts(
+        scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a cold build the keys are computed by the workers that make the outputs; they are
+    what one process computes, and the next build finds every output fresh by them."""
+    from generator.site.cache import Cache, last_build
+
+    forked = build_site(Path("status.yaml"), Path("incidents"), Path("history"),
+                        scratch / "forked", now=NOW, cache=scratch / "cache-forked")
+    assert forked.workers and os.getpid() not in forked.workers
+    with monkeypatch.context() as patch:
+        patch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+        here = build_site(Path("status.yaml"), Path("incidents"), Path("history"),
+                          scratch / "here", now=NOW, cache=scratch / "cache-here")
+    assert here.workers == frozenset()
+    keys = last_build(Cache(scratch / "cache-forked"), scratch / "forked").outputs
+    assert len(keys) > 1500  # every incident page, month and report page is keyed
+    assert keys == last_build(Cache(scratch / "cache-here"), scratch / "here").outputs
+    gone = next(path for path in sorted(keys) if path.startswith("incidents/"))
+    (scratch / "forked" / gone).unlink()
+    later = build_site(Path("status.yaml"), Path("incidents"), Path("history"),
+                       scratch / "forked", now=NOW, cache=scratch / "cache-forked")
+    assert set(later.made) & set(keys) == {gone}  # the rest was fresh by the workers' keys
+    assert (scratch / "forked" / gone).read_bytes() == (scratch / "here" / gone).read_bytes()
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="counts processes through /proc")
 @pytest.mark.parametrize("moment", ["workers", "later", "writing"])
 def test_sigkill_on_a_build_leaves_no_worker_within_a_second(

@@ -9,20 +9,42 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from generator import resources
 
 
-@dataclass(frozen=True)
 class Output:
-    """One file of the site."""
+    """One file of the site: its ``path`` inside the site ("incidents/2025-07-16-login.html"),
+    its ``key`` and how to ``make`` it.
 
-    path: str  # inside the site, e.g. "incidents/2025-07-16-login.html"
-    key: str | None  # a digest of all the file shows; None: it shows ``now``, made every build
-    make: Callable[[], bytes]
+    The key is a digest of all the file shows, or None when it shows ``now`` (made every
+    build). A renderer may give the function that computes it instead: the key is then
+    computed when first asked for, which a cold build does in the worker that makes the file
+    (nothing to compare it with before), not while declaring every output on one core.
+    """
+
+    __slots__ = ("path", "make", "_key")
+
+    def __init__(self, path: str, key: str | None | Callable[[], str | None],
+                 make: Callable[[], bytes]) -> None:
+        self.path = path
+        self.make = make
+        self._key = key
+
+    @property
+    def key(self) -> str | None:
+        if callable(self._key):
+            self._key = self._key()
+        return self._key
+
+    def under(self, prefix: str) -> Output:
+        """The same output in a folder of its own (another language's pages)."""
+        return Output(prefix + self.path, self._key, self.make)
+
+    def __repr__(self) -> str:
+        return f"Output({self.path!r})"
 
 
 def digest(*parts: Any) -> str:

@@ -21,7 +21,7 @@ def site_outputs(contexts: Sequence[RenderContext]) -> Iterator[Output]:
     for ctx in others:
         for renderer in LOCALISED:
             for output in renderer.outputs(ctx):
-                yield Output(ctx.prefix + output.path, output.key, output.make)
+                yield output.under(ctx.prefix)
 
 
 def outputs(ctx: RenderContext) -> Iterator[Output]:

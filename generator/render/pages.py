@@ -57,15 +57,16 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
     pages = _Pages(ctx)
     yield Output("index.html", None, pages.index)
     for view in ctx.model.incidents:
-        yield Output(view.path, pages.incident_key(view), partial(pages.incident, view))
+        yield Output(view.path, partial(pages.incident_key, view),
+                     partial(pages.incident, view))
     for component in ctx.model.components:
         yield Output(f"components/{component.id}.html", None,
                      partial(pages.component, component))
     yield from pages.history()
-    report_keys = page_keys(ctx)
-    yield Output(REPORT, report_keys[None], pages.report)
+    report_key = page_keys(ctx)
+    yield Output(REPORT, partial(report_key, None), pages.report)
     for component in ctx.model.components:
-        yield Output(f"uptime/{component.id}.html", report_keys[component.id],
+        yield Output(f"uptime/{component.id}.html", partial(report_key, component.id),
                      partial(pages.report, component))
     yield Output("404.html", None, pages.not_found)
 
@@ -271,12 +272,14 @@ class _Pages:
         description = self.t("page.history_description", title=self.ctx.model.config.site.title)
         yield Output("history.html", None, partial(self.history_page, title, description))
         for n, month in enumerate(months):
-            path = month.path
-            # A month page shows its incidents and links its neighbours, nothing of ``now``.
-            key = digest("month", self.ctx.site_key, month.key,
-                         [self.ctx.view_key(view) for view in month.incidents],
-                         [m.key for m in months[max(n - 1, 0):n + 2]])
-            yield Output(path, key, partial(self.month, month, months, n, description))
+            yield Output(month.path, partial(self.month_key, months, n),
+                         partial(self.month, month, months, n, description))
+
+    def month_key(self, months: Sequence[Month], n: int) -> str:
+        """A month page shows its incidents and links its neighbours, nothing of ``now``."""
+        return digest("month", self.ctx.site_key, months[n].key,
+                      [self.ctx.view_key(view) for view in months[n].incidents],
+                      [m.key for m in months[max(n - 1, 0):n + 2]])
 
     def history_page(self, title: str, description: str) -> bytes:
         months = self.ctx.model.months

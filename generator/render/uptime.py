@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -48,13 +48,20 @@ def outputs(ctx: RenderContext) -> Iterator[Output]:
     """The JSON of every component and a CSV per component, keyed by what they show."""
     model = ctx.model
     policy = model.config.uptime
-    reports = [(cv.id, cv.component.name, ctx.report_key(cv)) for cv in model.components]
-    yield Output(f"{PREFIX}uptime.json", digest("uptime.json", policy, reports),
+    yield Output(f"{PREFIX}uptime.json", partial(_json_key, ctx, policy),
                  partial(uptime_json, model.components, policy))
     for cv in model.components:
-        yield Output(f"{PREFIX}uptime/{cv.id}.csv",
-                     digest("uptime.csv", policy, ctx.report_key(cv)),
+        yield Output(f"{PREFIX}uptime/{cv.id}.csv", partial(_csv_key, ctx, policy, cv),
                      partial(uptime_csv, cv, policy))
+
+
+def _json_key(ctx: RenderContext, policy: UptimePolicy) -> str:
+    return digest("uptime.json", policy, [(cv.id, cv.component.name, ctx.report_key(cv))
+                                          for cv in ctx.model.components])
+
+
+def _csv_key(ctx: RenderContext, policy: UptimePolicy, cv: ComponentView) -> str:
+    return digest("uptime.csv", policy, ctx.report_key(cv))
 
 
 def policy_json(policy: UptimePolicy) -> dict[str, Any]:
@@ -116,18 +123,27 @@ def policy_sentence(t: Translator, policy: UptimePolicy) -> str:
              no_data=optional(ComponentState.NO_DATA, policy.no_data))
 
 
-def page_keys(ctx: RenderContext) -> dict[str | None, str]:
-    """A digest of all each report page shows, by component id (None: ``uptime/index.html``,
-    which shows them all): not ``now``, but the zone's abbreviation at ``now`` that its intro
-    names."""
+def page_keys(ctx: RenderContext) -> Callable[[str | None], str]:
+    """The key of each report page by component id (None: ``uptime/index.html``, which shows
+    them all), each computed when first asked for: a digest of all the page shows, not
+    ``now``, but the zone's abbreviation at ``now`` that its intro names."""
     model = ctx.model
     shared = (ctx.site_key, policy_sentence(ctx.t, model.config.uptime), ctx.t.zone(model.now))
-    keys: dict[str | None, str] = {
-        cv.id: digest("uptime page", *shared, cv.id, repr(cv.component.name),
-                      ctx.report_key(cv), _incidents(model, cv.report))
-        for cv in model.components}
-    keys[None] = digest("uptime index", *shared, list(keys.values()))
-    return keys
+    keys: dict[str | None, str] = {}
+
+    def key(component_id: str | None) -> str:
+        made = keys.get(component_id)
+        if made is None:
+            if component_id is None:
+                made = digest("uptime index", *shared, [key(cv.id) for cv in model.components])
+            else:
+                cv = model.component(component_id)
+                made = digest("uptime page", *shared, cv.id, repr(cv.component.name),
+                              ctx.report_key(cv), _incidents(model, cv.report))
+            keys[component_id] = made
+        return made
+
+    return key
 
 
 def _incidents(model: SiteModel, report: Report | None) -> object:
