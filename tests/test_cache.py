@@ -265,8 +265,9 @@ def test_many_incidents_use_a_worker_and_build_the_same(
 
 def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cold build parses incident files on two workers; when the build stops (here on a
-    warning under --strict) they have ended, and nothing of the site is left."""
+    """A cold build parses incident files on two workers and saves their cache on a third;
+    when the build stops (here on a warning under --strict) they have ended, and nothing of
+    the site is left."""
     shutil.copy(FIXTURE / "status.yaml", tmp_path / "status.yaml")
     (tmp_path / "incidents").mkdir()
     for n in range(600):  # above pool.MINIMUM files: parsed by workers
@@ -290,7 +291,8 @@ def test_a_strict_build_that_stops_leaves_no_worker_and_no_site(
     with pytest.raises(BuildError, match=r"1 warning and --strict is on"):
         build_site(Path("status.yaml"), Path("incidents"), Path("history"), Path("_site"),
                    now=NOW, strict=True, cache=Path(".kabar-cache"))
-    assert len(started) == 2 and os.getpid() not in started  # the two that parsed
+    # the two that parsed, and the one that saved the incidents' cache
+    assert len(started) == 3 and os.getpid() not in started
     assert multiprocessing.active_children() == []
     for pid in started:
         with pytest.raises(ProcessLookupError):

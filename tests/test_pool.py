@@ -22,7 +22,7 @@ from generator.files import prefetch
 from generator.render.base import context
 from generator.render.outputs import outputs
 from generator.site import output as output_module
-from generator.site.pool import MINIMUM, Pool, split_map, workers
+from generator.site.pool import MINIMUM, Pool, aside, split_map, workers
 from tests.conftest import ROOT
 from tests.factories import sample_model
 from tests.sitebuild import build_site
@@ -40,6 +40,30 @@ def test_the_workers_do_the_chunks_and_results_come_back_in_order() -> None:
         assert pool.results() == [n * n for n in range(COUNT)]
     assert pool.pids and os.getpid() not in pool.pids
     assert multiprocessing.active_children() == []
+
+
+def test_work_aside_runs_in_a_worker_while_the_body_runs_here(tmp_path: Path) -> None:
+    """The build saves the incidents' cache aside while it computes the model: the work runs
+    in a forked worker that has ended when the body is done; its error is raised here."""
+    said = tmp_path / "said"
+
+    def work() -> None:
+        time.sleep(0.2)  # still working while the body runs
+        said.write_text(str(os.getpid()))
+
+    with aside(work, 2):
+        assert not said.exists()
+    assert int(said.read_text()) != os.getpid()
+    assert multiprocessing.active_children() == []
+    with aside(work, 1):  # no worker: here, after the body
+        assert not said.exists() or int(said.read_text()) != os.getpid()
+    assert int(said.read_text()) == os.getpid()
+
+    def fail() -> None:
+        raise ValueError("the disk said no")
+
+    with pytest.raises(BuildError, match="ValueError: the disk said no"), aside(fail, 2):
+        pass
 
 
 def test_a_list_split_among_workers_comes_back_whole_and_in_order() -> None:

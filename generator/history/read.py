@@ -28,6 +28,7 @@ from generator.load.results import UpstreamResult
 # The uptime report's 12 months (from the first of the month 11 months back: at most 365
 # days), plus the day a time zone may reach into.
 WINDOW = timedelta(days=367)
+DAY = timedelta(days=1)
 
 
 def read_history(directory: Path, config: Config, now: datetime) -> History:
@@ -51,6 +52,7 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
     vendor_spans: dict[str, list[Triple]] = {key: [] for key in vendor_ids}
     spans: dict[str, list[Triple]] = {key: [] for key in ids}
     latency: dict[str, dict[date, float]] = {key: {} for key in ids}
+    deltas: dict[int, timedelta] = {}
     for month, path in sorted(daily_files(directory).items()):
         if not first.replace(day=1) <= month <= last:
             continue  # a month file that cannot reach into the window
@@ -60,7 +62,7 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
             start = day_start(record.day)
             for key, offsets in record.upstreams.items():
                 if key in vendor_spans:
-                    vendor_spans[key] += _spans(start, offsets, now)
+                    vendor_spans[key] += _spans(start, offsets, now, deltas)
             alike: dict[tuple[tuple[int, int, Observed], ...], list[Triple]] = {}
             for key, entry in record.components.items():
                 if key not in wanted:
@@ -69,7 +71,7 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
                     latency[key][record.day] = entry.latency_ms
                 same = alike.get(entry.spans)  # most components spend a day alike: all up
                 if same is None:
-                    same = alike[entry.spans] = _spans(start, entry.spans, now)
+                    same = alike[entry.spans] = _spans(start, entry.spans, now, deltas)
                 spans[key] += same
 
     for key, found in spans_of(runs, config.site.interval, end=now).items():
@@ -107,11 +109,20 @@ def read_history(directory: Path, config: Config, now: datetime) -> History:
     return History(components, tuple(warnings), upstreams)
 
 
-def _spans(start: datetime, offsets: tuple[tuple[int, int, Observed], ...],
-           now: datetime) -> list[Triple]:
-    """A daily line's spans (seconds from ``start``), up to ``now``."""
-    spans = [(start + timedelta(seconds=begin), min(start + timedelta(seconds=end), now),
-              state) for begin, end, state in offsets]
+def _spans(start: datetime, offsets: tuple[tuple[int, int, Observed], ...], now: datetime,
+           deltas: dict[int, timedelta]) -> list[Triple]:
+    """A daily line's spans (seconds from ``start``), up to ``now``. ``deltas``: each offset's
+    ``timedelta`` once a read (a flapping year has 900,000 spans, each of a few offsets)."""
+    for begin, end, _ in offsets:
+        if begin not in deltas:
+            deltas[begin] = timedelta(seconds=begin)
+        if end not in deltas:
+            deltas[end] = timedelta(seconds=end)
+    if start + DAY <= now:  # a day before now's: every span is whole
+        return [(start + deltas[begin], start + deltas[end], state)
+                for begin, end, state in offsets]
+    spans = [(start + deltas[begin], min(start + deltas[end], now), state)
+             for begin, end, state in offsets]
     return [span for span in spans if span[0] < span[1]]
 
 

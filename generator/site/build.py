@@ -146,6 +146,7 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
     from generator.load.site import load_site
     from generator.model.compute import compute
     from generator.site.inputs import cached_incidents
+    from generator.site.pool import MINIMUM, aside
 
     # Loading makes a million objects and no garbage cycles: collecting would only scan
     # them (about 1 s of CPU on the bench's cold build).
@@ -156,11 +157,18 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
     def read() -> None:  # with a status.yaml that has errors, load_site raises next
         if config.config is not None:
             history.append(read_history(history_dir, config.config, now))
+        # While the workers parse, this process has time to spare: the renderers' modules
+        # (0.08 s) are imported now rather than after the model, when the other core waits.
+        import generator.render.outputs  # noqa: F401
 
     try:
         loaded, incidents, problems = load_site(config, incidents_dir, now, partial(
             cached_incidents, cache, jobs=jobs, pids=pids, meanwhile=read))
-        model = compute(loaded, incidents, history[0], now)
+        # The incidents parsed are kept for next time, by a worker while the model is
+        # computed here (when there are many: it ends before the build forks its others).
+        with aside(cache.pending() if cache is not None else lambda: None,
+                   jobs if cache is not None and len(incidents) >= MINIMUM else 1):
+            model = compute(loaded, incidents, history[0], now)
     finally:
         if collecting:
             gc.enable()

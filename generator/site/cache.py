@@ -87,16 +87,25 @@ class Cache:
         return document.get("data")
 
     def save_later(self, name: str, make: Callable[[], Any]) -> None:
-        """Save ``make()`` as ``name`` at the next ``flush``: the build does it while its
-        workers make the pages (the incidents' entries take 0.1 s to encode on the bench)."""
+        """Save ``make()`` as ``name`` at the next ``flush``: the build does it while it
+        computes the model (the incidents' entries take 0.1 s to encode on the bench)."""
         if self.folder is not None:
             self._later[name] = make
 
     def flush(self) -> None:
         """Save what ``save_later`` was given."""
-        while self._later:
-            name, make = self._later.popitem()
-            self.save(name, make())
+        self.pending()()
+
+    def pending(self) -> Callable[[], None]:
+        """What ``flush`` would save, taken out of this cache to be saved elsewhere (by a
+        worker: see ``generator/site/build.py``)."""
+        later, self._later = self._later, {}
+
+        def save() -> None:
+            for name, make in later.items():
+                self.save(name, make())
+
+        return save
 
     def save(self, name: str, data: Any) -> None:
         """Save ``data`` as ``name``; a failure only logs, the build goes on."""

@@ -2,8 +2,9 @@
 
 Kabar runs on Linux and macOS. Two stages of a build use workers when there is enough to
 share (``MINIMUM`` items): parsing the incident files (``site/inputs.py``), while this process
-reads the history, and making and writing the stale outputs (``site/build.py``). Sphinx's
-``sphinx/util/parallel.py`` is the model:
+reads the history, and making and writing the stale outputs (``site/build.py``); in
+between, while this process computes the model, one worker saves the incidents' cache
+(``aside``). Sphinx's ``sphinx/util/parallel.py`` is the model:
 
 - The work is ``work(n)`` for each chunk index ``n``. It reaches the workers through
   ``_work``, a module global set just before the pool forks them, so a worker starts with
@@ -42,8 +43,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, BrokenExecutor, Future, wait
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from generator.errors import BuildError, KabarError
@@ -147,6 +149,21 @@ def split_map(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs: 
     if pids is not None:
         pids.update(pool.pids)
     return [result for part in parts for result in part]
+
+
+@contextmanager
+def aside(work: Callable[[], object], jobs: int) -> Iterator[None]:
+    """``work()`` in a forked worker while the body runs here, ended (its error raised here)
+    when the body is done; with ``jobs`` < 2, ``work()`` here after the body. The build
+    saves the incidents' cache so while it computes the model, when the second core would
+    otherwise wait."""
+    if jobs < 2:
+        yield
+        work()
+        return
+    with Pool(lambda _: work(), 1, 1) as pool:
+        yield
+        pool.results()
 
 
 def _started(parent: int) -> None:
