@@ -166,8 +166,9 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
             cached_incidents, cache, jobs=jobs, pids=pids, meanwhile=read))
         # The incidents parsed are kept for next time, by a worker while the model is
         # computed here (when there are many: it ends before the build forks its others).
-        with aside(cache.pending() if cache is not None else lambda: None,
-                   jobs if cache is not None and len(incidents) >= MINIMUM else 1):
+        save = cache.pending() if cache is not None else None
+        with aside(save or (lambda: None),
+                   jobs if save is not None and len(incidents) >= MINIMUM else 1):
             model = compute(loaded, incidents, history[0], now)
     finally:
         if collecting:

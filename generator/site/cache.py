@@ -94,12 +94,16 @@ class Cache:
 
     def flush(self) -> None:
         """Save what ``save_later`` was given."""
-        self.pending()()
+        save = self.pending()
+        if save is not None:
+            save()
 
-    def pending(self) -> Callable[[], None]:
+    def pending(self) -> Callable[[], None] | None:
         """What ``flush`` would save, taken out of this cache to be saved elsewhere (by a
-        worker: see ``generator/site/build.py``)."""
+        worker: see ``generator/site/build.py``); None when there is nothing to save."""
         later, self._later = self._later, {}
+        if not later:
+            return None
 
         def save() -> None:
             for name, make in later.items():
