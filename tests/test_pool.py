@@ -260,16 +260,20 @@ def children(parent):
             found.append(int(name))
     return found
 
-build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--no-cache", "-j", "2",
-                          "--now", sys.argv[4], "--out", out], cwd=site,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+command = [sys.executable, "-m", "generator", "build", "--no-cache", "-j", "2", "--now",
+           sys.argv[4], "--out", out]
+if moment == "aside":  # the worker that saves the cache while the model is computed
+    command = [sys.executable, "-c", "import time\nfrom generator.site.pool import aside\n"
+               "with aside(lambda: time.sleep(60), 2):\n    time.sleep(60)"]
+build = subprocess.Popen(command, cwd=site, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
 deadline = time.monotonic() + 60
 seen = []
 staging = os.path.dirname(out)
 while time.monotonic() < deadline and build.poll() is None:
     seen = children(build.pid) or seen
     both = len(seen) >= 2  # the second worker may be forked a moment after the first
-    if moment == "workers" and both:
+    if moment == "workers" and both or moment == "aside" and seen:
         break
     if moment == "later" and both:
         time.sleep(0.3)
@@ -352,6 +356,21 @@ def test_sigkill_on_a_build_leaves_no_worker_within_a_second(
                           capture_output=True).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tmp"]
     assert list(temp.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="counts processes through /proc")
+def test_sigkill_while_a_worker_works_aside_leaves_no_worker_within_a_second(
+        big_site: Path, tmp_path: Path) -> None:
+    """The worker that saves the incidents' cache while the model is computed ends with its
+    build too."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", KILL, str(big_site), str(tmp_path / "out"),
+                           "aside", NOW], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["running"] and len(report["seen"]) == 1, report
+    assert report["left"] == [], report
+    assert report["seconds"] < 1.0, report
 
 
 def test_a_worker_that_fails_fails_the_build_and_leaves_the_last_site(
