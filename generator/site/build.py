@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -119,7 +119,7 @@ def build(config: ConfigCheck, options: BuildOptions) -> BuildResult:
             freeze()
             try:
                 placed, keys = render(model, staging, fresh if store.enabled else None, jobs,
-                                      pids, static, meanwhile=store.flush)
+                                      pids, static)
                 report = staging.finish(placed)
             except BaseException:
                 staging.discard()  # after the workers have stopped writing into it
@@ -148,10 +148,6 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
     from generator.site.inputs import cached_incidents
     from generator.site.pool import MINIMUM, aside
 
-    # Loading makes a million objects and no garbage cycles: collecting would only scan
-    # them (about 1 s of CPU on the bench's cold build).
-    collecting = gc.isenabled()
-    gc.disable()
     history: list[History] = []
 
     def read() -> None:  # with a status.yaml that has errors, load_site raises next
@@ -161,31 +157,25 @@ def load_model(config: ConfigCheck, incidents_dir: Path, history_dir: Path, now:
         # (0.08 s) are imported now rather than after the model, when the other core waits.
         import generator.render.outputs  # noqa: F401
 
-    try:
-        loaded, incidents, problems = load_site(config, incidents_dir, now, partial(
-            cached_incidents, cache, jobs=jobs, pids=pids, meanwhile=read))
-        # The incidents parsed are kept for next time, by a worker while the model is
-        # computed here (when there are many: it ends before the build forks its others).
-        save = cache.pending() if cache is not None else None
-        with aside(save or (lambda: None),
-                   jobs if save is not None and len(incidents) >= MINIMUM else 1):
-            model = compute(loaded, incidents, history[0], now)
-    finally:
-        if collecting:
-            gc.enable()
+    loaded, incidents, problems = load_site(config, incidents_dir, now, partial(
+        cached_incidents, cache, jobs=jobs, pids=pids, meanwhile=read))
+    # The incidents parsed are kept for next time, by a worker while the model is computed
+    # here (when there are many: it ends before the build forks its others).
+    save = cache.pending() if cache is not None else None
+    with (aside(save, jobs if len(incidents) >= MINIMUM else 1) if save is not None
+          else nullcontext()):
+        model = compute(loaded, incidents, history[0], now)
     return model, tuple(str(p) for p in problems) + model.warnings
 
 
 def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] | None = None,
            jobs: int = 1, pids: set[int] | None = None, static: Sequence[Output] = (),
-           meanwhile: Callable[[], object] = lambda: None,
            ) -> tuple[dict[str, Placed | None], dict[str, str]]:
     """Every output of the site, each stale one made and put into ``staging`` as soon as it
     is made (by ``jobs`` workers when there are many); ``None`` for one that ``fresh`` says
     the last build already wrote. With the outputs' keys, for the next build. ``pids`` gets
     the worker processes that did some of the work; ``static``: the files of ``static/``,
-    which may take the place of no other output. This process calls ``meanwhile()``
-    while the workers work (else after making the outputs)."""
+    which may take the place of no other output."""
     from generator.render.base import contexts
     from generator.render.outputs import site_outputs
     from generator.site.pool import MINIMUM, Pool, chunked
@@ -206,13 +196,11 @@ def render(model: SiteModel, staging: Staging, fresh: Callable[[Output], bool] |
 
     if jobs > 1 and len(stale) >= MINIMUM:
         with Pool(*chunked(make, stale, OUTPUTS), jobs) as pool:
-            meanwhile()
             placed = [each for part in pool.results() for each in part]
         found.update(pool.pids)
     else:
         found.add(os.getpid())
         placed = make(stale)
-        meanwhile()
     made = dict(zip((output.path for output in stale), placed, strict=True))
     keys = {}
     for output in declared:
